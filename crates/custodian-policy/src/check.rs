@@ -1,0 +1,524 @@
+//! `policy check`: everything that must hold before a policy is served.
+//!
+//! Parsing already refused unknown keys. Here every reference must resolve,
+//! every retention rule and duration must parse, every cookie the server sets
+//! must be declared as it really behaves, and every non-essential cookie must
+//! sit behind a consent question. All problems are reported at once.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::dpv;
+use crate::law::LawfulBasis;
+use crate::model::{CookieNames, SiteConfig};
+use crate::period::Period;
+use crate::retention::RetentionRule;
+
+/// How long a cookie lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "period")]
+pub enum CookieLifetime {
+    /// Deleted when the browser closes.
+    Session,
+    For(Period),
+}
+
+impl CookieLifetime {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if t == "session" || t == "until the browser closes" {
+            return Ok(CookieLifetime::Session);
+        }
+        Period::parse(&t).map(CookieLifetime::For).map_err(|e| {
+            format!("{e}; or write \"session\" for a cookie that ends when the browser closes")
+        })
+    }
+}
+
+impl fmt::Display for CookieLifetime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieLifetime::Session => f.write_str("when you close your browser"),
+            CookieLifetime::For(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// What a cookie the server sets is for; the site config names each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieRole {
+    Session,
+    RequestToken,
+    Consent,
+}
+
+impl CookieRole {
+    pub fn config_key(self) -> &'static str {
+        match self {
+            CookieRole::Session => "session",
+            CookieRole::RequestToken => "request_token",
+            CookieRole::Consent => "consent",
+        }
+    }
+
+    /// How the server sets this cookie, which the declaration must match.
+    pub fn lifetime(self) -> CookieLifetime {
+        match self {
+            CookieRole::Session | CookieRole::RequestToken => CookieLifetime::Session,
+            CookieRole::Consent => CookieLifetime::For(CONSENT_COOKIE_PERIOD),
+        }
+    }
+
+    fn name(self, names: &CookieNames) -> &Spanned<String> {
+        match self {
+            CookieRole::Session => &names.session,
+            CookieRole::RequestToken => &names.request_token,
+            CookieRole::Consent => &names.consent,
+        }
+    }
+}
+
+/// The consent choice is remembered for a year, as the Design System advises.
+pub const CONSENT_COOKIE_PERIOD: Period = Period {
+    count: 1,
+    unit: crate::period::Unit::Year,
+};
+
+/// The cookies this build of the server sets without asking. Later features
+/// add roles here as they start setting cookies.
+#[derive(Debug, Clone)]
+pub struct ServerCookies(pub Vec<CookieRole>);
+
+impl ServerCookies {
+    pub fn current() -> Self {
+        ServerCookies(vec![
+            CookieRole::Session,
+            CookieRole::RequestToken,
+            CookieRole::Consent,
+        ])
+    }
+}
+
+/// A config that passed every check, with its rules parsed once.
+#[derive(Debug, Clone)]
+pub struct CheckedConfig {
+    pub config: SiteConfig,
+    pub retention: IndexMap<String, RetentionRule>,
+    pub cookie_lifetimes: Vec<CookieLifetime>,
+    pub ip_retention: Period,
+    /// Server cookie names resolved from `[site.cookie_names]`.
+    pub cookie_names: ResolvedCookieNames,
+    /// Problems that do not stop the server, such as a declared cookie that
+    /// this server never sets (a third party's, say).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedCookieNames {
+    pub session: String,
+    pub request_token: String,
+    pub consent: String,
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    source: &'a str,
+    found: Diagnostics,
+}
+
+impl Checker<'_> {
+    /// Where `needle` (a table header such as `[policy.scope]`) first appears,
+    /// for problems that belong to a whole table rather than one value.
+    fn find(&self, needle: &str) -> Range<usize> {
+        self.source
+            .find(needle)
+            .map_or(0..0, |start| start..start + needle.len())
+    }
+
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+        self.found
+            .push(Diagnostic::at(self.file, self.source, span, message).help(help));
+    }
+
+    fn reference(
+        &mut self,
+        kind: &str,
+        known: &[&String],
+        value: &Spanned<String>,
+        table: &str,
+    ) -> bool {
+        if known.iter().any(|k| *k == value.get_ref()) {
+            return true;
+        }
+        let listed = if known.is_empty() {
+            format!("none are declared yet: add a [{table}.<id>] table")
+        } else {
+            format!(
+                "declared {kind} ids are: {}",
+                known
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        self.error(
+            value.span(),
+            format!("{kind} `{}` is not declared", value.get_ref()),
+            listed,
+        );
+        false
+    }
+
+    fn dpv(&mut self, term: &Option<Spanned<String>>, list: &[&'static str], kind: &str) {
+        let Some(term) = term else { return };
+        if list.contains(&term.get_ref().as_str()) {
+            return;
+        }
+        let help = match dpv::suggest(term.get_ref(), list) {
+            Some(s) => format!(
+                "did you mean \"{s}\"? custodian-policy/src/dpv.rs lists the accepted {kind} terms"
+            ),
+            None => format!(
+                "use a DPV {kind} term listed in custodian-policy/src/dpv.rs, or leave `dpv` out"
+            ),
+        };
+        self.error(
+            term.span(),
+            format!("`{}` is not a known DPV {kind} term", term.get_ref()),
+            help,
+        );
+    }
+}
+
+/// Check a parsed config against itself and against what the server does.
+pub fn check(
+    file: &str,
+    source: &str,
+    config: SiteConfig,
+    server: &ServerCookies,
+) -> Result<CheckedConfig, Diagnostics> {
+    let mut c = Checker {
+        file,
+        source,
+        found: Diagnostics::default(),
+    };
+    let policy = &config.policy;
+    let category_ids: Vec<&String> = policy.categories.keys().collect();
+    let purpose_ids: Vec<&String> = policy.purposes.keys().collect();
+    let recipient_ids: Vec<&String> = policy.recipients.keys().collect();
+    let consent_ids: Vec<&String> = policy.cookie_categories.keys().collect();
+
+    if let Some(phase) = &config.site.phase
+        && !matches!(phase.get_ref().as_str(), "alpha" | "beta")
+    {
+        c.error(
+            phase.span(),
+            format!("phase `{}` is not a service phase", phase.get_ref()),
+            "use \"alpha\" or \"beta\", or leave `phase` out once the service is live",
+        );
+    }
+    if !policy.controller.email.contains('@') {
+        c.error(
+            c.find("[policy.controller]"),
+            format!(
+                "the controller's email `{}` is not an email address",
+                policy.controller.email
+            ),
+            "people use it to ask about their data, so it must work",
+        );
+    }
+    if policy
+        .controller
+        .address
+        .iter()
+        .all(|line| line.trim().is_empty())
+    {
+        c.error(
+            c.find("[policy.controller]"),
+            "the controller has no postal address",
+            "give `address`, one line per entry: the notice tells people where to write to",
+        );
+    }
+    if policy.scope.domains.is_empty() {
+        c.error(
+            c.find("[policy.scope]"),
+            "[policy.scope] lists no domains",
+            "name the domains this notice covers, e.g. domains = [\"example.gov.uk\"]",
+        );
+    }
+    for id in policy
+        .categories
+        .keys()
+        .chain(policy.purposes.keys())
+        .chain(policy.recipients.keys())
+        .chain(policy.cookie_categories.keys())
+    {
+        if !is_identifier(id) {
+            c.error(c.find(&format!(".{id}]")), format!("`{id}` is not a usable id"), "ids are lower case letters, digits and underscores, starting with a letter, because forms and URLs refer to them");
+        }
+    }
+    for category in policy.categories.values() {
+        c.dpv(&category.dpv, dpv::PERSONAL_DATA, "personal data");
+    }
+    for recipient in policy.recipients.values() {
+        c.dpv(&recipient.dpv, dpv::RECIPIENTS, "recipient");
+    }
+
+    let mut retention = IndexMap::new();
+    for (id, purpose) in &policy.purposes {
+        c.dpv(&purpose.dpv, dpv::PURPOSES, "purpose");
+        if purpose.categories.is_empty() {
+            c.error(
+                purpose.retention.span(),
+                format!("purpose `{id}` uses no categories of data"),
+                "list the categories it uses, e.g. categories = [\"contact_details\"]",
+            );
+        }
+        let mut uses_special = false;
+        for category in &purpose.categories {
+            if c.reference("category", &category_ids, category, "policy.categories") {
+                uses_special |= policy
+                    .categories
+                    .get(category.get_ref())
+                    .is_some_and(|cat| cat.special);
+            }
+        }
+        match (&purpose.special_condition, uses_special) {
+            (None, true) => c.error(
+                purpose.retention.span(),
+                format!(
+                    "purpose `{id}` uses special category data but names no Article 9 condition"
+                ),
+                "add special_condition, e.g. special_condition = \"substantial_public_interest\"",
+            ),
+            (Some(cond), false) => c.error(
+                cond.span(),
+                format!(
+                    "purpose `{id}` names an Article 9 condition but uses no special category data"
+                ),
+                "remove special_condition, or mark the category special = true",
+            ),
+            _ => {}
+        }
+        if purpose.lawful_basis == LawfulBasis::LegitimateInterests
+            && purpose.legitimate_interest.is_none()
+        {
+            c.error(purpose.retention.span(), format!("purpose `{id}` relies on legitimate interests without saying what they are"), "add legitimate_interest = \"...\": the notice must tell people what the interest is");
+        }
+        for r in &purpose.recipients {
+            c.reference(
+                "recipient",
+                &recipient_ids,
+                &r.recipient,
+                "policy.recipients",
+            );
+        }
+        match RetentionRule::parse(purpose.retention.get_ref()) {
+            Ok(rule) => {
+                retention.insert(id.clone(), rule);
+            }
+            Err(e) => c.error(purpose.retention.span(), format!("purpose `{id}` has a retention rule that cannot be read: {e}"), "write it like \"1 year after the case is closed\", \"30 days\" or \"until you unsubscribe\""),
+        }
+    }
+
+    for (id, category) in &policy.cookie_categories {
+        if let Some(purpose) = &category.purpose
+            && c.reference("purpose", &purpose_ids, purpose, "policy.purposes")
+            && policy
+                .purposes
+                .get(purpose.get_ref())
+                .is_some_and(|p| p.lawful_basis != LawfulBasis::Consent)
+        {
+            // Optional cookies need consent (PECR), so the purpose they serve
+            // must rest on consent too, or the notice would contradict itself.
+            c.error(
+                purpose.span(),
+                format!("cookie category `{id}` asks for consent, but its purpose `{}` does not rest on consent", purpose.get_ref()),
+                "give the cookies a purpose with lawful_basis = \"consent\"",
+            );
+        }
+        if !policy.cookies.iter().any(|k| {
+            k.consent_category
+                .as_ref()
+                .is_some_and(|cc| cc.get_ref() == id)
+        }) {
+            c.error(c.find(&format!("[policy.cookie_categories.{id}]")), format!("cookie category `{id}` has no cookies"), "declare its cookies with consent_category = \"<id>\", or remove the category so nobody is asked a pointless question");
+        }
+    }
+
+    let mut names = HashSet::new();
+    let mut cookie_lifetimes = Vec::new();
+    for cookie in &policy.cookies {
+        let name = cookie.name.get_ref();
+        if !is_cookie_name(name) {
+            c.error(
+                cookie.name.span(),
+                format!("`{name}` is not a valid cookie name"),
+                "use letters, digits, '-' and '_' only",
+            );
+        }
+        if !names.insert(name.clone()) {
+            c.error(
+                cookie.name.span(),
+                format!("cookie `{name}` is declared twice"),
+                "declare each cookie once",
+            );
+        }
+        match (&cookie.consent_category, cookie.essential) {
+            (None, false) => c.error(cookie.name.span(), format!("cookie `{name}` is not essential, so it must sit behind consent"), "add consent_category = \"<id>\" naming the [policy.cookie_categories] question that asks for it"),
+            (Some(cat), true) => c.error(cat.span(), format!("cookie `{name}` is essential but names a consent category"), "essential cookies are set without asking: remove consent_category, or set essential = false"),
+            (Some(cat), false) => {
+                c.reference("cookie category", &consent_ids, cat, "policy.cookie_categories");
+            }
+            (None, true) => {}
+        }
+        if let Some(by) = &cookie.set_by {
+            c.reference("recipient", &recipient_ids, by, "policy.recipients");
+        }
+        match CookieLifetime::parse(cookie.duration.get_ref()) {
+            Ok(lifetime) => cookie_lifetimes.push(lifetime),
+            Err(e) => {
+                cookie_lifetimes.push(CookieLifetime::Session);
+                c.error(
+                    cookie.duration.span(),
+                    format!("cookie `{name}` has a duration that cannot be read: {e}"),
+                    "write \"session\" or a period such as \"1 year\"",
+                );
+            }
+        }
+    }
+
+    // Every cookie the server sets must be declared, and declared as it behaves.
+    let names_config = &config.site.cookie_names;
+    for role in &server.0 {
+        let configured = role.name(names_config);
+        let name = configured.get_ref();
+        let declared = policy
+            .cookies
+            .iter()
+            .zip(&cookie_lifetimes)
+            .find(|(k, _)| k.name.get_ref() == name);
+        let key = role.config_key();
+        match declared {
+            None => c.error(configured.span(), format!("the server sets a cookie named `{name}` (its {key} cookie), but the policy does not declare it"), format!("add a [[policy.cookies]] entry with name = \"{name}\", or rename it with site.cookie_names.{key}")),
+            Some((cookie, lifetime)) => {
+                if !cookie.essential {
+                    c.error(cookie.name.span(), format!("cookie `{name}` is set by the server without asking (its {key} cookie), so it must be declared essential = true"), "the server cannot ask consent for the cookies that make consent and forms work");
+                }
+                if !same_lifetime(*lifetime, role.lifetime()) {
+                    c.error(cookie.duration.span(), format!("cookie `{name}` is declared to last {lifetime}, but the server keeps it {}", describe(role.lifetime())), format!("set duration = \"{}\"", duration_text(role.lifetime())));
+                }
+            }
+        }
+    }
+    let resolved = ResolvedCookieNames {
+        session: names_config.session.get_ref().clone(),
+        request_token: names_config.request_token.get_ref().clone(),
+        consent: names_config.consent.get_ref().clone(),
+    };
+    let server_names = [
+        &resolved.session,
+        &resolved.request_token,
+        &resolved.consent,
+    ];
+    if server_names.iter().collect::<HashSet<_>>().len() != server_names.len() {
+        c.error(
+            names_config.session.span(),
+            "two of the server's cookies share a name",
+            "give site.cookie_names.session, request_token and consent different names",
+        );
+    }
+    let notes = policy
+        .cookies
+        .iter()
+        .filter(|k| k.set_by.is_none() && !server_names.contains(&k.name.get_ref()))
+        .map(|k| {
+            format!(
+                "cookie `{}` is declared but this server does not set it yet",
+                k.name.get_ref()
+            )
+        })
+        .collect();
+
+    if let Some(children) = &policy.children {
+        let age = *children.parental_consent_age.get_ref();
+        if !(13..=18).contains(&age) {
+            c.error(
+                children.parental_consent_age.span(),
+                format!("parental consent age {age} is outside 13 to 18"),
+                "UK law sets 13 for online services; a site may choose an older age such as 16",
+            );
+        }
+    }
+    let ip_retention = match CookieLifetime::parse(policy.server_logs.ip_retention.get_ref()) {
+        Ok(CookieLifetime::For(p)) => Some(p),
+        Ok(CookieLifetime::Session) | Err(_) => {
+            c.error(
+                policy.server_logs.ip_retention.span(),
+                "server_logs.ip_retention must be a period such as \"30 days\"",
+                "say how long the web server keeps raw logs with IP addresses",
+            );
+            None
+        }
+    };
+    c.reference(
+        "purpose",
+        &purpose_ids,
+        &policy.server_logs.purpose,
+        "policy.purposes",
+    );
+
+    match (c.found.is_empty(), ip_retention) {
+        (true, Some(ip_retention)) => Ok(CheckedConfig {
+            config,
+            retention,
+            cookie_lifetimes,
+            ip_retention,
+            cookie_names: resolved,
+            notes,
+        }),
+        _ => Err(c.found),
+    }
+}
+
+fn same_lifetime(a: CookieLifetime, b: CookieLifetime) -> bool {
+    match (a, b) {
+        (CookieLifetime::Session, CookieLifetime::Session) => true,
+        (CookieLifetime::For(x), CookieLifetime::For(y)) => x.same_length(&y),
+        _ => false,
+    }
+}
+
+fn describe(lifetime: CookieLifetime) -> String {
+    match lifetime {
+        CookieLifetime::Session => "until the browser closes".to_owned(),
+        CookieLifetime::For(p) => format!("for {p}"),
+    }
+}
+
+fn duration_text(lifetime: CookieLifetime) -> String {
+    match lifetime {
+        CookieLifetime::Session => "session".to_owned(),
+        CookieLifetime::For(p) => p.to_string(),
+    }
+}
+
+fn is_identifier(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

@@ -1,0 +1,283 @@
+//! The site config file as written: `[site]` for the server and `[policy]`
+//! for what the privacy notice promises.
+//!
+//! Every table denies unknown keys, so a misspelt key is an error rather than
+//! a promise silently dropped. Things that other parts point at (categories,
+//! purposes, recipients, consent categories) live in maps keyed by a short id;
+//! later features (forms, topics, campaigns) refer to them by that id.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::law::{LawfulBasis, SpecialCondition};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub site: Site,
+    pub policy: Policy,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Shown in the header and page titles.
+    pub name: String,
+    /// The public address, used in links the site sends out.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// "alpha" or "beta" shows a phase banner; absent shows none.
+    #[serde(default)]
+    pub phase: Option<Spanned<String>>,
+    /// Text of the phase banner after the tag.
+    #[serde(default)]
+    pub phase_message: Option<String>,
+    /// The accessibility statement, in Markdown.
+    #[serde(default)]
+    pub accessibility_statement: Option<String>,
+    /// Names of the cookies the server sets; each must be declared in
+    /// `[[policy.cookies]]`.
+    #[serde(default)]
+    pub cookie_names: CookieNames,
+    /// Take the client's scheme from `X-Forwarded-Proto`: set only when a
+    /// reverse proxy you control sits in front.
+    #[serde(default)]
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieNames {
+    #[serde(default = "default_session_cookie")]
+    pub session: Spanned<String>,
+    #[serde(default = "default_csrf_cookie")]
+    pub request_token: Spanned<String>,
+    #[serde(default = "default_consent_cookie")]
+    pub consent: Spanned<String>,
+}
+
+impl Default for CookieNames {
+    fn default() -> Self {
+        CookieNames {
+            session: default_session_cookie(),
+            request_token: default_csrf_cookie(),
+            consent: default_consent_cookie(),
+        }
+    }
+}
+
+fn default_session_cookie() -> Spanned<String> {
+    Spanned::new(0..0, "custodian_session".to_owned())
+}
+fn default_csrf_cookie() -> Spanned<String> {
+    Spanned::new(0..0, "request_token".to_owned())
+}
+fn default_consent_cookie() -> Spanned<String> {
+    Spanned::new(0..0, "cookie_preferences".to_owned())
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// A short introduction, in Markdown, shown before everything else.
+    #[serde(default)]
+    pub introduction: Option<String>,
+    pub controller: Controller,
+    pub scope: Scope,
+    pub categories: IndexMap<String, Category>,
+    pub purposes: IndexMap<String, Purpose>,
+    #[serde(default)]
+    pub recipients: IndexMap<String, Recipient>,
+    /// Non-essential cookie categories, each asked about separately.
+    #[serde(default)]
+    pub cookie_categories: IndexMap<String, CookieCategory>,
+    #[serde(default)]
+    pub cookies: Vec<Cookie>,
+    #[serde(default)]
+    pub children: Option<Children>,
+    pub server_logs: ServerLogs,
+    /// Free-text sections, in Markdown, in the order given.
+    #[serde(default)]
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    pub name: String,
+    pub email: String,
+    /// Postal address, one line per entry.
+    pub address: Vec<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub data_protection_officer: Option<DataProtectionOfficer>,
+    /// The ICO register entry, e.g. "Z1234567".
+    #[serde(default)]
+    pub ico_registration: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataProtectionOfficer {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub email: String,
+    #[serde(default)]
+    pub address: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Domains the notice covers, e.g. "example.gov.uk" or "*.example.gov.uk".
+    pub domains: Vec<String>,
+    /// What the notice does not cover, in Markdown.
+    #[serde(default)]
+    pub exclusions: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub name: String,
+    pub description: String,
+    /// Special category data (UK GDPR Article 9): health, ethnicity, etc.
+    #[serde(default)]
+    pub special: bool,
+    /// A DPV personal-data term, e.g. "pd:EmailAddress".
+    #[serde(default)]
+    pub dpv: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    pub name: String,
+    /// What we do with the information, in plain English.
+    pub description: String,
+    pub lawful_basis: LawfulBasis,
+    /// Required when the purpose uses special category data.
+    #[serde(default)]
+    pub special_condition: Option<Spanned<SpecialCondition>>,
+    /// Required when the basis is legitimate interests: what the interest is.
+    #[serde(default)]
+    pub legitimate_interest: Option<String>,
+    pub categories: Vec<Spanned<String>>,
+    /// e.g. "1 year after the case is closed", "until you unsubscribe".
+    pub retention: Spanned<String>,
+    #[serde(default)]
+    pub recipients: Vec<PurposeRecipient>,
+    #[serde(default)]
+    pub dpv: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeRecipient {
+    pub recipient: Spanned<String>,
+    /// The conditions under which this recipient receives data.
+    pub when: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    /// Processes data on our instructions (a supplier).
+    Processor,
+    /// Decides for itself how to use what it receives.
+    Controller,
+    /// Another public body.
+    PublicAuthority,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub name: String,
+    pub kind: RecipientKind,
+    pub description: String,
+    /// Where it holds data, e.g. "UK".
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub dpv: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieCategory {
+    pub name: String,
+    /// The question's hint on the cookies page.
+    pub description: String,
+    /// The purpose these cookies serve.
+    #[serde(default)]
+    pub purpose: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cookie {
+    pub name: Spanned<String>,
+    /// What it is for, in plain English.
+    pub purpose: String,
+    /// Essential cookies are set without asking.
+    pub essential: bool,
+    /// For non-essential cookies: the consent category that asks for it.
+    #[serde(default)]
+    pub consent_category: Option<Spanned<String>>,
+    /// "session" (ends when the browser closes) or a period like "1 year".
+    pub duration: Spanned<String>,
+    /// What the cookie holds.
+    pub holds: String,
+    /// Who sets it: absent means this site; otherwise a recipient id.
+    #[serde(default)]
+    pub set_by: Option<Spanned<String>>,
+    /// The domain it is set for, where that is not this site's own.
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Children {
+    /// Below this age a parent or guardian must agree (UK default 13).
+    pub parental_consent_age: Spanned<u8>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerLogs {
+    /// How long the web server keeps raw logs with IP addresses.
+    pub ip_retention: Spanned<String>,
+    /// The purpose the logs serve (site usage statistics).
+    pub purpose: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub title: String,
+    /// Markdown. Raw HTML is shown as text, never interpreted.
+    pub body: String,
+}
+
+/// Parse a site config strictly. Errors carry the position in `source`.
+pub fn parse(source_name: &str, source: &str) -> Result<SiteConfig, Diagnostics> {
+    toml::from_str(source).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        let message = err.message().trim().to_owned();
+        let help = if message.starts_with("unknown field") {
+            "check the spelling against docs/configuration.md; unknown keys are refused so that nothing you write is silently ignored"
+        } else if message.starts_with("missing field") {
+            "add the missing key; docs/configuration.md lists what each table needs"
+        } else if message.starts_with("unknown variant") {
+            "use one of the values listed"
+        } else {
+            "fix the TOML at this position"
+        };
+        Diagnostics::one(Diagnostic::at(source_name, source, span, message).help(help))
+    })
+}

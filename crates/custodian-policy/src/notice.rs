@@ -1,0 +1,485 @@
+//! The privacy notice, generated from the policy.
+//!
+//! The notice is written once, as Markdown: that text is what
+//! `policy render --format markdown` prints, what each published version
+//! stores and diffs, and what the web page renders to HTML. One text means
+//! the page, the file and the diff can never disagree.
+
+use std::fmt::Write as _;
+
+use crate::check::{CheckedConfig, CookieLifetime};
+use crate::law::LawfulBasis;
+use crate::model::RecipientKind;
+
+/// A published version, shown at the end of the notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedAs {
+    pub sequence: i64,
+    /// e.g. "22 November 2026".
+    pub date: String,
+}
+
+/// A heading in the notice, for the contents list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub id: String,
+    pub text: String,
+}
+
+/// The notice's sections, in order.
+pub fn contents(checked: &CheckedConfig) -> Vec<Heading> {
+    sections(checked)
+        .into_iter()
+        .map(|(id, text, _)| Heading { id, text })
+        .collect()
+}
+
+/// The notice body as Markdown, without a title or version line: this is the
+/// text each published version stores and diffs.
+pub fn body_markdown(checked: &CheckedConfig) -> String {
+    let mut out = String::new();
+    if let Some(intro) = &checked.config.policy.introduction {
+        out.push_str(intro.trim());
+        out.push_str("\n\n");
+    }
+    for (id, heading, text) in sections(checked) {
+        let _ = write!(out, "## {heading} {{#{id}}}\n\n{}\n\n", text.trim_end());
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+/// The whole notice as a Markdown document, for `policy render`.
+pub fn document_markdown(checked: &CheckedConfig, published: Option<&PublishedAs>) -> String {
+    let mut out = format!(
+        "# Privacy notice: {}\n\n",
+        inline(&checked.config.site.name)
+    );
+    out.push_str(&body_markdown(checked));
+    out.push('\n');
+    out.push_str(&version_line(published));
+    out.push('\n');
+    out
+}
+
+/// "Version 3, published 22 November 2026." or the draft equivalent.
+pub fn version_line(published: Option<&PublishedAs>) -> String {
+    match published {
+        Some(p) => format!("Version {}, published {}.", p.sequence, p.date),
+        None => "Draft: this notice has not been published yet.".to_owned(),
+    }
+}
+
+fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
+    let mut out = vec![
+        (
+            "who-we-are".into(),
+            "Who we are".into(),
+            who_we_are(checked),
+        ),
+        (
+            "what-we-collect".into(),
+            "What we collect".into(),
+            what_we_collect(checked),
+        ),
+        (
+            "how-we-use-it".into(),
+            "How we use your information".into(),
+            how_we_use_it(checked),
+        ),
+        (
+            "ip-addresses".into(),
+            "IP addresses and site statistics".into(),
+            ip_addresses(checked),
+        ),
+        (
+            "sharing".into(),
+            "Who we share it with".into(),
+            sharing(checked),
+        ),
+    ];
+    if let Some(children) = &checked.config.policy.children {
+        let age = *children.parental_consent_age.get_ref();
+        out.push((
+            "children".into(),
+            format!("If you are under {age}"),
+            format!(
+                "If you are under {age}, please get a parent or guardian's permission before you give us any personal information. \
+                 Our forms ask your age first. If you are under {age}, we ask for a parent's or guardian's email address, \
+                 explain to them what they are agreeing to, and only use what you sent once they say yes. \
+                 If they do not say yes within a few days, we delete what you sent.\n"
+            ),
+        ));
+    }
+    out.push(("cookies".into(), "Cookies".into(), cookies(checked)));
+    for (i, section) in checked.config.policy.sections.iter().enumerate() {
+        out.push((
+            format!("more-{}", i + 1),
+            inline(&section.title),
+            section.body.trim().to_owned() + "\n",
+        ));
+    }
+    out.push(("your-rights".into(), "Your rights".into(), rights(checked)));
+    out.push((
+        "contact-us".into(),
+        "How to contact us".into(),
+        contact(checked),
+    ));
+    out.push(("complain".into(), "How to complain".into(), complain()));
+    out
+}
+
+fn who_we_are(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let c = &policy.controller;
+    let mut out = format!(
+        "{} is responsible for the personal information you give us through this website. In data protection law we are the \"controller\".\n\n",
+        inline(&c.name)
+    );
+    if let Some(reg) = &c.ico_registration {
+        let _ = writeln!(
+            out,
+            "We are registered with the Information Commissioner's Office, number {}.\n",
+            inline(reg)
+        );
+    }
+    let domains: Vec<String> = policy
+        .scope
+        .domains
+        .iter()
+        .map(|d| format!("`{d}`"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "This notice covers these websites: {}.\n",
+        domains.join(", ")
+    );
+    if let Some(exclusions) = &policy.scope.exclusions {
+        out.push_str(exclusions.trim());
+        out.push('\n');
+    }
+    out
+}
+
+fn what_we_collect(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let mut out = String::from("We collect these kinds of information:\n\n");
+    for category in policy.categories.values() {
+        let _ = write!(
+            out,
+            "- **{}**: {}",
+            inline(&category.name),
+            inline(&category.description)
+        );
+        if category.special {
+            out.push_str(" This is sensitive information (\"special category data\"), which the law protects more strictly.");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn how_we_use_it(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let mut out = String::new();
+    for (id, purpose) in &policy.purposes {
+        let _ = writeln!(
+            out,
+            "### {}\n\n{}\n",
+            inline(&purpose.name),
+            inline(&purpose.description)
+        );
+        let categories: Vec<String> = purpose
+            .categories
+            .iter()
+            .filter_map(|c| policy.categories.get(c.get_ref()))
+            .map(|c| inline(&c.name))
+            .collect();
+        let basis = purpose.lawful_basis;
+        let _ = writeln!(out, "- What we use: {}", categories.join(", "));
+        let _ = writeln!(
+            out,
+            "- Our lawful basis: {} ({}): {}",
+            basis.label(),
+            basis.article(),
+            basis.explanation()
+        );
+        if basis == LawfulBasis::LegitimateInterests
+            && let Some(interest) = &purpose.legitimate_interest
+        {
+            let _ = writeln!(out, "- Our legitimate interest: {}", inline(interest));
+        }
+        if let Some(cond) = &purpose.special_condition {
+            let cond = *cond.get_ref();
+            let _ = writeln!(
+                out,
+                "- Why we may use sensitive information: {} ({})",
+                cond.explanation(),
+                cond.article()
+            );
+        }
+        if let Some(rule) = checked.retention.get(id) {
+            let _ = writeln!(out, "- How long we keep it: {rule}");
+        }
+        if purpose.recipients.is_empty() {
+            out.push_str("- Who receives it: only our own staff\n");
+        } else {
+            for r in &purpose.recipients {
+                let name = policy
+                    .recipients
+                    .get(r.recipient.get_ref())
+                    .map_or(r.recipient.get_ref().as_str(), |x| x.name.as_str());
+                let _ = writeln!(
+                    out,
+                    "- Who receives it: {}, {}",
+                    inline(name),
+                    lowercase_first(&inline(&r.when))
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn ip_addresses(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let purpose = policy
+        .purposes
+        .get(policy.server_logs.purpose.get_ref())
+        .map_or_else(
+            || "site statistics".to_owned(),
+            |p| lowercase_first(&inline(&p.name)),
+        );
+    format!(
+        "Your IP address (a number that identifies a computer or other device on the internet) is automatically logged by our web server. \
+         We use these logs only for {purpose}: to estimate how many people visit and which pages they use. \
+         We never link an IP address to any person, and the statistics we keep hold no IP addresses. \
+         The web server deletes its logs after {}.\n",
+        checked.ip_retention
+    )
+}
+
+fn sharing(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    if policy.recipients.is_empty() {
+        return "We do not share your information with other organisations.\n".to_owned();
+    }
+    let mut out = String::from(
+        "We only share information in the cases listed under each use above. These organisations may receive it:\n\n",
+    );
+    for r in policy.recipients.values() {
+        let kind = match r.kind {
+            RecipientKind::Processor => "a supplier working on our instructions",
+            RecipientKind::Controller => "an organisation that decides for itself how to use it",
+            RecipientKind::PublicAuthority => "a public body",
+        };
+        let _ = write!(
+            out,
+            "- **{}** ({kind}): {}",
+            inline(&r.name),
+            inline(&r.description)
+        );
+        if let Some(location) = &r.location {
+            let _ = write!(out, " Held in: {}.", inline(location));
+        }
+        out.push('\n');
+    }
+    out.push_str("\nWe never sell your information or share it for marketing.\n");
+    out
+}
+
+fn cookies(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let mut out = String::from(
+        "Cookies are small files saved on your phone, tablet or computer when you visit a website. \
+         Cookies we set without asking are essential: the site cannot work safely without them. \
+         We only set any other cookie if you say yes, and you can change your mind on our [cookies page](/cookies).\n\n\
+         | Name | What it is for | Essential | Expires |\n| --- | --- | --- | --- |\n",
+    );
+    for (cookie, lifetime) in policy.cookies.iter().zip(&checked.cookie_lifetimes) {
+        let essential = match cookie
+            .consent_category
+            .as_ref()
+            .and_then(|c| policy.cookie_categories.get(c.get_ref()))
+        {
+            None => "Yes".to_owned(),
+            Some(category) => format!(
+                "No, we ask first ({})",
+                lowercase_first(&inline(&category.name))
+            ),
+        };
+        let expires = match lifetime {
+            CookieLifetime::Session => "When you close your browser".to_owned(),
+            CookieLifetime::For(p) => format!("After {p}"),
+        };
+        let domain = cookie
+            .domain
+            .as_deref()
+            .map(|d| format!(" (set for {})", inline(d)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{}`{domain} | {} It holds {} | {essential} | {expires} |",
+            cookie.name.get_ref(),
+            inline(&cookie.purpose),
+            lowercase_first(&inline(&cookie.holds)),
+        );
+    }
+    out
+}
+
+fn rights(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let bases: Vec<LawfulBasis> = policy.purposes.values().map(|p| p.lawful_basis).collect();
+    let mut out = String::from("You have the right to:\n\n");
+    out.push_str("- see the information we hold about you (a \"subject access request\"); if the law lets us hold something back, we will tell you why\n");
+    out.push_str("- ask us to correct information that is wrong\n");
+    out.push_str("- ask us to delete your information\n");
+    out.push_str("- ask us to limit how we use your information\n");
+    if bases.iter().any(|b| {
+        matches!(
+            b,
+            LawfulBasis::PublicTask | LawfulBasis::LegitimateInterests
+        )
+    }) {
+        out.push_str("- object to how we use your information\n");
+    }
+    if bases
+        .iter()
+        .any(|b| matches!(b, LawfulBasis::Consent | LawfulBasis::Contract))
+    {
+        out.push_str("- get a copy of what you gave us in a form a computer can read\n");
+    }
+    if bases.contains(&LawfulBasis::Consent) {
+        out.push_str("- withdraw your consent at any time, as easily as you gave it\n");
+    }
+    let _ = write!(
+        out,
+        "\nTo use any of these rights, email [{0}](mailto:{0}). You do not have to pay, and we will reply within one month.\n",
+        checked.config.policy.controller.email
+    );
+    out
+}
+
+fn contact(checked: &CheckedConfig) -> String {
+    let c = &checked.config.policy.controller;
+    let mut out = String::from(
+        "If you have any questions about how we look after your personal information, contact us:\n\n",
+    );
+    let _ = writeln!(out, "- Email: [{0}](mailto:{0})", c.email);
+    if let Some(phone) = &c.phone {
+        let _ = writeln!(out, "- Telephone: {}", inline(phone));
+    }
+    let mut post = vec![inline(&c.name)];
+    post.extend(c.address.iter().map(|line| inline(line)));
+    let _ = writeln!(out, "- Post: {}", post.join(", "));
+    if let Some(dpo) = &c.data_protection_officer {
+        let who = dpo
+            .name
+            .as_deref()
+            .map(inline)
+            .unwrap_or_else(|| "Our data protection officer".to_owned());
+        let _ = write!(
+            out,
+            "\n{who} is our data protection officer. You can email them at [{0}](mailto:{0})",
+            dpo.email
+        );
+        if !dpo.address.is_empty() {
+            let _ = write!(
+                out,
+                " or write to {}",
+                dpo.address
+                    .iter()
+                    .map(|l| inline(l))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out.push_str(".\n");
+    }
+    out
+}
+
+fn complain() -> String {
+    "If you are unhappy with how we have used your information, please tell us first so we can try to put it right.\n\n\
+     You can also complain to the Information Commissioner's Office (ICO), which makes sure organisations follow data protection law:\n\n\
+     - Website: [ico.org.uk/make-a-complaint](https://ico.org.uk/make-a-complaint/)\n\
+     - Telephone: 0303 123 1113\n\
+     - Post: Information Commissioner's Office, Wycliffe House, Water Lane, Wilmslow, Cheshire, SK9 5AF\n"
+        .to_owned()
+}
+
+/// Lower-case the first word when it is a word that starts a phrase ("A
+/// random number", "Only if ...") so the phrase reads on inside a sentence;
+/// anything else, such as a name ("Ofsted"), is left as written.
+fn lowercase_first(text: &str) -> String {
+    const PHRASE_STARTS: &[&str] = &[
+        "a", "an", "the", "your", "our", "only", "if", "when", "where", "after", "before", "with",
+        "without", "unless", "to", "for", "in", "on", "any", "some", "all", "we", "you", "it",
+        "this", "that", "what",
+    ];
+    let text = text.trim();
+    let first = text
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("");
+    if PHRASE_STARTS.contains(&first.to_lowercase().as_str())
+        && first.chars().skip(1).all(char::is_lowercase)
+    {
+        let mut chars = text.chars();
+        chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Text from the policy placed inside a sentence, list item or table cell:
+/// line breaks become spaces so the Markdown structure holds.
+fn inline(text: &str) -> String {
+    escape(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Escape text from the policy so Markdown shows it literally.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(
+            ch,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_read_on_but_names_keep_their_capitals() {
+        assert_eq!(lowercase_first("A random number."), "a random number.");
+        assert_eq!(
+            lowercase_first("Only if you say yes"),
+            "only if you say yes"
+        );
+        assert_eq!(
+            lowercase_first("Ofsted, when it inspects us"),
+            "Ofsted, when it inspects us"
+        );
+        assert_eq!(lowercase_first("IP addresses"), "IP addresses");
+    }
+
+    #[test]
+    fn inline_text_keeps_markdown_structure() {
+        assert_eq!(
+            inline("two\nlines |  and *stars*"),
+            "two lines \\| and \\*stars\\*"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Opening a pool on each backend, with the settings each needs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::Result;
+
+/// SQLite in WAL mode so readers never block the writer, with foreign keys
+/// enforced, a busy timeout so concurrent writers wait instead of failing,
+/// and `synchronous = FULL` because a reply of success promises the data is
+/// on disk, even if the machine loses power right after.
+pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
+}
+
+pub(crate) async fn postgres(url: &str) -> Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await?)
+}

@@ -1,0 +1,133 @@
+//! The one data-access boundary. Everything Custodian stores goes through a
+//! [`Store`], which runs the same queries on SQLite (embedded, the default)
+//! and PostgreSQL (for several instances), chosen by the database URL.
+//!
+//! Queries are written once with `$1` placeholders, which both drivers
+//! accept, and dispatched to the right pool by [`with_pool!`]; where the two
+//! databases differ (connection set-up, locking, migrations) each has its own
+//! module. Time is always a parameter, so tests control it.
+
+mod connect;
+mod migrate;
+pub mod policy_versions;
+pub mod secrets;
+pub mod sessions;
+
+use sqlx::{PgPool, SqlitePool};
+
+pub use migrate::MigrationReport;
+pub use policy_versions::PublishedVersion;
+pub use sessions::SessionRecord;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database URL must start with sqlite: or postgres:, not `{0}`")]
+    UnsupportedUrl(String),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        source: sqlx::Error,
+    },
+    #[error(
+        "migration {version} ({name}) was changed after it was applied; migrations are append-only"
+    )]
+    MigrationChanged { version: i64, name: &'static str },
+    #[error("could not publish the policy after several attempts: another instance kept winning")]
+    Contention,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Run `$body` with `$p` bound to whichever pool the store has. The body is
+/// compiled once per backend, so each query is checked against both drivers.
+macro_rules! with_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Connect to `url` (`sqlite://path` or `postgres://...`). A SQLite file
+    /// is created if missing.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            Pool::Sqlite(connect::sqlite(url).await?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Pool::Postgres(connect::postgres(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Apply every migration not yet applied.
+    pub async fn migrate(&self, now: i64) -> Result<MigrationReport> {
+        migrate::run(&self.pool, now).await
+    }
+
+    /// How many migrations this build knows that the database lacks.
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        migrate::pending(&self.pool).await
+    }
+
+    pub async fn close(&self) {
+        with_pool!(&self.pool, p => p.close().await);
+    }
+}
+
+/// A URL with any password removed, safe to print.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_credentials() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://***@h/db"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/c.db"),
+            "sqlite://data/c.db"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The HTTP server. Every page is rendered on the server and works without
+//! JavaScript; everything a page says about data comes from the site's
+//! checked policy.
+//!
+//! - [`routes`]: the route table.
+//! - [`pages`]: one handler module per page.
+//! - [`middleware`]: sessions, CSRF, security headers, error pages and the
+//!   request log, applied to every page.
+//! - [`render`]: templates and the Markdown the notice is written in.
+
+mod assets;
+pub mod clock;
+mod consent;
+mod diff;
+mod error;
+pub mod middleware;
+mod page;
+mod pages;
+mod render;
+mod routes;
+mod state;
+
+pub use clock::Clock;
+pub use render::standalone_notice_html;
+pub use routes::router;
+pub use state::{AppState, ServeOptions, StartupError};

@@ -1,0 +1,9 @@
+//! Layers every page passes through, outermost first:
+//! [`request_log`] → [`security_headers`] → [`session`] → [`error_pages`] →
+//! [`csrf`] → the page handler.
+
+pub mod csrf;
+pub mod error_pages;
+pub mod request_log;
+pub mod security_headers;
+pub mod session;

@@ -1,0 +1,269 @@
+//! Anonymous sessions: the cookie holds only a random identifier; state
+//! lives in the database (keyed by the identifier's hash) so that any
+//! instance can serve the next request.
+//!
+//! A row is written only when a session has something to keep, so a visitor
+//! who only reads pages costs no database write.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::middleware::security_headers::is_https;
+use crate::state::AppState;
+
+/// What a session keeps between requests. Never personal data: that goes
+/// through the vault, keyed by the session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionData {
+    /// A one-time message for the next page, such as "cookies saved".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<Flash>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Flash {
+    CookiesAccepted,
+    CookiesRejected,
+    CookieSettingsSaved,
+}
+
+#[derive(Debug)]
+struct Inner {
+    id: String,
+    data: SessionData,
+    /// The browser does not have this id yet: set the cookie.
+    issue_cookie: bool,
+    /// Data changed: write it before replying.
+    dirty: bool,
+    /// A row exists for this id.
+    stored: bool,
+    /// An id this session replaced, whose row must go.
+    retired: Option<String>,
+}
+
+/// The current request's session, shared between middleware and handler.
+#[derive(Clone, Debug)]
+pub struct Session(Arc<Mutex<Inner>>);
+
+impl Session {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means another task panicked mid-update; the
+        // data is still a valid SessionData.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A session outside the session layer; nothing it holds is kept.
+    pub fn detached() -> Self {
+        Session(Arc::new(Mutex::new(Inner {
+            id: new_id(),
+            data: SessionData::default(),
+            issue_cookie: false,
+            dirty: false,
+            stored: false,
+            retired: None,
+        })))
+    }
+
+    pub fn id(&self) -> String {
+        self.lock().id.clone()
+    }
+
+    pub fn set_flash(&self, flash: Flash) {
+        let mut inner = self.lock();
+        inner.data.flash = Some(flash);
+        inner.dirty = true;
+    }
+
+    /// The one-time message, removed as it is read.
+    pub fn take_flash(&self) -> Option<Flash> {
+        let mut inner = self.lock();
+        let flash = inner.data.flash.take();
+        if flash.is_some() {
+            inner.dirty = true;
+        }
+        flash
+    }
+
+    /// Give the session a new identifier, keeping its data: done whenever
+    /// privilege changes, so an identifier planted before sign-in is useless
+    /// after it.
+    pub fn rotate(&self) {
+        let mut inner = self.lock();
+        let old = std::mem::replace(&mut inner.id, new_id());
+        if inner.stored {
+            inner.retired = Some(old);
+        }
+        inner.issue_cookie = true;
+        inner.dirty = true;
+        inner.stored = false;
+    }
+}
+
+fn new_id() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Only the hash of an identifier is stored.
+pub fn id_hash(id: &str) -> Vec<u8> {
+    Sha256::digest(id.as_bytes()).to_vec()
+}
+
+/// A well-formed identifier: 32 random bytes, base64url. Anything else is
+/// ignored and replaced, so the cookie can never carry other data in.
+fn valid_id(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+    let names = &app.checked.cookie_names;
+    let now = app.clock.unix();
+    let existing = read_cookie(request.headers(), &names.session)
+        .filter(|v| valid_id(v))
+        .map(str::to_owned);
+    let inner = match existing {
+        Some(id) => match app.store.load_session(&id_hash(&id), now).await {
+            Ok(Some(record)) => Inner {
+                data: serde_json::from_str(&record.data).unwrap_or_default(),
+                id,
+                issue_cookie: false,
+                dirty: false,
+                stored: true,
+                retired: None,
+            },
+            Ok(None) => Inner {
+                id,
+                data: SessionData::default(),
+                issue_cookie: false,
+                dirty: false,
+                stored: false,
+                retired: None,
+            },
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => Inner {
+            id: new_id(),
+            data: SessionData::default(),
+            issue_cookie: true,
+            dirty: false,
+            stored: false,
+            retired: None,
+        },
+    };
+    let session = Session(Arc::new(Mutex::new(inner)));
+    let secure = is_https(&app, request.headers());
+    request.extensions_mut().insert(session.clone());
+    let mut response = next.run(request).await;
+
+    // Persist before replying: a reply promises what it says was kept.
+    let (id, data, dirty, issue_cookie, retired) = {
+        let inner = session.lock();
+        (
+            inner.id.clone(),
+            inner.data.clone(),
+            inner.dirty,
+            inner.issue_cookie,
+            inner.retired.clone(),
+        )
+    };
+    if let Some(old) = retired
+        && let Err(e) = app.store.delete_session(&id_hash(&old)).await
+    {
+        return AppError::from(e).into_response();
+    }
+    if dirty {
+        let saved = if data == SessionData::default() {
+            app.store.delete_session(&id_hash(&id)).await
+        } else {
+            let json = serde_json::to_string(&data).unwrap_or_default();
+            app.store
+                .save_session(
+                    &id_hash(&id),
+                    &json,
+                    now,
+                    now + app.options.session_idle_seconds,
+                )
+                .await
+        };
+        if let Err(e) = saved {
+            return AppError::from(e).into_response();
+        }
+    }
+    if issue_cookie {
+        let cookie = cookie::Cookie::build((names.session.clone(), id))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(secure)
+            .build();
+        append_cookie(&mut response, &cookie);
+    }
+    response
+}
+
+/// Add a Set-Cookie header. Values are our own random identifiers or the
+/// consent record, all cookie-safe ASCII, so they are written as they are.
+pub fn append_cookie(response: &mut Response, cookie: &cookie::Cookie<'_>) {
+    if let Ok(value) = cookie.to_string().parse() {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_random_and_well_formed() {
+        let (a, b) = (new_id(), new_id());
+        assert_ne!(a, b);
+        assert!(valid_id(&a) && valid_id(&b));
+        assert!(!valid_id("alice@example.com"));
+    }
+
+    #[test]
+    fn rotation_issues_a_new_identifier_and_retires_the_stored_one() {
+        let session = Session(Arc::new(Mutex::new(Inner {
+            id: new_id(),
+            data: SessionData::default(),
+            issue_cookie: false,
+            dirty: false,
+            stored: true,
+            retired: None,
+        })));
+        let before = session.id();
+        session.rotate();
+        let inner = session.lock();
+        assert_ne!(inner.id, before);
+        assert_eq!(inner.retired.as_deref(), Some(before.as_str()));
+        assert!(inner.issue_cookie && inner.dirty);
+    }
+}

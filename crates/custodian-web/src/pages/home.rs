@@ -1,0 +1,22 @@
+//! `/`: what the site is and where to find its privacy information.
+
+use axum::extract::State;
+use axum::response::Html;
+use minijinja::context;
+
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::state::AppState;
+
+pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<String>> {
+    let policy = &app.checked.config.policy;
+    page.render(
+        "home.html",
+        &app.checked.config.site.name,
+        context! {
+            controller => policy.controller.name,
+            version => app.published.sequence,
+            published => app.published.date,
+        },
+    )
+}

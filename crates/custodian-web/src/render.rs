@@ -1,0 +1,145 @@
+//! Templates and the Markdown the notice is written in.
+
+use minijinja::{Environment, Value};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use time::OffsetDateTime;
+
+/// GOV.UK Frontend's body snippet: marks the page as scriptable so
+/// components enhance. It is the one inline script, allowed by its hash.
+pub const BODY_CLASS_SCRIPT: &str = "document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' govuk-frontend-supported' : '');";
+pub const BODY_CLASS_SCRIPT_HASH: &str = "sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw=";
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "layout.html",
+    "cookie_banner.html",
+    "home.html",
+    "privacy.html",
+    "versions.html",
+    "version.html",
+    "cookies.html",
+    "cookie_table.html",
+    "accessibility.html",
+    "error.html",
+    "standalone_notice.html",
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        env.add_global(
+            "body_class_script",
+            Value::from_safe_string(BODY_CLASS_SCRIPT.to_owned()),
+        );
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, name: &str, context: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(context)
+    }
+}
+
+/// "22 November 2026", as GOV.UK style writes dates.
+pub fn format_date(unix: i64) -> String {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp(unix) else {
+        return String::new();
+    };
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    t.format(&format).unwrap_or_default()
+}
+
+/// Markdown to HTML for the notice and operator-written sections. Raw HTML
+/// is shown as text, never interpreted, and links may only go to web, mail
+/// or telephone addresses or this site.
+pub fn markdown_to_html(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+    let events = Parser::new_ext(markdown, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe_link(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut out = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn safe_link(url: &str) -> bool {
+    ["https://", "http://", "mailto:", "tel:", "/", "#"]
+        .iter()
+        .any(|p| url.starts_with(p))
+        && !url.starts_with("//")
+}
+
+/// The notice as a complete HTML page with the site's stylesheet, for
+/// `custodian policy render --format html`.
+pub fn standalone_notice_html(
+    checked: &custodian_policy::CheckedConfig,
+    published: Option<&custodian_policy::notice::PublishedAs>,
+) -> Result<String, minijinja::Error> {
+    use custodian_policy::notice;
+    let templates = Templates::new()?;
+    templates.render(
+        "standalone_notice.html",
+        minijinja::context! {
+            site_name => checked.config.site.name,
+            contents => notice::contents(checked),
+            notice_html => Value::from_safe_string(markdown_to_html(&notice::body_markdown(checked))),
+            version_line => notice::version_line(published),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_and_script_links_are_neutralised() {
+        let html = markdown_to_html(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](https://ico.org.uk/)",
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("href=\"https://ico.org.uk/\""), "{html}");
+    }
+
+    #[test]
+    fn the_inline_script_hash_matches_the_script() {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(BODY_CLASS_SCRIPT.as_bytes());
+        let expected = format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
+        assert_eq!(expected, BODY_CLASS_SCRIPT_HASH);
+    }
+
+    #[test]
+    fn dates_read_the_gov_uk_way() {
+        assert_eq!(format_date(1_795_305_600), "22 November 2026");
+    }
+}

@@ -1,0 +1,46 @@
+//! The route table: every URL the server answers, and the layers around them.
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::middleware::{csrf, error_pages, request_log, security_headers, session};
+use crate::pages::{accessibility, cookies, home, privacy, versions};
+use crate::state::AppState;
+use crate::{assets, pages};
+
+pub fn router(state: AppState) -> Router {
+    if !assets::stylesheet_present() {
+        tracing::warn!(
+            "frontend/dist/app.css is missing: pages will be unstyled; run `npm run build` in frontend/"
+        );
+    }
+    let pages = Router::new()
+        .route("/", get(home::show))
+        .route("/privacy", get(privacy::show))
+        .route("/privacy.json", get(privacy::json))
+        .route("/privacy/versions", get(versions::list))
+        .route("/privacy/versions/{sequence}", get(versions::show))
+        .route("/cookies", get(cookies::show).post(cookies::save))
+        .route("/cookies/banner", post(cookies::banner))
+        .route("/cookies/hide-message", post(pages::cookies::hide_message))
+        .route("/accessibility", get(accessibility::show))
+        .fallback(not_found)
+        // Innermost first: the token is checked before any handler runs;
+        // error pages wrap everything the handlers and the token check send.
+        .layer(from_fn_with_state(state.clone(), csrf::layer))
+        .layer(from_fn_with_state(state.clone(), error_pages::layer))
+        .layer(from_fn_with_state(state.clone(), session::layer));
+
+    Router::new()
+        .route("/assets/{*path}", get(assets::serve))
+        .merge(pages)
+        .layer(from_fn_with_state(state.clone(), security_headers::layer))
+        .layer(from_fn(request_log::layer))
+        .with_state(state)
+}
+
+async fn not_found() -> axum::http::StatusCode {
+    axum::http::StatusCode::NOT_FOUND
+}

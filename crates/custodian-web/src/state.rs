@@ -1,0 +1,105 @@
+//! What every request can see: the checked policy, the store, the templates
+//! and the keys, prepared once at start-up.
+
+use std::sync::Arc;
+
+use custodian_policy::notice::{self, PublishedAs};
+use custodian_policy::{CheckedConfig, version};
+use custodian_store::Store;
+use custodian_store::policy_versions::Publication;
+
+use crate::clock::Clock;
+use crate::render::{Templates, format_date};
+
+/// Options the operator sets outside the policy file.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long an idle session lives on the server, in seconds.
+    pub session_idle_seconds: i64,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            body_limit: 64 * 1024,
+            session_idle_seconds: 24 * 60 * 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] custodian_store::StoreError),
+    #[error("templates: {0}")]
+    Templates(#[from] minijinja::Error),
+}
+
+pub struct Inner {
+    pub checked: CheckedConfig,
+    pub store: Store,
+    pub templates: Templates,
+    pub clock: Clock,
+    pub options: ServeOptions,
+    /// Signs CSRF tokens; shared by every instance through the store.
+    pub csrf_key: Vec<u8>,
+    pub published: PublishedAs,
+    pub content_hash: String,
+    /// The notice body, rendered to HTML once.
+    pub notice_html: String,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Publish the policy if its content changed since the last version, and
+    /// prepare everything pages need. Migrations must already have run.
+    pub async fn start(
+        checked: CheckedConfig,
+        store: Store,
+        clock: Clock,
+        options: ServeOptions,
+    ) -> Result<(AppState, Publication), StartupError> {
+        let now = clock.unix();
+        let content_hash = version::content_hash(&checked.config.policy);
+        let publication = store
+            .publish_policy(
+                &content_hash,
+                &version::canonical_json(&checked.config.policy),
+                &notice::body_markdown(&checked),
+                now,
+            )
+            .await?;
+        let v = publication.version();
+        let published = PublishedAs {
+            sequence: v.sequence,
+            date: format_date(v.published_at),
+        };
+        let fresh: [u8; 32] = rand::random();
+        let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
+        let notice_html = crate::render::markdown_to_html(&notice::body_markdown(&checked));
+        let templates = Templates::new()?;
+        let state = AppState(Arc::new(Inner {
+            checked,
+            store,
+            templates,
+            clock,
+            options,
+            csrf_key,
+            published,
+            content_hash,
+            notice_html,
+        }));
+        Ok((state, publication))
+    }
+}

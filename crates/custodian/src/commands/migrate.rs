@@ -1,0 +1,24 @@
+//! `custodian migrate`: bring the database schema up to date.
+
+use custodian_store::{Store, redact_url};
+use time::OffsetDateTime;
+
+use crate::cli::Global;
+use crate::error::CliResult;
+use crate::site;
+
+pub async fn run(global: &Global) -> CliResult {
+    let url = site::database_url(global)?;
+    let store = Store::connect(&url).await?;
+    let report = store
+        .migrate(OffsetDateTime::now_utc().unix_timestamp())
+        .await?;
+    if report.applied.is_empty() {
+        println!("{}: up to date", redact_url(&url));
+    }
+    for (version, name) in report.applied {
+        println!("{}: applied migration {version} ({name})", redact_url(&url));
+    }
+    store.close().await;
+    Ok(())
+}

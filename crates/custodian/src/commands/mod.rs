@@ -1,0 +1,3 @@
+pub mod migrate;
+pub mod policy;
+pub mod serve;

@@ -1,0 +1,98 @@
+//! `custodian serve`: check the policy, migrate, publish the notice if it
+//! changed, and serve until told to stop.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use custodian_store::policy_versions::Publication;
+use custodian_store::{Store, redact_url};
+use custodian_web::{AppState, Clock, ServeOptions};
+
+use crate::cli::{Global, ServeArgs};
+use crate::error::CliResult;
+use crate::site;
+
+pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
+    // The policy is checked before anything else: a server never starts on
+    // a policy inconsistent with what it serves.
+    let checked = site::load(global)?;
+    for note in &checked.notes {
+        tracing::info!("policy note: {note}");
+    }
+    let url = site::database_url(global)?;
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact_url(&url)))?;
+    let clock = Clock::default();
+    store.migrate(clock.unix()).await?;
+    let site_name = checked.config.site.name.clone();
+    let (state, publication) = AppState::start(
+        checked,
+        store.clone(),
+        clock.clone(),
+        ServeOptions::default(),
+    )
+    .await
+    .context("cannot prepare the site")?;
+    match &publication {
+        Publication::Published(v) => {
+            println!("Published the privacy notice as version {}", v.sequence)
+        }
+        Publication::Unchanged(v) => {
+            println!("The privacy notice is unchanged at version {}", v.sequence)
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    // Tests and scripts read this line to find the port when asked for port 0.
+    println!("Listening on http://{local}/ ({site_name})");
+
+    let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), clock));
+    axum::serve(listener, custodian_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    sweeper.abort();
+    store.close().await;
+    Ok(())
+}
+
+/// Sessions expire on the server after a day idle; remove them hourly.
+async fn sweep_expired_sessions(store: Store, clock: Clock) {
+    let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every.tick().await;
+        match store.delete_expired_sessions(clock.unix()).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,51 @@
+//! `custodian`: one binary that serves a site from its policy file.
+
+mod cli;
+mod commands;
+mod error;
+mod site;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, PolicyCommand};
+use crate::error::CliResult;
+
+fn main() -> ExitCode {
+    // clap exits with code 2 on usage errors, as promised.
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("CUSTODIAN_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    match &cli.command {
+        Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(file),
+        Command::Policy(PolicyCommand::Render { file, format }) => {
+            commands::policy::render(file, *format)
+        }
+        Command::Migrate => runtime()?.block_on(commands::migrate::run(&cli.global)),
+        Command::Serve(args) => runtime()?.block_on(commands::serve::run(&cli.global, args)),
+    }
+}
+
+fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| error::CliError::Runtime(e.into()))
+}

@@ -1,0 +1,240 @@
+use std::path::Path;
+use std::process::Output;
+
+use crate::support::{FIXTURE, binary, tempdir, write};
+
+fn custodian(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = std::process::Command::new(binary());
+    cmd.args(args)
+        .env_remove("CUSTODIAN_CONFIG")
+        .env_remove("CUSTODIAN_DATA_DIR")
+        .env_remove("CUSTODIAN_DATABASE_URL");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run custodian: {e}"),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+#[test]
+fn policy_check_passes_every_example() {
+    let found = examples();
+    assert_eq!(found.len(), 3);
+    for path in found {
+        let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).contains(": ok"));
+    }
+}
+
+#[test]
+fn policy_check_names_an_unknown_key_with_its_position_and_exit_code_2() {
+    let dir = tempdir();
+    let config = FIXTURE.replace(
+        "phone = \"0123 456 7890\"",
+        "phone = \"0123 456 7890\"\ncolour = \"red\"",
+    );
+    let path = write(dir.path(), "site.toml", &config);
+    let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let line = config
+        .lines()
+        .position(|l| l.starts_with("colour"))
+        .map_or(0, |i| i + 1);
+    assert!(
+        err.contains(&format!(
+            "site.toml:{line}:1: error: unknown field `colour`"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help:"), "says what to do: {err}");
+}
+
+#[test]
+fn policy_check_names_a_cookie_the_server_would_set_without_declaring_it() {
+    let dir = tempdir();
+    let config = FIXTURE.replace(
+        "base_url = \"http://127.0.0.1\"",
+        "base_url = \"http://127.0.0.1\"\n\n[site.cookie_names]\nsession = \"sid\"",
+    );
+    let path = write(dir.path(), "site.toml", &config);
+    let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the server sets a cookie named `sid`"),
+        "{err}"
+    );
+    assert!(err.contains("name = \"sid\""), "says how to fix it: {err}");
+}
+
+#[test]
+fn policy_check_reports_every_inconsistency_at_once() {
+    let dir = tempdir();
+    let config = FIXTURE
+        .replace(
+            "retention = \"1 year after the case is closed\"",
+            "retention = \"1 fortnight after the case is closed\"",
+        )
+        .replace("categories = [\"message\"]", "categories = [\"mesage\"]")
+        .replace("consent_category = \"usage\"\n", "")
+        .replace(
+            "duration = \"1 year\"\nholds = \"Your answers",
+            "duration = \"session\"\nholds = \"Your answers",
+        );
+    let path = write(dir.path(), "site.toml", &config);
+    let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for expected in [
+        "\"fortnight\" is not a unit of time",
+        "category `mesage` is not declared",
+        "cookie `usage_id` is not essential, so it must sit behind consent",
+        "cookie category `usage` has no cookies",
+        "cookie `cookie_preferences` is declared to last when you close your browser, but the server keeps it for 1 year",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn serve_refuses_to_start_on_an_inconsistent_policy() {
+    let dir = tempdir();
+    let path = write(
+        dir.path(),
+        "site.toml",
+        &FIXTURE.replace(
+            "lawful_basis = \"public_task\"",
+            "lawful_basis = \"because\"",
+        ),
+    );
+    let data = dir.path().join("data");
+    let out = custodian(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            &path.display().to_string(),
+            "--data-dir",
+            &data.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown variant `because`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!data.join("custodian.db").exists(), "nothing was created");
+}
+
+#[test]
+fn policy_render_prints_markdown_json_and_html() {
+    let dir = tempdir();
+    let path = write(dir.path(), "site.toml", FIXTURE);
+    let p = path.display().to_string();
+    let md = custodian(&["policy", "render", &p, "--format", "markdown"], &[]);
+    assert_eq!(md.status.code(), Some(0));
+    assert!(text(&md.stdout).starts_with("# Privacy notice: Test Site"));
+    assert!(text(&md.stdout).contains("Draft: this notice has not been published yet."));
+    let json = custodian(&["policy", "render", &p, "--format", "json"], &[]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(
+        value["purposes"][0]["retention"]["rule"],
+        "1 year after the case is closed"
+    );
+    let html = custodian(&["policy", "render", &p, "--format", "html"], &[]);
+    assert!(text(&html.stdout).contains("<h1 class=\"govuk-heading-xl\">Privacy notice</h1>"));
+    let bad = custodian(&["policy", "render", &p, "--format", "pdf"], &[]);
+    assert_eq!(bad.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn global_options_work_before_or_after_the_subcommand_and_from_the_environment() {
+    let dir = tempdir();
+    for (i, args) in [
+        vec!["--data-dir", "DIR", "migrate"],
+        vec!["migrate", "--data-dir", "DIR"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let data = dir.path().join(format!("d{i}"));
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("DIR", &data.display().to_string()))
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = custodian(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(data.join("custodian.db").exists());
+    }
+    let data = dir.path().join("from-env");
+    let out = custodian(
+        &["migrate"],
+        &[("CUSTODIAN_DATA_DIR", &data.display().to_string())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("applied migration 1"));
+    assert!(data.join("custodian.db").exists());
+    let again = custodian(
+        &["migrate"],
+        &[("CUSTODIAN_DATA_DIR", &data.display().to_string())],
+    );
+    assert!(text(&again.stdout).contains("up to date"));
+}
+
+#[test]
+fn every_command_has_help_and_usage_errors_exit_2() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["policy", "--help"],
+        vec!["policy", "check", "--help"],
+        vec!["policy", "render", "--help"],
+    ] {
+        let out = custodian(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(text(&out.stdout).contains("Usage:"), "{args:?}");
+    }
+    assert_eq!(custodian(&["frobnicate"], &[]).status.code(), Some(2));
+    assert_eq!(
+        custodian(&["policy", "check", "/no/such/file.toml"], &[])
+            .status
+            .code(),
+        Some(2)
+    );
+    let bad_url = custodian(&["migrate", "--database-url", "mysql://x"], &[]);
+    assert_eq!(bad_url.status.code(), Some(1));
+    assert!(text(&bad_url.stderr).contains("must start with sqlite: or postgres:"));
+}

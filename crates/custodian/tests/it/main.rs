@@ -1,0 +1,17 @@
+//! Custodian's integration tests: one binary (each extra file would be
+//! another binary to link), driving the real server over HTTP. Set
+//! CUSTODIAN_TEST_DATABASE_URL=postgres://... to run them all on PostgreSQL.
+
+// Tests fail by panicking; the no-panic lints are for server code.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli;
+mod cookies;
+mod csrf;
+mod headers;
+mod logs;
+mod pages;
+mod sessions;
+mod versions;

@@ -1,0 +1,430 @@
+//! Test kit: the real `custodian` binary on a random port, with its own
+//! data directory and database (a SQLite file by default; a fresh PostgreSQL
+//! database per test when CUSTODIAN_TEST_DATABASE_URL names a server), and a
+//! minimal browser that keeps cookies the way a browser does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const FIXTURE: &str = include_str!("fixtures/site.toml");
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_custodian")
+}
+
+/// A database for one test, dropped with it.
+pub struct TestDb {
+    pub url: Option<String>,
+    admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let Ok(admin_url) = std::env::var("CUSTODIAN_TEST_DATABASE_URL") else {
+            // SQLite: the server creates the file in its data dir.
+            return TestDb {
+                url: None,
+                admin: None,
+            };
+        };
+        let name = format!("custodian_t_{}", hex(&rand_bytes()));
+        let mut admin = sqlx_connect(&admin_url).await;
+        sqlx_exec(&mut admin, &format!("CREATE DATABASE {name}")).await;
+        let (base, _) = admin_url.rsplit_once('/').unwrap_or((&admin_url, ""));
+        TestDb {
+            url: Some(format!("{base}/{name}")),
+            admin: Some((admin_url, name)),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.admin.take() else {
+            return;
+        };
+        // Dropping runs inside the test's runtime, which cannot block:
+        // clean up from a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(async {
+                    let mut admin = sqlx_connect(&admin_url).await;
+                    sqlx_exec(
+                        &mut admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
+async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    match sqlx::PgConnection::connect(url).await {
+        Ok(c) => c,
+        Err(e) => panic!("cannot reach the PostgreSQL named by CUSTODIAN_TEST_DATABASE_URL: {e}"),
+    }
+}
+
+async fn sqlx_exec(conn: &mut sqlx::PgConnection, sql: &str) {
+    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(conn)
+        .await
+    {
+        panic!("{sql}: {e}");
+    }
+}
+
+fn rand_bytes() -> [u8; 6] {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let pid = std::process::id();
+    let counter = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut out = [0u8; 6];
+    out[..4].copy_from_slice(&(nanos ^ pid.rotate_left(16)).to_le_bytes());
+    out[4..].copy_from_slice(&counter.to_le_bytes());
+    out
+}
+static COUNTER: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A running server.
+pub struct Server {
+    pub base: String,
+    child: Child,
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Start `custodian serve` with this config on this data dir and db.
+    pub async fn start(config: &Path, data_dir: &Path, db: &TestDb) -> Server {
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("CUSTODIAN_DATABASE_URL")
+            .env("CUSTODIAN_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(url) = &db.url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start custodian: {e}"),
+        };
+        let log = Arc::new(Mutex::new(String::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Ok(mut l) = log.lock() {
+                        l.push_str(&line);
+                        l.push('\n');
+                    }
+                }
+            });
+        }
+        let Some(stdout) = child.stdout.take() else {
+            panic!("no stdout")
+        };
+        let mut lines = BufReader::new(stdout).lines();
+        let found = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("Listening on ") {
+                    return rest
+                        .split_whitespace()
+                        .next()
+                        .map(|u| u.trim_end_matches('/').to_owned());
+                }
+            }
+            None
+        })
+        .await;
+        let Ok(Some(base)) = found else {
+            let status = child.try_wait();
+            let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+            panic!("custodian did not start ({status:?}):\n{log}");
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server { base, child, log }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A site under test: config file, data dir, database and server.
+pub struct Site {
+    pub dir: TempDir,
+    pub db: TestDb,
+    pub server: Server,
+}
+
+impl Site {
+    pub async fn start() -> Site {
+        Site::start_with(FIXTURE).await
+    }
+
+    pub async fn start_with(config: &str) -> Site {
+        let dir = tempdir();
+        let db = TestDb::new().await;
+        let config_path = write(dir.path(), "site.toml", config);
+        let server = Server::start(&config_path, &dir.path().join("data"), &db).await;
+        Site { dir, db, server }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("site.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Stop the server and start it again on a changed config.
+    pub async fn restart_with(self, config: &str) -> Site {
+        let Site { dir, db, server } = self;
+        server.stop().await;
+        let config_path = write(dir.path(), "site.toml", config);
+        let server = Server::start(&config_path, &dir.path().join("data"), &db).await;
+        Site { dir, db, server }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.server.base)
+    }
+}
+
+pub fn tempdir() -> TempDir {
+    match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    }
+}
+
+pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Err(e) = std::fs::write(&path, contents) {
+        panic!("write {}: {e}", path.display());
+    }
+    path
+}
+
+/// One Set-Cookie header, parsed enough to check its attributes.
+#[derive(Debug, Clone)]
+pub struct SetCookie {
+    pub name: String,
+    pub value: String,
+    pub attributes: Vec<String>,
+}
+
+impl SetCookie {
+    pub fn parse(header: &str) -> SetCookie {
+        let mut parts = header.split(';').map(str::trim);
+        let (name, value) = parts
+            .next()
+            .and_then(|p| p.split_once('='))
+            .unwrap_or(("", ""));
+        SetCookie {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            attributes: parts.map(|a| a.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    pub fn has(&self, attribute: &str) -> bool {
+        let attribute = attribute.to_ascii_lowercase();
+        self.attributes
+            .iter()
+            .any(|a| *a == attribute || a.starts_with(&format!("{attribute}=")))
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}=", name.to_ascii_lowercase());
+        self.attributes
+            .iter()
+            .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
+    }
+
+    fn removes(&self) -> bool {
+        self.attribute("max-age").is_some_and(|v| v == "0")
+    }
+}
+
+/// A response, read whole.
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+    pub set_cookies: Vec<SetCookie>,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.header("location")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&SetCookie> {
+        self.set_cookies.iter().find(|c| c.name == name)
+    }
+
+    /// The value of the hidden form field `name` in the first form.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+}
+
+/// Keeps cookies between requests like a browser, and follows nothing
+/// automatically so tests see every redirect.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    pub jar: BTreeMap<String, String>,
+    /// Extra headers sent with every request.
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Browser {
+            base: base.to_owned(),
+            client,
+            jar: BTreeMap::new(),
+            extra_headers: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let mut request = request;
+        if !self.jar.is_empty() {
+            request = request.header("cookie", self.cookie_header());
+        }
+        for (k, v) in &self.extra_headers {
+            request = request.header(k.as_str(), v.as_str());
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap_or_default();
+        let set_cookies: Vec<SetCookie> = headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(SetCookie::parse)
+            .collect();
+        for c in &set_cookies {
+            if c.removes() {
+                self.jar.remove(&c.name);
+            } else {
+                self.jar.insert(c.name.clone(), c.value.clone());
+            }
+        }
+        Page {
+            status,
+            headers,
+            body,
+            set_cookies,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded(fields);
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Post a form from the page at `from`, with its CSRF token, as a person
+    /// pressing a button would.
+    pub async fn submit(&mut self, from: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(from).await;
+        let token = page.hidden("request_token").unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("request_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+}
+
+pub fn serde_urlencoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
