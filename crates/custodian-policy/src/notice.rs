@@ -374,14 +374,13 @@ fn contact(checked: &CheckedConfig) -> String {
     post.extend(c.address.iter().map(|line| inline(line)));
     let _ = writeln!(out, "- Post: {}", post.join(", "));
     if let Some(dpo) = &c.data_protection_officer {
-        let who = dpo
-            .name
-            .as_deref()
-            .map(inline)
-            .unwrap_or_else(|| "Our data protection officer".to_owned());
+        let who = match dpo.name.as_deref() {
+            Some(name) => format!("{} is our data protection officer", inline(name)),
+            None => "We have a data protection officer".to_owned(),
+        };
         let _ = write!(
             out,
-            "\n{who} is our data protection officer. You can email them at [{0}](mailto:{0})",
+            "\n{who}. You can email them at [{0}](mailto:{0})",
             dpo.email
         );
         if !dpo.address.is_empty() {

@@ -4,6 +4,7 @@ use axum::Router;
 use axum::middleware::from_fn;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::middleware::{csrf, error_pages, request_log, security_headers, session};
 use crate::pages::{accessibility, cookies, home, privacy, versions};
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: the token is checked before any handler runs;
         // error pages wrap everything the handlers and the token check send.
         .layer(from_fn_with_state(state.clone(), csrf::layer))
+        // A bug that panics becomes the 500 page, not a dropped connection.
+        .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), error_pages::layer))
         .layer(from_fn_with_state(state.clone(), session::layer));
 
