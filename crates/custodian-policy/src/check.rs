@@ -224,15 +224,61 @@ pub fn check(
             "use \"alpha\" or \"beta\", or leave `phase` out once the service is live",
         );
     }
-    if !policy.controller.email.contains('@') {
+    let mut blank = Vec::new();
+    if policy.controller.name.trim().is_empty() {
+        blank.push("policy.controller.name".to_owned());
+    }
+    for (id, x) in &policy.categories {
+        if x.name.trim().is_empty() || x.description.trim().is_empty() {
+            blank.push(format!("policy.categories.{id}"));
+        }
+    }
+    for (id, x) in &policy.purposes {
+        if x.name.trim().is_empty()
+            || x.description.trim().is_empty()
+            || x.legitimate_interest
+                .as_ref()
+                .is_some_and(|t| t.trim().is_empty())
+        {
+            blank.push(format!("policy.purposes.{id}"));
+        }
+    }
+    for (id, x) in &policy.recipients {
+        if x.name.trim().is_empty() || x.description.trim().is_empty() {
+            blank.push(format!("policy.recipients.{id}"));
+        }
+    }
+    if policy.automated_decisions.trim().is_empty() {
+        blank.push("policy.automated_decisions".to_owned());
+    }
+    if policy.international_transfers.trim().is_empty() {
+        blank.push("policy.international_transfers".to_owned());
+    }
+    for table in blank {
         c.error(
-            c.find("[policy.controller]"),
-            format!(
-                "the controller's email `{}` is not an email address",
-                policy.controller.email
-            ),
-            "people use it to ask about their data, so it must work",
+            c.find(&format!("[{table}]")),
+            format!("[{table}] has an empty name, description or statement"),
+            "the notice shows these words to people: write them",
         );
+    }
+    let dpo_email = policy
+        .controller
+        .data_protection_officer
+        .as_ref()
+        .map(|d| d.email.as_str());
+    for email in std::iter::once(policy.controller.email.as_str()).chain(dpo_email) {
+        if !is_email(email) {
+            c.error(c.find(&format!("\"{email}\"")), format!("`{email}` is not an email address"), "people use it to ask about their data, so it must be a working address such as privacy@example.gov.uk");
+        }
+    }
+    for domain in &policy.scope.domains {
+        if !is_domain(domain) {
+            c.error(
+                c.find(&format!("\"{domain}\"")),
+                format!("`{domain}` is not a domain name"),
+                "write a domain such as \"example.gov.uk\" or \"*.example.gov.uk\"",
+            );
+        }
     }
     if policy
         .controller
@@ -312,6 +358,18 @@ pub fn check(
         {
             c.error(purpose.retention.span(), format!("purpose `{id}` relies on legitimate interests without saying what they are"), "add legitimate_interest = \"...\": the notice must tell people what the interest is");
         }
+        if purpose.lawful_basis != LawfulBasis::LegitimateInterests
+            && purpose.legitimate_interest.is_some()
+        {
+            c.error(
+                purpose.retention.span(),
+                format!(
+                    "purpose `{id}` states a legitimate interest but its lawful basis is {}",
+                    purpose.lawful_basis.label().to_lowercase()
+                ),
+                "remove legitimate_interest, or set lawful_basis = \"legitimate_interests\"",
+            );
+        }
         for r in &purpose.recipients {
             c.reference(
                 "recipient",
@@ -329,8 +387,8 @@ pub fn check(
     }
 
     for (id, category) in &policy.cookie_categories {
-        if let Some(purpose) = &category.purpose
-            && c.reference("purpose", &purpose_ids, purpose, "policy.purposes")
+        let purpose = &category.purpose;
+        if c.reference("purpose", &purpose_ids, purpose, "policy.purposes")
             && policy
                 .purposes
                 .get(purpose.get_ref())
@@ -342,6 +400,14 @@ pub fn check(
                 purpose.span(),
                 format!("cookie category `{id}` asks for consent, but its purpose `{}` does not rest on consent", purpose.get_ref()),
                 "give the cookies a purpose with lawful_basis = \"consent\"",
+            );
+        }
+        if RESERVED_CATEGORY_IDS.contains(&id.as_str()) || id == names_config_request_token(&config)
+        {
+            c.error(
+                c.find(&format!("[policy.cookie_categories.{id}]")),
+                format!("`{id}` cannot name a cookie category: the cookies form and consent cookie use it already"),
+                "choose another id, such as `usage` or `campaigns`",
             );
         }
         if !policy.cookies.iter().any(|k| {
@@ -488,6 +554,13 @@ pub fn check(
     }
 }
 
+/// Names the consent cookie and the cookies form use for themselves.
+const RESERVED_CATEGORY_IDS: &[&str] = &["version", "return_to", "cookies"];
+
+fn names_config_request_token(config: &SiteConfig) -> &str {
+    config.site.cookie_names.request_token.get_ref()
+}
+
 fn same_lifetime(a: CookieLifetime, b: CookieLifetime) -> bool {
     match (a, b) {
         (CookieLifetime::Session, CookieLifetime::Session) => true,
@@ -508,6 +581,26 @@ fn duration_text(lifetime: CookieLifetime) -> String {
         CookieLifetime::Session => "session".to_owned(),
         CookieLifetime::For(p) => p.to_string(),
     }
+}
+
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && is_domain(domain)
+        && domain.contains('.')
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._%+-'".contains(c))
+}
+
+fn is_domain(text: &str) -> bool {
+    let host = text.strip_prefix("*.").unwrap_or(text);
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn is_identifier(id: &str) -> bool {

@@ -30,6 +30,7 @@ pub fn to_json(
                 "name": c.name,
                 "description": c.description,
                 "special_category": c.special,
+                "source": c.source,
                 "dpv": c.dpv.as_ref().map(|d| d.get_ref()),
             })
         })
@@ -57,6 +58,7 @@ pub fn to_json(
                     json!({ "id": c, "article": c.article(), "dpv": c.dpv() })
                 }),
                 "categories": p.categories.iter().map(|c| c.get_ref()).collect::<Vec<_>>(),
+                "provision": p.provision,
                 "retention": rule.map(|r| json!({
                     "rule": r.to_string(),
                     "after": r.after,
@@ -132,7 +134,7 @@ pub fn to_json(
         "recipients": recipients,
         "cookie_categories": policy.cookie_categories.iter().map(|(id, c)| json!({
             "id": id, "name": c.name, "description": c.description,
-            "purpose": c.purpose.as_ref().map(|p| p.get_ref()),
+            "purpose": c.purpose.get_ref(),
         })).collect::<Vec<_>>(),
         "cookies": cookies,
         "children": policy.children.as_ref().map(|c| json!({ "parental_consent_age": c.parental_consent_age.get_ref() })),
@@ -140,6 +142,8 @@ pub fn to_json(
             "ip_retention": checked.ip_retention,
             "purpose": policy.server_logs.purpose.get_ref(),
         },
+        "automated_decisions": policy.automated_decisions,
+        "international_transfers": policy.international_transfers,
         "sections": policy.sections.iter().map(|s| json!({ "title": s.title, "markdown": s.body })).collect::<Vec<_>>(),
         "supervisory_authority": {
             "name": "Information Commissioner's Office",

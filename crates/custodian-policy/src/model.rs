@@ -98,6 +98,12 @@ pub struct Policy {
     #[serde(default)]
     pub children: Option<Children>,
     pub server_logs: ServerLogs,
+    /// Whether any decision about people is made by automated means alone,
+    /// or they are profiled (UK GDPR Article 13(2)(f)); say so even if not.
+    pub automated_decisions: String,
+    /// Where the information is kept, and the safeguards for any transfer
+    /// outside the UK (Article 13(1)(f)); say so even if there are none.
+    pub international_transfers: String,
     /// Free-text sections, in Markdown, in the order given.
     #[serde(default)]
     pub sections: Vec<Section>,
@@ -147,6 +153,10 @@ pub struct Category {
     /// Special category data (UK GDPR Article 9): health, ethnicity, etc.
     #[serde(default)]
     pub special: bool,
+    /// Where the information comes from when not from the person
+    /// (Article 14(2)(f)); absent means they give it to us.
+    #[serde(default)]
+    pub source: Option<String>,
     /// A DPV personal-data term, e.g. "pd:EmailAddress".
     #[serde(default)]
     pub dpv: Option<Spanned<String>>,
@@ -166,6 +176,11 @@ pub struct Purpose {
     #[serde(default)]
     pub legitimate_interest: Option<String>,
     pub categories: Vec<Spanned<String>>,
+    /// Whether people must give this information (by law, for a contract,
+    /// or to use the service) and what happens if they do not
+    /// (Article 13(2)(e)).
+    #[serde(default)]
+    pub provision: Option<String>,
     /// e.g. "1 year after the case is closed", "until you unsubscribe".
     pub retention: Spanned<String>,
     #[serde(default)]
@@ -212,9 +227,8 @@ pub struct CookieCategory {
     pub name: String,
     /// The question's hint on the cookies page.
     pub description: String,
-    /// The purpose these cookies serve.
-    #[serde(default)]
-    pub purpose: Option<Spanned<String>>,
+    /// The purpose these cookies serve; it must rest on consent.
+    pub purpose: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -30,8 +30,24 @@ pub struct Heading {
 pub fn contents(checked: &CheckedConfig) -> Vec<Heading> {
     sections(checked)
         .into_iter()
-        .map(|(id, text, _)| Heading { id, text })
+        .map(|(id, text, _)| Heading {
+            id,
+            text: unescape(&text),
+        })
         .collect()
+}
+
+/// A heading as a person reads it, for places that escape HTML themselves.
+fn unescape(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The notice body as Markdown, without a title or version line: this is the
@@ -96,6 +112,22 @@ fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
             "Who we share it with".into(),
             sharing(checked),
         ),
+        (
+            "where-it-is-kept".into(),
+            "Where your information is kept".into(),
+            checked
+                .config
+                .policy
+                .international_transfers
+                .trim()
+                .to_owned()
+                + "\n",
+        ),
+        (
+            "automated-decisions".into(),
+            "Decisions made by computer".into(),
+            checked.config.policy.automated_decisions.trim().to_owned() + "\n",
+        ),
     ];
     if let Some(children) = &checked.config.policy.children {
         let age = *children.parental_consent_age.get_ref();
@@ -103,10 +135,7 @@ fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
             "children".into(),
             format!("If you are under {age}"),
             format!(
-                "If you are under {age}, please get a parent or guardian's permission before you give us any personal information. \
-                 Our forms ask your age first. If you are under {age}, we ask for a parent's or guardian's email address, \
-                 explain to them what they are agreeing to, and only use what you sent once they say yes. \
-                 If they do not say yes within a few days, we delete what you sent.\n"
+                "If you are under {age}, please get a parent's or guardian's permission before you give us any personal information.\n"
             ),
         ));
     }
@@ -173,6 +202,9 @@ fn what_we_collect(checked: &CheckedConfig) -> String {
         if category.special {
             out.push_str(" This is sensitive information (\"special category data\"), which the law protects more strictly.");
         }
+        if let Some(source) = &category.source {
+            let _ = write!(out, " Where we get it: {}", inline(source));
+        }
         out.push('\n');
     }
     out
@@ -196,6 +228,9 @@ fn how_we_use_it(checked: &CheckedConfig) -> String {
             .collect();
         let basis = purpose.lawful_basis;
         let _ = writeln!(out, "- What we use: {}", categories.join(", "));
+        if let Some(provision) = &purpose.provision {
+            let _ = writeln!(out, "- Do you have to give it: {}", inline(provision));
+        }
         let _ = writeln!(
             out,
             "- Our lawful basis: {} ({}): {}",
@@ -232,7 +267,7 @@ fn how_we_use_it(checked: &CheckedConfig) -> String {
                     out,
                     "- Who receives it: {}, {}",
                     inline(name),
-                    lowercase_first(&inline(&r.when))
+                    phrase_case(&inline(&r.when))
                 );
             }
         }
@@ -248,7 +283,7 @@ fn ip_addresses(checked: &CheckedConfig) -> String {
         .get(policy.server_logs.purpose.get_ref())
         .map_or_else(
             || "site statistics".to_owned(),
-            |p| lowercase_first(&inline(&p.name)),
+            |p| label_case(&inline(&p.name)),
         );
     format!(
         "Your IP address (a number that identifies a computer or other device on the internet) is automatically logged by our web server. \
@@ -284,7 +319,6 @@ fn sharing(checked: &CheckedConfig) -> String {
         }
         out.push('\n');
     }
-    out.push_str("\nWe never sell your information or share it for marketing.\n");
     out
 }
 
@@ -303,10 +337,7 @@ fn cookies(checked: &CheckedConfig) -> String {
             .and_then(|c| policy.cookie_categories.get(c.get_ref()))
         {
             None => "Yes".to_owned(),
-            Some(category) => format!(
-                "No, we ask first ({})",
-                lowercase_first(&inline(&category.name))
-            ),
+            Some(category) => format!("No, we ask first ({})", label_case(&inline(&category.name))),
         };
         let expires = match lifetime {
             CookieLifetime::Session => "When you close your browser".to_owned(),
@@ -322,7 +353,7 @@ fn cookies(checked: &CheckedConfig) -> String {
             "| `{}`{domain} | {} It holds {} | {essential} | {expires} |",
             cookie.name.get_ref(),
             inline(&cookie.purpose),
-            lowercase_first(&inline(&cookie.holds)),
+            phrase_case(&inline(&cookie.holds)),
         );
     }
     out
@@ -350,7 +381,12 @@ fn rights(checked: &CheckedConfig) -> String {
     {
         out.push_str("- get a copy of what you gave us in a form a computer can read\n");
     }
-    if bases.contains(&LawfulBasis::Consent) {
+    let explicit_consent = policy.purposes.values().any(|p| {
+        p.special_condition
+            .as_ref()
+            .is_some_and(|c| *c.get_ref() == crate::law::SpecialCondition::ExplicitConsent)
+    });
+    if bases.contains(&LawfulBasis::Consent) || explicit_consent {
         out.push_str("- withdraw your consent at any time, as easily as you gave it\n");
     }
     let _ = write!(
@@ -411,7 +447,7 @@ fn complain() -> String {
 /// Lower-case the first word when it is a word that starts a phrase ("A
 /// random number", "Only if ...") so the phrase reads on inside a sentence;
 /// anything else, such as a name ("Ofsted"), is left as written.
-fn lowercase_first(text: &str) -> String {
+pub fn phrase_case(text: &str) -> String {
     const PHRASE_STARTS: &[&str] = &[
         "a", "an", "the", "your", "our", "only", "if", "when", "where", "after", "before", "with",
         "without", "unless", "to", "for", "in", "on", "any", "some", "all", "we", "you", "it",
@@ -435,10 +471,38 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
+/// A label ("Usage cookies", "Site usage statistics") as it reads inside a
+/// sentence: a capitalised first word is lower-cased, but acronyms and
+/// mixed-case names ("IP addresses", "WebSAF details") keep their letters.
+pub fn label_case(text: &str) -> String {
+    let text = text.trim();
+    let first = text
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let mut chars = first.chars();
+    let titlecase = chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase);
+    if titlecase {
+        let mut all = text.chars();
+        all.next()
+            .map(|c| c.to_lowercase().chain(all).collect())
+            .unwrap_or_default()
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Text from the policy placed inside a sentence, list item or table cell:
 /// line breaks become spaces so the Markdown structure holds.
 fn inline(text: &str) -> String {
-    escape(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+    let escaped = escape(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+    // A value that begins a line must not begin a list or a rule.
+    let digits = escaped.chars().take_while(char::is_ascii_digit).count();
+    match escaped.chars().nth(digits) {
+        Some('.' | ')') if digits > 0 => format!("{}\\{}", &escaped[..digits], &escaped[digits..]),
+        Some('-' | '+' | '=') if digits == 0 => format!("\\{escaped}"),
+        _ => escaped,
+    }
 }
 
 /// Escape text from the policy so Markdown shows it literally.
@@ -447,7 +511,7 @@ pub fn escape(text: &str) -> String {
     for ch in text.chars() {
         if matches!(
             ch,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '{' | '}' | '!'
         ) {
             out.push('\\');
         }
@@ -462,16 +526,28 @@ mod tests {
 
     #[test]
     fn phrases_read_on_but_names_keep_their_capitals() {
-        assert_eq!(lowercase_first("A random number."), "a random number.");
+        assert_eq!(phrase_case("A random number."), "a random number.");
+        assert_eq!(phrase_case("Only if you say yes"), "only if you say yes");
         assert_eq!(
-            lowercase_first("Only if you say yes"),
-            "only if you say yes"
-        );
-        assert_eq!(
-            lowercase_first("Ofsted, when it inspects us"),
+            phrase_case("Ofsted, when it inspects us"),
             "Ofsted, when it inspects us"
         );
-        assert_eq!(lowercase_first("IP addresses"), "IP addresses");
+        assert_eq!(phrase_case("IP addresses"), "IP addresses");
+    }
+
+    #[test]
+    fn policy_text_cannot_become_markdown_structure() {
+        assert_eq!(
+            inline("Help {#contact-us .hidden}"),
+            "Help \\{\\#contact-us .hidden\\}"
+        );
+        assert_eq!(inline("1. Not a list"), "1\\. Not a list");
+        assert_eq!(inline("- not a bullet"), "\\- not a bullet");
+        assert_eq!(
+            inline("![img](https://x/y.png)"),
+            "\\!\\[img\\](https://x/y.png)"
+        );
+        assert_eq!(unescape("Changes \\*soon\\*"), "Changes *soon*");
     }
 
     #[test]

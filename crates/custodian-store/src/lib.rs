@@ -39,6 +39,17 @@ pub enum StoreError {
     Contention,
 }
 
+impl StoreError {
+    /// The database URL itself is wrong (scheme, syntax, options), as
+    /// opposed to a database that failed while in use.
+    pub fn is_bad_url(&self) -> bool {
+        matches!(
+            self,
+            StoreError::UnsupportedUrl(_) | StoreError::Database(sqlx::Error::Configuration(_))
+        )
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which database a store runs on.
@@ -107,13 +118,35 @@ impl Store {
     }
 }
 
-/// A URL with any password removed, safe to print.
+/// A URL with any credentials removed, safe to print: the user and password
+/// before `@`, and a `password=` option in the query.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://***@{}", &url[..scheme_end], &url[at + 1..])
+            format!("{}://***@{}", &base[..scheme_end], &base[at + 1..])
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    match query {
+        None => base,
+        Some(q) => {
+            let options: Vec<String> = q
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, _))
+                        if k.eq_ignore_ascii_case("password")
+                            || k.eq_ignore_ascii_case("sslpassword") =>
+                    {
+                        format!("{k}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", options.join("&"))
+        }
     }
 }
 

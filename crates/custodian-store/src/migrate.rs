@@ -46,56 +46,36 @@ fn checksum(sql: &str) -> String {
 
 pub(crate) async fn run(pool: &Pool, now: i64) -> Result<MigrationReport> {
     let mut report = MigrationReport::default();
-    match pool {
-        Pool::Sqlite(p) => {
-            let mut conn = p.acquire().await?;
-            sqlx::raw_sql(CREATE_LEDGER).execute(&mut *conn).await?;
-            for m in MIGRATIONS {
-                // BEGIN IMMEDIATE takes the write lock before reading the
-                // ledger, so two processes cannot both apply a step.
-                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-                let outcome = apply_sqlite(&mut conn, m, now).await;
-                let end = if outcome.is_ok() {
-                    "COMMIT"
-                } else {
-                    "ROLLBACK"
-                };
-                sqlx::raw_sql(end).execute(&mut *conn).await?;
-                if outcome? {
-                    report.applied.push((m.version, m.name));
-                }
+    for m in MIGRATIONS {
+        // Each step runs in its own transaction that first takes the
+        // database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: a
+        // transaction-scoped advisory lock), so two instances starting
+        // together apply it once, and a failure releases everything.
+        let applied = match pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
+                let applied = apply(&mut tx, m, m.sqlite, now).await?;
+                tx.commit().await?;
+                applied
             }
-        }
-        Pool::Postgres(p) => {
-            let mut conn = p.acquire().await?;
-            sqlx::raw_sql(CREATE_LEDGER)
-                .execute(&mut *conn)
-                .await
-                .or_else(ignore_concurrent_create)?;
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(PG_MIGRATION_LOCK)
-                .execute(&mut *conn)
-                .await?;
-            let outcome = apply_all_postgres(&mut conn, now, &mut report).await;
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(PG_MIGRATION_LOCK)
-                .execute(&mut *conn)
-                .await?;
-            outcome?;
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_MIGRATION_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
+                let applied = apply(&mut tx, m, m.postgres, now).await?;
+                tx.commit().await?;
+                applied
+            }
+        };
+        if applied {
+            report.applied.push((m.version, m.name));
         }
     }
     Ok(report)
-}
-
-/// Two instances starting together may both run CREATE TABLE IF NOT EXISTS;
-/// PostgreSQL can report the loser as a unique violation on its catalogue.
-fn ignore_concurrent_create(e: sqlx::Error) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
-    match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            Ok(Default::default())
-        }
-        _ => Err(e),
-    }
 }
 
 /// The checksum recorded for an applied migration, on either connection type.
@@ -124,10 +104,25 @@ macro_rules! record {
     };
 }
 
-/// Returns whether the migration was applied now (false: already applied).
-async fn apply_sqlite(conn: &mut sqlx::SqliteConnection, m: &Migration, now: i64) -> Result<bool> {
-    let sum = checksum(m.sqlite);
-    match applied_checksum!(&mut *conn, m.version) {
+/// Apply one migration inside `tx` unless the ledger says it was; returns
+/// whether it was applied now.
+async fn apply<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    m: &Migration,
+    sql: &'static str,
+    now: i64,
+) -> Result<bool>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+{
+    let sum = checksum(sql);
+    match applied_checksum!(&mut **tx, m.version) {
         Some(existing) if existing == sum => return Ok(false),
         Some(_) => {
             return Err(StoreError::MigrationChanged {
@@ -137,50 +132,16 @@ async fn apply_sqlite(conn: &mut sqlx::SqliteConnection, m: &Migration, now: i64
         }
         None => {}
     }
-    sqlx::raw_sql(m.sqlite)
-        .execute(&mut *conn)
+    sqlx::raw_sql(sql)
+        .execute(&mut **tx)
         .await
         .map_err(|source| StoreError::Migration {
             version: m.version,
             name: m.name,
             source,
         })?;
-    record!(&mut *conn, m, &sum, now);
+    record!(&mut **tx, m, sum, now);
     Ok(true)
-}
-
-async fn apply_all_postgres(
-    conn: &mut sqlx::PgConnection,
-    now: i64,
-    report: &mut MigrationReport,
-) -> Result<()> {
-    use sqlx::Connection;
-    for m in MIGRATIONS {
-        let sum = checksum(m.postgres);
-        match applied_checksum!(&mut *conn, m.version) {
-            Some(existing) if existing == sum => continue,
-            Some(_) => {
-                return Err(StoreError::MigrationChanged {
-                    version: m.version,
-                    name: m.name,
-                });
-            }
-            None => {}
-        }
-        let mut tx = conn.begin().await?;
-        sqlx::raw_sql(m.postgres)
-            .execute(&mut *tx)
-            .await
-            .map_err(|source| StoreError::Migration {
-                version: m.version,
-                name: m.name,
-                source,
-            })?;
-        record!(&mut *tx, m, &sum, now);
-        tx.commit().await?;
-        report.applied.push((m.version, m.name));
-    }
-    Ok(())
 }
 
 pub(crate) async fn pending(pool: &Pool) -> Result<usize> {

@@ -25,7 +25,10 @@ pub struct Page {
 #[derive(Serialize)]
 struct CategorySummary {
     id: String,
+    /// As it reads inside a sentence ("cookies that measure website use").
     name: String,
+    /// Why the site wants them, for the banner.
+    description: String,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -90,6 +93,8 @@ impl Page {
 
     /// "ask", "accepted", "rejected", or nothing.
     fn banner(&self) -> Option<&'static str> {
+        // Without a form token the banner's buttons could not work.
+        self.nonce.as_ref()?;
         match self.flash {
             Some(Flash::CookiesAccepted) => return Some("accepted"),
             Some(Flash::CookiesRejected) => return Some("rejected"),
@@ -112,7 +117,8 @@ impl Page {
             .iter()
             .map(|(id, c)| CategorySummary {
                 id: id.clone(),
-                name: c.name.to_lowercase(),
+                name: custodian_policy::notice::label_case(&c.name),
+                description: c.description.trim().to_owned(),
             })
             .collect();
         let chrome = context! {

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "cookie_banner.html",
     "home.html",
     "privacy.html",
+    "notice_body.html",
     "versions.html",
     "version.html",
     "cookies.html",
@@ -67,6 +68,12 @@ pub fn markdown_to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        // No images from operator Markdown: they could load from anywhere
+        // (the standalone page has no Content-Security-Policy). The alt
+        // text still shows.
+        Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => {
+            Event::Text(CowStr::Borrowed(""))
+        }
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -124,6 +131,11 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(html.contains("href=\"https://ico.org.uk/\""), "{html}");
+        let image = markdown_to_html("![a tracking pixel](https://tracker.example/p.gif)");
+        assert!(
+            !image.contains("<img") && image.contains("a tracking pixel"),
+            "{image}"
+        );
     }
 
     #[test]

@@ -28,13 +28,14 @@ pub fn router(state: AppState) -> Router {
         .route("/cookies/hide-message", post(pages::cookies::hide_message))
         .route("/accessibility", get(accessibility::show))
         .fallback(not_found)
-        // Innermost first: the token is checked before any handler runs;
-        // error pages wrap everything the handlers and the token check send.
+        // Innermost first: the token is checked before any handler runs; a
+        // panic becomes a 500 (logged without its message, which could hold
+        // input); the session is saved before the reply; error pages wrap
+        // everything, including the session layer's own failures.
         .layer(from_fn_with_state(state.clone(), csrf::layer))
-        // A bug that panics becomes the 500 page, not a dropped connection.
-        .layer(CatchPanicLayer::new())
-        .layer(from_fn_with_state(state.clone(), error_pages::layer))
-        .layer(from_fn_with_state(state.clone(), session::layer));
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(state.clone(), session::layer))
+        .layer(from_fn_with_state(state.clone(), error_pages::layer));
 
     Router::new()
         .route("/assets/{*path}", get(assets::serve))
@@ -42,6 +43,11 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security_headers::layer))
         .layer(from_fn(request_log::layer))
         .with_state(state)
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a request handler panicked");
+    axum::response::IntoResponse::into_response(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 async fn not_found() -> axum::http::StatusCode {

@@ -71,12 +71,13 @@ impl AppState {
         options: ServeOptions,
     ) -> Result<(AppState, Publication), StartupError> {
         let now = clock.unix();
-        let content_hash = version::content_hash(&checked.config.policy);
+        let notice_markdown = notice::body_markdown(&checked);
+        let content_hash = version::content_hash(&checked.config.policy, &notice_markdown);
         let publication = store
             .publish_policy(
                 &content_hash,
                 &version::canonical_json(&checked.config.policy),
-                &notice::body_markdown(&checked),
+                &notice_markdown,
                 now,
             )
             .await?;
@@ -87,7 +88,7 @@ impl AppState {
         };
         let fresh: [u8; 32] = rand::random();
         let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
-        let notice_html = crate::render::markdown_to_html(&notice::body_markdown(&checked));
+        let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
         let state = AppState(Arc::new(Inner {
             checked,

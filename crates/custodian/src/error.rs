@@ -23,9 +23,22 @@ impl CliError {
 }
 
 impl From<custodian_store::StoreError> for CliError {
+    /// A database URL that cannot be used is the operator's input, not a
+    /// failure while running.
     fn from(e: custodian_store::StoreError) -> Self {
-        CliError::Runtime(e.into())
+        if e.is_bad_url() {
+            CliError::Invalid(e.to_string())
+        } else {
+            CliError::Runtime(e.into())
+        }
     }
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Print to standard output. A reader that went away (`| head`) is not a
+/// failure of ours, so a broken pipe is ignored rather than a panic.
+pub fn say(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}

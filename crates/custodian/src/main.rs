@@ -1,5 +1,12 @@
 //! `custodian`: one binary that serves a site from its policy file.
 
+/// `println!` that tolerates a closed standard output; see [`error::say`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::error::say(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 mod commands;
 mod error;

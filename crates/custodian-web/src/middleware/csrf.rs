@@ -19,15 +19,30 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::middleware::security_headers::is_https;
-use crate::middleware::session::{Session, append_cookie, read_cookie};
+use crate::middleware::session::{Session, read_cookie};
 use crate::state::AppState;
 
-/// The nonce for this browser, and whether it still needs the cookie.
+/// The nonce for this browser. A fresh one (no valid cookie came with the
+/// request) is issued by the session layer and cannot yet verify anything.
 #[derive(Clone, Debug)]
 pub struct CsrfNonce {
     pub nonce: String,
-    issue_cookie: bool,
+    pub fresh: bool,
+}
+
+impl CsrfNonce {
+    pub fn for_request(headers: &HeaderMap, cookie_name: &str) -> CsrfNonce {
+        match read_cookie(headers, cookie_name).filter(|v| well_formed_nonce(v)) {
+            Some(n) => CsrfNonce {
+                nonce: n.to_owned(),
+                fresh: false,
+            },
+            None => CsrfNonce {
+                nonce: URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()),
+                fresh: true,
+            },
+        }
+    }
 }
 
 /// Sign `nonce` for the session `session_id`.
@@ -68,22 +83,23 @@ fn well_formed_nonce(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Whether the browser says the request came from another site.
-fn cross_site(app: &AppState, headers: &HeaderMap) -> bool {
+/// Whether the request may have come from anywhere but this site's own
+/// pages. Browsers say so in `Sec-Fetch-Site`; a sibling subdomain is
+/// "same-site" and is refused too, since it could have planted cookies. Older
+/// browsers send `Origin`, whose host must be ours.
+fn from_elsewhere(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+        return !matches!(site, "same-origin" | "none");
     }
     match (
         headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
         headers.get(header::HOST).and_then(|v| v.to_str().ok()),
     ) {
         (Some(origin), Some(host)) => {
-            let scheme = if is_https(app, headers) {
-                "https"
-            } else {
-                "http"
-            };
-            origin != format!("{scheme}://{host}")
+            // Compare hosts only: behind a TLS proxy the scheme seen here
+            // may differ from the browser's.
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            !origin_host.eq_ignore_ascii_case(host)
         }
         _ => false,
     }
@@ -94,75 +110,44 @@ fn cross_site(app: &AppState, headers: &HeaderMap) -> bool {
 pub struct CsrfRefusal;
 
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let cookie_name = app.checked.cookie_names.request_token.clone();
-    let existing = read_cookie(request.headers(), &cookie_name)
-        .filter(|v| well_formed_nonce(v))
-        .map(str::to_owned);
-    let nonce = match &existing {
-        Some(n) => CsrfNonce {
-            nonce: n.clone(),
-            issue_cookie: false,
-        },
-        None => CsrfNonce {
-            nonce: URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()),
-            issue_cookie: true,
-        },
-    };
-    let secure = is_https(&app, request.headers());
-    let (mut parts, body) = request.into_parts();
-    parts.extensions.insert(nonce.clone());
-
-    let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let request = if changes_state {
-        if parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n > app.options.body_limit)
-        {
-            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-        }
-        let Ok(bytes) = to_bytes(body, app.options.body_limit).await else {
-            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-        };
-        let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|pairs| {
-                pairs
-                    .into_iter()
-                    .find(|(k, _)| *k == cookie_name)
-                    .map(|(_, v)| v)
-            });
-        let session_id = parts.extensions.get::<Session>().map(Session::id);
-        let allowed = !cross_site(&app, &parts.headers)
-            && match (&existing, submitted, session_id) {
-                (Some(cookie_nonce), Some(submitted), Some(sid)) => {
-                    verify(&app.csrf_key, &sid, cookie_nonce, &submitted)
-                }
-                _ => false,
-            };
-        if !allowed {
-            let mut refused = StatusCode::FORBIDDEN.into_response();
-            refused.extensions_mut().insert(CsrfRefusal);
-            return refused;
-        }
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        Request::from_parts(parts, body)
-    };
-
-    let mut response = next.run(request).await;
-    if nonce.issue_cookie {
-        let cookie = cookie::Cookie::build((cookie_name, nonce.nonce))
-            .path("/")
-            .http_only(true)
-            .same_site(cookie::SameSite::Strict)
-            .secure(secure)
-            .build();
-        append_cookie(&mut response, &cookie);
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
     }
-    response
+    let (parts, body) = request.into_parts();
+    let declared_length = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_length.is_some_and(|n| n > app.options.body_limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let Ok(bytes) = to_bytes(body, app.options.body_limit).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let field = &app.checked.cookie_names.request_token;
+    let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == field).map(|(_, v)| v));
+    let nonce = parts.extensions.get::<CsrfNonce>();
+    let session_id = parts.extensions.get::<Session>().map(Session::id);
+    let allowed = !from_elsewhere(&parts.headers)
+        && match (nonce, submitted, session_id) {
+            (Some(nonce), Some(submitted), Some(sid)) if !nonce.fresh => {
+                verify(&app.csrf_key, &sid, &nonce.nonce, &submitted)
+            }
+            _ => false,
+        };
+    if !allowed {
+        let mut refused = StatusCode::FORBIDDEN.into_response();
+        refused.extensions_mut().insert(CsrfRefusal);
+        return refused;
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]

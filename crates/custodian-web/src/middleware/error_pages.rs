@@ -15,12 +15,6 @@ use crate::page::Page;
 use crate::state::AppState;
 
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let session = request
-        .extensions()
-        .get::<Session>()
-        .cloned()
-        .unwrap_or_else(Session::detached);
-    let nonce = request.extensions().get::<CsrfNonce>().cloned();
     let consent = read_cookie(request.headers(), &app.checked.cookie_names.consent)
         .map(ConsentChoice::parse)
         .unwrap_or_default();
@@ -68,6 +62,14 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             vec!["Try again later.".into(), "If you were sending a form, it may not have been sent.".into()],
         ),
     };
+    // The session layer inside hands over its session and form token; if it
+    // failed before it had them, the page shows without the banner's form.
+    let session = response
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .unwrap_or_else(Session::detached);
+    let nonce = response.extensions().get::<CsrfNonce>().cloned();
     let page = Page::for_error(app.clone(), session, nonce, path, consent);
     let mut rendered = match page.render("error.html", title, context! { paragraphs }) {
         Ok(html) => html.into_response(),

@@ -1,6 +1,6 @@
 //! Layers every page passes through, outermost first:
-//! [`request_log`] → [`security_headers`] → [`session`] → [`error_pages`] →
-//! [`csrf`] → the page handler.
+//! [`request_log`] → [`security_headers`] → [`error_pages`] → [`session`] →
+//! (a panic catcher) → [`csrf`] → the page handler.
 
 pub mod csrf;
 pub mod error_pages;

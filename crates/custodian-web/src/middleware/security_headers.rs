@@ -58,13 +58,14 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             "max-age=31536000; includeSubDomains",
         );
     }
-    // Pages carry per-session form tokens and may show personal data later:
-    // never let a shared cache keep them.
+    // Pages carry per-session form tokens and may show personal data later,
+    // and any response that sets a cookie carries an identifier: never let a
+    // shared cache keep either and hand it to someone else.
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+    if is_html || headers.contains_key(header::SET_COOKIE) {
         set(headers, "cache-control", "no-store");
     }
     response

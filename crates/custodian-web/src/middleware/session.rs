@@ -3,7 +3,15 @@
 //! instance can serve the next request.
 //!
 //! A row is written only when a session has something to keep, so a visitor
-//! who only reads pages costs no database write.
+//! who only reads pages costs no database write. An identifier with no row
+//! is adopted as a new anonymous session: it carries no privilege, because
+//! privilege (a sign-in, later) exists only in a stored row, and rows expire.
+//!
+//! This layer also issues the `request_token` nonce (see [`csrf`]), so that
+//! both browser cookies are settled before anything else runs, and it hands
+//! both to the error-page layer outside it through the response.
+//!
+//! [`csrf`]: crate::middleware::csrf
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -17,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::middleware::csrf::CsrfNonce;
 use crate::middleware::security_headers::is_https;
 use crate::state::AppState;
 
@@ -151,9 +160,11 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
         Some(id) => match app.store.load_session(&id_hash(&id), now).await {
             Ok(Some(record)) => Inner {
                 data: serde_json::from_str(&record.data).unwrap_or_default(),
+                // Slide the expiry forward once an hour of it is used up, so
+                // an active session lives on without a write per request.
+                dirty: record.expires_at - now < app.options.session_idle_seconds - 3600,
                 id,
                 issue_cookie: false,
-                dirty: false,
                 stored: true,
                 retired: None,
             },
@@ -177,12 +188,14 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
         },
     };
     let session = Session(Arc::new(Mutex::new(inner)));
+    let nonce = CsrfNonce::for_request(request.headers(), &names.request_token);
     let secure = is_https(&app, request.headers());
     request.extensions_mut().insert(session.clone());
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
 
     // Persist before replying: a reply promises what it says was kept.
-    let (id, data, dirty, issue_cookie, retired) = {
+    let (id, data, dirty, issue_cookie, retired, stored) = {
         let inner = session.lock();
         (
             inner.id.clone(),
@@ -190,6 +203,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             inner.dirty,
             inner.issue_cookie,
             inner.retired.clone(),
+            inner.stored,
         )
     };
     if let Some(old) = retired
@@ -199,7 +213,11 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
     }
     if dirty {
         let saved = if data == SessionData::default() {
-            app.store.delete_session(&id_hash(&id)).await
+            if stored {
+                app.store.delete_session(&id_hash(&id)).await
+            } else {
+                Ok(())
+            }
         } else {
             let json = serde_json::to_string(&data).unwrap_or_default();
             app.store
@@ -224,6 +242,18 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             .build();
         append_cookie(&mut response, &cookie);
     }
+    if nonce.fresh {
+        let cookie = cookie::Cookie::build((names.request_token.clone(), nonce.nonce.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Strict)
+            .secure(secure)
+            .build();
+        append_cookie(&mut response, &cookie);
+    }
+    // The error-page layer outside renders with the same session and token.
+    response.extensions_mut().insert(session);
+    response.extensions_mut().insert(nonce);
     response
 }
 

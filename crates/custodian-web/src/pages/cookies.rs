@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_policy::check::{CONSENT_COOKIE_PERIOD, CookieLifetime};
+use custodian_policy::notice::{label_case, phrase_case};
 use minijinja::context;
 use serde::Serialize;
 
@@ -29,6 +30,7 @@ struct CookieRow {
 struct Question {
     id: String,
     name: String,
+    name_in_sentence: String,
     description: String,
     cookies: Vec<CookieRow>,
     /// The answer to show: what was submitted, else what was saved, else no.
@@ -46,7 +48,7 @@ fn rows(app: &AppState, category: Option<&str>) -> Vec<CookieRow> {
         .map(|(c, lifetime)| CookieRow {
             name: c.name.get_ref().clone(),
             purpose: c.purpose.trim().to_owned(),
-            holds: c.holds.trim().to_owned(),
+            holds: phrase_case(&c.holds),
             expires: match lifetime {
                 CookieLifetime::Session => "When you close your browser".to_owned(),
                 CookieLifetime::For(p) => format!("After {p}"),
@@ -71,17 +73,18 @@ fn questions(
             let error = match (submitted.is_some(), answer) {
                 (true, None) => Some(format!(
                     "Select yes if you want to accept {}",
-                    category.name.to_lowercase()
+                    label_case(&category.name)
                 )),
                 (true, Some(v)) if v != "yes" && v != "no" => Some(format!(
                     "Select yes or no for {}",
-                    category.name.to_lowercase()
+                    label_case(&category.name)
                 )),
                 _ => None,
             };
             Question {
                 id: id.clone(),
                 name: category.name.clone(),
+                name_in_sentence: label_case(&category.name),
                 description: category.description.trim().to_owned(),
                 cookies: rows(app, Some(id)),
                 yes: answer.map_or_else(|| choice.allows(id), |v| v == "yes"),

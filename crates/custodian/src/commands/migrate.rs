@@ -14,10 +14,10 @@ pub async fn run(global: &Global) -> CliResult {
         .migrate(OffsetDateTime::now_utc().unix_timestamp())
         .await?;
     if report.applied.is_empty() {
-        println!("{}: up to date", redact_url(&url));
+        say!("{}: up to date", redact_url(&url));
     }
     for (version, name) in report.applied {
-        println!("{}: applied migration {version} ({name})", redact_url(&url));
+        say!("{}: applied migration {version} ({name})", redact_url(&url));
     }
     store.close().await;
     Ok(())

@@ -11,7 +11,7 @@ use crate::site;
 pub fn check(file: &Path) -> CliResult {
     let checked = site::load_file(file)?;
     let policy = &checked.config.policy;
-    println!(
+    say!(
         "{}: ok ({} categories, {} purposes, {} recipients, {} cookies)",
         file.display(),
         policy.categories.len(),
@@ -20,7 +20,7 @@ pub fn check(file: &Path) -> CliResult {
         policy.cookies.len()
     );
     for note in &checked.notes {
-        println!("  note: {note}");
+        say!("  note: {note}");
     }
     Ok(())
 }
@@ -30,13 +30,14 @@ pub fn render(file: &Path, format: Format) -> CliResult {
     let out = match format {
         Format::Markdown => notice::document_markdown(&checked, None),
         Format::Json => {
-            let hash = version::content_hash(&checked.config.policy);
+            let hash =
+                version::content_hash(&checked.config.policy, &notice::body_markdown(&checked));
             let value = machine::to_json(&checked, None, &hash);
             serde_json::to_string_pretty(&value).map_err(|e| CliError::Runtime(e.into()))? + "\n"
         }
         Format::Html => custodian_web::standalone_notice_html(&checked, None)
             .map_err(|e| CliError::Runtime(e.into()))?,
     };
-    print!("{out}");
+    say!("{}", out.trim_end());
     Ok(())
 }

@@ -19,10 +19,22 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     for note in &checked.notes {
         tracing::info!("policy note: {note}");
     }
+    if global.config.is_none() {
+        tracing::warn!(
+            "no --config given: serving the built-in demo site (the Children's Commissioner example); \
+             pass --config FILE to serve your own"
+        );
+    }
     let url = site::database_url(global)?;
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("cannot open the database at {}", redact_url(&url)))?;
+    let store = match Store::connect(&url).await {
+        Ok(store) => store,
+        Err(e) if e.is_bad_url() => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot open the database at {}", redact_url(&url)))
+                .into());
+        }
+    };
     let clock = Clock::default();
     store.migrate(clock.unix()).await?;
     let site_name = checked.config.site.name.clone();
@@ -36,10 +48,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     .context("cannot prepare the site")?;
     match &publication {
         Publication::Published(v) => {
-            println!("Published the privacy notice as version {}", v.sequence)
+            say!("Published the privacy notice as version {}", v.sequence)
         }
         Publication::Unchanged(v) => {
-            println!("The privacy notice is unchanged at version {}", v.sequence)
+            say!("The privacy notice is unchanged at version {}", v.sequence)
         }
     }
 
@@ -50,7 +62,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         .local_addr()
         .context("cannot read the listening address")?;
     // Tests and scripts read this line to find the port when asked for port 0.
-    println!("Listening on http://{local}/ ({site_name})");
+    say!("Listening on http://{local}/ ({site_name})");
 
     let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), clock));
     axum::serve(listener, custodian_web::router(state))

@@ -108,7 +108,14 @@ fn policy_check_reports_every_inconsistency_at_once() {
         .replace(
             "duration = \"1 year\"\nholds = \"Your answers",
             "duration = \"session\"\nholds = \"Your answers",
-        );
+        )
+        .replace("email = \"dpo@test.example\"", "email = \"the DPO\"")
+        .replace("domains = [\"test.example\"]", "domains = [\"test example\"]")
+        .replace(
+            "[policy.cookie_categories.usage]",
+            "[policy.cookie_categories.version]\nname = \"V\"\ndescription = \"V.\"\npurpose = \"usage_cookies\"\n\n[policy.cookie_categories.usage]",
+        )
+        .replace("lawful_basis = \"consent\"", "lawful_basis = \"consent\"\nlegitimate_interest = \"Counting.\"");
     let path = write(dir.path(), "site.toml", &config);
     let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -119,6 +126,10 @@ fn policy_check_reports_every_inconsistency_at_once() {
         "cookie `usage_id` is not essential, so it must sit behind consent",
         "cookie category `usage` has no cookies",
         "cookie `cookie_preferences` is declared to last when you close your browser, but the server keeps it for 1 year",
+        "`the DPO` is not an email address",
+        "`test example` is not a domain name",
+        "`version` cannot name a cookie category",
+        "states a legitimate interest but its lawful basis is consent",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
@@ -235,6 +246,10 @@ fn every_command_has_help_and_usage_errors_exit_2() {
         Some(2)
     );
     let bad_url = custodian(&["migrate", "--database-url", "mysql://x"], &[]);
-    assert_eq!(bad_url.status.code(), Some(1));
+    assert_eq!(
+        bad_url.status.code(),
+        Some(2),
+        "a wrong URL is invalid input"
+    );
     assert!(text(&bad_url.stderr).contains("must start with sqlite: or postgres:"));
 }

@@ -171,7 +171,7 @@ async fn the_banner_asks_again_when_a_new_category_appears() {
 
     let with_new_category = crate::support::FIXTURE.replace(
         "[[policy.cookies]]\nname = \"usage_id\"",
-        "[policy.cookie_categories.campaigns]\nname = \"Campaign cookies\"\ndescription = \"Stop repeats.\"\n\n\
+        "[policy.cookie_categories.campaigns]\nname = \"Campaign cookies\"\ndescription = \"Stop repeats.\"\npurpose = \"usage_cookies\"\n\n\
          [[policy.cookies]]\nname = \"campaign_id\"\npurpose = \"Caps campaigns.\"\nessential = false\n\
          consent_category = \"campaigns\"\nduration = \"1 year\"\nholds = \"A random number.\"\n\n\
          [[policy.cookies]]\nname = \"usage_id\"",
@@ -202,5 +202,32 @@ async fn the_banner_only_sends_people_back_to_this_site() {
         .await;
     assert_eq!(reply.status, 303);
     assert_eq!(reply.location().as_deref(), Some("/"));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_banner_works_from_an_error_page() {
+    let site = Site::start().await;
+    let mut browser = site.browser();
+    let missing = browser.get("/no/such/page").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("Accept additional cookies"),
+        "the banner shows on error pages"
+    );
+    let token = missing.hidden("request_token").unwrap_or_default();
+    assert!(token.contains('.'), "with a working form token");
+    let reply = browser
+        .post(
+            "/cookies/banner",
+            &[
+                ("request_token", &token),
+                ("cookies", "accept"),
+                ("return_to", "/no/such/page"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303);
+    assert!(reply.cookie("cookie_preferences").is_some());
     site.server.stop().await;
 }

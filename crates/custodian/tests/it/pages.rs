@@ -112,3 +112,30 @@ async fn the_accessibility_statement_is_served() {
     assert!(page.body.contains("WCAG"));
     site.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_failure_gets_the_500_page_and_reveals_nothing() {
+    let site = Site::start().await;
+    site.sabotage("DROP TABLE policy_versions").await;
+    let page = site.browser().get("/privacy/versions").await;
+    assert_eq!(page.status, 500);
+    assert!(
+        page.body
+            .contains("Sorry, there is a problem with the service")
+    );
+    assert!(page.body.contains("govuk-generic-header"), "in the layout");
+    for detail in [
+        "policy_versions",
+        "no such table",
+        "relation",
+        "sqlx",
+        "error returned",
+    ] {
+        assert!(!page.body.contains(detail), "the page reveals {detail:?}");
+    }
+    assert!(
+        site.server.log().contains("request failed"),
+        "the cause goes to the log"
+    );
+    site.server.stop().await;
+}

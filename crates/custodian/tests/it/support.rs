@@ -221,6 +221,32 @@ impl Site {
         Site { dir, db, server }
     }
 
+    /// Run SQL directly on the site's database, behind the server's back:
+    /// for tests that need a failure only a broken database can cause.
+    pub async fn sabotage(&self, sql: &str) {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let outcome = match &self.db.url {
+            Some(url) => match sqlx::PgConnection::connect(url).await {
+                Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ()),
+                Err(e) => Err(e),
+            },
+            None => {
+                let url = format!(
+                    "sqlite://{}",
+                    self.data_dir().join("custodian.db").display()
+                );
+                match sqlx::SqliteConnection::connect(&url).await {
+                    Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ()),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Err(e) = outcome {
+            panic!("sabotage failed: {e}");
+        }
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.server.base)
     }
