@@ -21,6 +21,30 @@ pub fn content_hash(policy: &Policy, notice_markdown: &str) -> String {
         .collect()
 }
 
+/// A short fingerprint of what a person agrees to when they say yes to a
+/// cookie category: the category, the purpose it serves and every cookie in
+/// it. Consent is specific, so when any of these changes the answer no
+/// longer counts and the banner asks again.
+pub fn consent_fingerprint(policy: &Policy, category_id: &str) -> String {
+    let category = policy.cookie_categories.get(category_id);
+    let purpose = category.and_then(|c| policy.purposes.get(c.purpose.get_ref()));
+    let cookies: Vec<_> = policy
+        .cookies
+        .iter()
+        .filter(|k| {
+            k.consent_category
+                .as_ref()
+                .is_some_and(|c| c.get_ref() == category_id)
+        })
+        .collect();
+    let canonical = serde_json::to_vec(&(category, purpose, cookies)).unwrap_or_default();
+    Sha256::digest(&canonical)
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The policy as JSON, stored with each published version.
 pub fn canonical_json(policy: &Policy) -> String {
     serde_json::to_string(policy).unwrap_or_default()

@@ -1,16 +1,26 @@
 //! The cookie consent choice, kept in an essential cookie for a year:
-//! `version=3&campaigns=yes&usage=no`. It records the policy version the
-//! choice was made under and an answer per non-essential category, so a
-//! category added later is asked about again.
+//! `version=3&campaigns=yes.1a2b3c4d&usage=no.5e6f7a8b`. It records the policy
+//! version the choice was made under and, per non-essential category, the
+//! answer and a fingerprint of what the category covered then. A category
+//! added later, or one whose cookies or purpose changed, is asked again.
 
 use custodian_policy::CheckedConfig;
+use custodian_policy::version::consent_fingerprint;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConsentChoice {
     /// The policy version the choice was made under.
     pub version: Option<i64>,
     /// Answers per category id, in the order given.
-    pub answers: Vec<(String, bool)>,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub category: String,
+    pub yes: bool,
+    /// What the category covered when the person answered.
+    pub fingerprint: String,
 }
 
 impl ConsentChoice {
@@ -20,11 +30,22 @@ impl ConsentChoice {
             let Some((key, answer)) = pair.split_once('=') else {
                 continue;
             };
-            match (key, answer) {
-                ("version", v) => choice.version = v.parse().ok(),
-                (id, "yes") if is_id(id) => choice.answers.push((id.to_owned(), true)),
-                (id, "no") if is_id(id) => choice.answers.push((id.to_owned(), false)),
-                _ => {}
+            if key == "version" {
+                choice.version = answer.parse().ok();
+                continue;
+            }
+            let (word, fingerprint) = answer.split_once('.').unwrap_or((answer, ""));
+            let yes = match word {
+                "yes" => true,
+                "no" => false,
+                _ => continue,
+            };
+            if is_id(key) && fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+                choice.answers.push(Answer {
+                    category: key.to_owned(),
+                    yes,
+                    fingerprint: fingerprint.to_owned(),
+                });
             }
         }
         choice
@@ -32,38 +53,44 @@ impl ConsentChoice {
 
     pub fn encode(&self) -> String {
         let mut out = format!("version={}", self.version.unwrap_or(0));
-        for (id, yes) in &self.answers {
-            out.push('&');
-            out.push_str(id);
-            out.push_str(if *yes { "=yes" } else { "=no" });
+        for a in &self.answers {
+            let word = if a.yes { "yes" } else { "no" };
+            out.push_str(&format!("&{}={word}.{}", a.category, a.fingerprint));
         }
         out
     }
 
-    pub fn answer(&self, category: &str) -> Option<bool> {
+    /// The person's answer for this category, if it still covers what the
+    /// category is today.
+    pub fn answer(&self, checked: &CheckedConfig, category: &str) -> Option<bool> {
+        let current = consent_fingerprint(&checked.config.policy, category);
         self.answers
             .iter()
-            .find(|(id, _)| id == category)
-            .map(|(_, yes)| *yes)
+            .find(|a| a.category == category && a.fingerprint == current)
+            .map(|a| a.yes)
     }
 
-    /// Whether the person has agreed to this category's cookies.
-    pub fn allows(&self, category: &str) -> bool {
-        self.answer(category) == Some(true)
+    /// Whether the person has agreed to this category's cookies as they are.
+    pub fn allows(&self, checked: &CheckedConfig, category: &str) -> bool {
+        self.answer(checked, category) == Some(true)
     }
 
-    /// A category the person has not answered: a reason to ask again.
+    /// A category without a current answer: a reason to ask again.
     pub fn unanswered(&self, checked: &CheckedConfig) -> bool {
         checked
             .config
             .policy
             .cookie_categories
             .keys()
-            .any(|id| self.answer(id).is_none())
+            .any(|id| self.answer(checked, id).is_none())
     }
 
-    /// The same answer for every category in the policy.
-    pub fn all(checked: &CheckedConfig, version: i64, yes: bool) -> Self {
+    /// One answer per category in the policy, fingerprinted as it is now.
+    pub fn from_answers(
+        checked: &CheckedConfig,
+        version: i64,
+        answer: impl Fn(&str) -> bool,
+    ) -> Self {
         ConsentChoice {
             version: Some(version),
             answers: checked
@@ -71,7 +98,11 @@ impl ConsentChoice {
                 .policy
                 .cookie_categories
                 .keys()
-                .map(|id| (id.clone(), yes))
+                .map(|id| Answer {
+                    category: id.clone(),
+                    yes: answer(id),
+                    fingerprint: consent_fingerprint(&checked.config.policy, id),
+                })
                 .collect(),
         }
     }
@@ -90,13 +121,28 @@ mod tests {
 
     #[test]
     fn round_trips_and_ignores_anything_else() {
-        let c = ConsentChoice::parse("version=3&campaigns=yes&usage=no&<script>=yes&junk");
+        let c = ConsentChoice::parse(
+            "version=3&campaigns=yes.0a1b2c3d&usage=no.ffff0000&<script>=yes&junk&x=yes.zz",
+        );
         assert_eq!(c.version, Some(3));
         assert_eq!(
             c.answers,
-            vec![("campaigns".into(), true), ("usage".into(), false)]
+            vec![
+                Answer {
+                    category: "campaigns".into(),
+                    yes: true,
+                    fingerprint: "0a1b2c3d".into()
+                },
+                Answer {
+                    category: "usage".into(),
+                    yes: false,
+                    fingerprint: "ffff0000".into()
+                },
+            ]
         );
-        assert_eq!(c.encode(), "version=3&campaigns=yes&usage=no");
-        assert!(c.allows("campaigns") && !c.allows("usage") && !c.allows("other"));
+        assert_eq!(
+            c.encode(),
+            "version=3&campaigns=yes.0a1b2c3d&usage=no.ffff0000"
+        );
     }
 }

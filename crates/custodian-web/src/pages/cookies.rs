@@ -87,7 +87,7 @@ fn questions(
                 name_in_sentence: label_case(&category.name),
                 description: category.description.trim().to_owned(),
                 cookies: rows(app, Some(id)),
-                yes: answer.map_or_else(|| choice.allows(id), |v| v == "yes"),
+                yes: answer.map_or_else(|| choice.allows(&app.checked, id), |v| v == "yes"),
                 error,
             }
         })
@@ -140,10 +140,9 @@ pub async fn save(
     if questions.iter().any(|q| q.error.is_some()) {
         return render(&app, &page, questions, false);
     }
-    let choice = ConsentChoice {
-        version: Some(app.published.sequence),
-        answers: questions.iter().map(|q| (q.id.clone(), q.yes)).collect(),
-    };
+    let choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |id| {
+        questions.iter().any(|q| q.id == id && q.yes)
+    });
     page.session().set_flash(Flash::CookieSettingsSaved);
     Ok(remember(
         &app,
@@ -171,7 +170,7 @@ pub async fn banner(
         "reject" => (false, Flash::CookiesRejected),
         _ => return Ok(StatusCode::BAD_REQUEST.into_response()),
     };
-    let choice = ConsentChoice::all(&app.checked, app.published.sequence, yes);
+    let choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |_| yes);
     page.session().set_flash(flash);
     let back = Redirect::to(&local_path(&form.return_to)).into_response();
     Ok(remember(&app, &headers, &choice, back))
@@ -211,7 +210,7 @@ fn remember(
         let refused = declared
             .consent_category
             .as_ref()
-            .is_some_and(|c| !choice.allows(c.get_ref()));
+            .is_some_and(|c| !choice.allows(&app.checked, c.get_ref()));
         let ours = declared.set_by.is_none();
         let name = declared.name.get_ref();
         if refused && ours && read_cookie(headers, name).is_some() {

@@ -53,7 +53,18 @@ async fn banner_accepts_and_rejects_without_javascript() {
             .cookie("cookie_preferences")
             .cloned()
             .unwrap_or_else(|| panic!("no consent cookie"));
-        assert_eq!(consent.value, format!("version=1&usage={answer}"));
+        assert!(
+            consent
+                .value
+                .starts_with(&format!("version=1&usage={answer}.")),
+            "{}",
+            consent.value
+        );
+        assert_eq!(
+            consent.value.len(),
+            format!("version=1&usage={answer}.").len() + 8,
+            "with the category's fingerprint"
+        );
         assert_eq!(
             consent.attribute("max-age").as_deref(),
             Some("31536000"),
@@ -110,9 +121,13 @@ async fn cookies_page_saves_and_changes_choices() {
         .submit("/cookies", "/cookies", &[("usage", "yes")])
         .await;
     assert_eq!(saved.status, 303);
-    assert_eq!(
-        browser.jar.get("cookie_preferences").map(String::as_str),
-        Some("version=1&usage=yes")
+    assert!(
+        browser
+            .jar
+            .get("cookie_preferences")
+            .is_some_and(|v| v.starts_with("version=1&usage=yes.")),
+        "{:?}",
+        browser.jar.get("cookie_preferences")
     );
     let shown = browser.get("/cookies").await;
     assert!(shown.body.contains("You've set your cookie preferences"));
@@ -124,9 +139,13 @@ async fn cookies_page_saves_and_changes_choices() {
         .submit("/cookies", "/cookies", &[("usage", "no")])
         .await;
     assert_eq!(withdrawn.status, 303);
-    assert_eq!(
-        browser.jar.get("cookie_preferences").map(String::as_str),
-        Some("version=1&usage=no")
+    assert!(
+        browser
+            .jar
+            .get("cookie_preferences")
+            .is_some_and(|v| v.starts_with("version=1&usage=no.")),
+        "{:?}",
+        browser.jar.get("cookie_preferences")
     );
     assert!(
         !browser.jar.contains_key("usage_id"),
@@ -160,14 +179,47 @@ async fn an_unanswered_question_is_an_error_that_changes_nothing() {
     site.server.stop().await;
 }
 
+/// Say no through the banner, as a person would, and return the browser.
+async fn answered(site: &Site) -> crate::support::Browser {
+    let mut browser = site.browser();
+    let reply = browser
+        .submit(
+            "/",
+            "/cookies/banner",
+            &[("cookies", "reject"), ("return_to", "/")],
+        )
+        .await;
+    assert_eq!(reply.status, 303);
+    // Follow the redirect, where the one-time confirmation is shown.
+    assert!(
+        browser
+            .get("/")
+            .await
+            .body
+            .contains("You've rejected additional cookies")
+    );
+    browser
+}
+
+/// The same browser's cookies against a restarted site.
+fn carry(browser: &crate::support::Browser, site: &Site) -> crate::support::Browser {
+    let mut next = site.browser();
+    next.jar = browser.jar.clone();
+    next
+}
+
 #[tokio::test]
 async fn the_banner_asks_again_when_a_new_category_appears() {
     let site = Site::start().await;
-    let mut browser = site.browser();
-    browser
-        .jar
-        .insert("cookie_preferences".into(), "version=1&usage=no".into());
-    assert!(!browser.get("/").await.body.contains("govuk-cookie-banner"));
+    let browser = answered(&site).await;
+
+    // Restarting on the same policy keeps the answer.
+    let site = site.restart_with(crate::support::FIXTURE).await;
+    let mut same = carry(&browser, &site);
+    assert!(
+        !same.get("/").await.body.contains("govuk-cookie-banner"),
+        "no need to ask again"
+    );
 
     let with_new_category = crate::support::FIXTURE.replace(
         "[[policy.cookies]]\nname = \"usage_id\"",
@@ -177,15 +229,32 @@ async fn the_banner_asks_again_when_a_new_category_appears() {
          [[policy.cookies]]\nname = \"usage_id\"",
     );
     let site = site.restart_with(&with_new_category).await;
-    let mut browser2 = site.browser();
-    browser2.jar = browser.jar.clone();
-    let page = browser2.get("/").await;
+    let page = carry(&browser, &site).get("/").await;
     assert!(
         page.body.contains("Cookies on Test Site"),
         "asked again: {}",
         page.body
     );
     assert!(page.body.contains("usage cookies and campaign cookies"));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_banner_asks_again_when_a_category_changes_what_it_covers() {
+    let site = Site::start().await;
+    let browser = answered(&site).await;
+    // The usage cookie now does more: an earlier answer does not cover it.
+    let changed = crate::support::FIXTURE.replace(
+        "purpose = \"Counts visits.\"",
+        "purpose = \"Counts visits and remembers the pages you saw.\"",
+    );
+    assert_ne!(changed, crate::support::FIXTURE);
+    let site = site.restart_with(&changed).await;
+    let page = carry(&browser, &site).get("/").await;
+    assert!(
+        page.body.contains("Cookies on Test Site"),
+        "asked again after the category changed"
+    );
     site.server.stop().await;
 }
 
