@@ -12,9 +12,9 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
     let policy = &app.checked.config.policy;
     page.render(
         "home.html",
-        &app.checked.config.site.name,
+        "Home",
         context! {
-            controller => policy.controller.name,
+            controller => custodian_policy::notice::phrase_case(&policy.controller.name),
             version => app.published.sequence,
             published => app.published.date,
         },
