@@ -59,6 +59,7 @@ pub fn to_json(
                 }),
                 "categories": p.categories.iter().map(|c| c.get_ref()).collect::<Vec<_>>(),
                 "provision": p.provision,
+                "keep_on_erasure": p.keep_on_erasure,
                 "retention": rule.map(|r| json!({
                     "rule": r.to_string(),
                     "after": r.after,

@@ -185,6 +185,11 @@ pub struct Purpose {
     pub retention: Spanned<String>,
     #[serde(default)]
     pub recipients: Vec<PurposeRecipient>,
+    /// When set, an erasure request does not delete this purpose's records
+    /// before their deadline, for this reason (a legal duty to keep them, an
+    /// audit record of a reply). The notice says so.
+    #[serde(default)]
+    pub keep_on_erasure: Option<String>,
     #[serde(default)]
     pub dpv: Option<Spanned<String>>,
 }

@@ -255,6 +255,16 @@ fn how_we_use_it(checked: &CheckedConfig) -> String {
         if let Some(rule) = checked.retention.get(id) {
             let _ = writeln!(out, "- How long we keep it: {rule}");
         }
+        match &purpose.keep_on_erasure {
+            Some(reason) => {
+                let _ = writeln!(
+                    out,
+                    "- If you ask us to delete it: we keep it until then, because {}",
+                    phrase_case(&inline(reason))
+                );
+            }
+            None => out.push_str("- If you ask us to delete it: we delete it\n"),
+        }
         if purpose.recipients.is_empty() {
             out.push_str("- Who receives it: only our own staff\n");
         } else {

@@ -106,6 +106,10 @@ pub enum RetentionError {
     UnknownEvent(String),
     #[error("a retention rule cannot be empty: write e.g. \"1 year after the case is closed\"")]
     Empty,
+    #[error(
+        "\"until we receive it\" would delete everything as it arrives: say how long after receiving it"
+    )]
+    KeepsNothing,
 }
 
 fn known_events() -> String {
@@ -134,6 +138,9 @@ impl RetentionRule {
         if let Some(event) = text.strip_prefix("until ") {
             let after = Event::from_phrase(event)
                 .ok_or_else(|| RetentionError::UnknownEvent(event.to_owned()))?;
+            if after == Event::Collected {
+                return Err(RetentionError::KeepsNothing);
+            }
             return Ok(RetentionRule {
                 period: None,
                 after,
@@ -219,5 +226,9 @@ mod tests {
             matches!(err, Err(RetentionError::UnknownEvent(e)) if e == "the heat death of the universe")
         );
         assert_eq!(RetentionRule::parse("  "), Err(RetentionError::Empty));
+        assert_eq!(
+            RetentionRule::parse("until we receive it"),
+            Err(RetentionError::KeepsNothing)
+        );
     }
 }

@@ -11,6 +11,7 @@ use crate::Result;
 
 /// SQLite in WAL mode so readers never block the writer, with foreign keys
 /// enforced, a busy timeout so concurrent writers wait instead of failing,
+/// `secure_delete` so erased rows leave nothing behind in the file,
 /// and `synchronous = FULL` because a reply of success promises the data is
 /// on disk, even if the machine loses power right after.
 pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool> {
@@ -19,6 +20,9 @@ pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // Deleted content is overwritten, not left in free pages: erasure
+        // must leave no trace of a person's ciphertext or wrapped key.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10));
     Ok(SqlitePoolOptions::new()
         .max_connections(8)

@@ -7,8 +7,10 @@
 //! databases differ (connection set-up, locking, migrations) each has its own
 //! module. Time is always a parameter, so tests control it.
 
+pub mod audit;
 mod connect;
 mod migrate;
+pub mod personal;
 pub mod policy_versions;
 pub mod secrets;
 pub mod sessions;

@@ -55,6 +55,54 @@ pub enum Command {
     /// Check or render a policy file.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// See or erase everything held about one person.
+    #[command(subcommand)]
+    Subject(SubjectCommand),
+    /// Manage the master key that protects every person's data key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Delete what the policy says must go by now.
+    Retention {
+        /// List what would be deleted, and why, without deleting it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectCommand {
+    /// Print, as JSON, everything held about the person with this email
+    /// address: each item decrypted, with its category, purpose, source,
+    /// when it was collected and when it will be deleted.
+    Export {
+        #[arg(long, value_name = "ADDR")]
+        email: String,
+    },
+    /// Erase the person with this email address: delete everything except
+    /// what the policy says must be kept (printed, with the reason), and
+    /// destroy their key so no copy, backups included, can be read.
+    Erase {
+        #[arg(long, value_name = "ADDR")]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new master key current and re-wrap every key under it, while
+    /// servers keep running. The key file keeps the old key until nothing
+    /// uses it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit code 1, naming the first bad entry, if any
+    /// entry was altered, removed or reordered.
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,14 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Migrate => runtime()?.block_on(commands::migrate::run(&cli.global)),
         Command::Serve(args) => runtime()?.block_on(commands::serve::run(&cli.global, args)),
+        Command::Subject(command) => {
+            runtime()?.block_on(commands::subject::run(&cli.global, command))
+        }
+        Command::Keys(command) => runtime()?.block_on(commands::keys::run(&cli.global, command)),
+        Command::Retention { dry_run } => {
+            runtime()?.block_on(commands::retention::run(&cli.global, *dry_run))
+        }
+        Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
     }
 }
 

@@ -47,7 +47,7 @@ pub fn database_url(global: &Global) -> CliResult<String> {
     Ok(format!("sqlite://{}", file.display()))
 }
 
-fn create_private_dir(dir: &Path) -> CliResult {
+pub fn create_private_dir(dir: &Path) -> CliResult {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     #[cfg(unix)]
@@ -57,4 +57,44 @@ fn create_private_dir(dir: &Path) -> CliResult {
             .with_context(|| format!("cannot restrict the data directory {}", dir.display()))?;
     }
     Ok(())
+}
+
+/// Everything the vault commands need: the checked site, the migrated store,
+/// the master keys and the vault on top.
+pub struct Opened {
+    pub store: custodian_store::Store,
+    pub keys: std::sync::Arc<custodian_vault::LocalKeys>,
+    pub vault: custodian_vault::Vault,
+}
+
+/// Where the master key ring lives.
+pub fn key_file(global: &Global) -> PathBuf {
+    global.data_dir.join("master.key")
+}
+
+pub async fn open_vault(global: &Global, now: i64) -> CliResult<Opened> {
+    let checked = load(global)?;
+    let url = database_url(global)?;
+    let store = custodian_store::Store::connect(&url).await?;
+    store.migrate(now).await?;
+    create_private_dir(&global.data_dir)?;
+    let env_key = std::env::var("CUSTODIAN_MASTER_KEY").ok();
+    let keys = custodian_vault::load_keys(&store, &key_file(global), env_key.as_deref())
+        .await
+        .map_err(|e| CliError::Runtime(e.into()))?;
+    let vault = custodian_vault::Vault::open(
+        store.clone(),
+        keys.clone(),
+        std::sync::Arc::new(checked),
+        now,
+    )
+    .await
+    .map_err(|e| CliError::Runtime(e.into()))?;
+    Ok(Opened { store, keys, vault })
+}
+
+/// Who the audit log names for commands run by the operator.
+pub fn operator() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    format!("operator:{user}")
 }

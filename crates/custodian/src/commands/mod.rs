@@ -1,3 +1,7 @@
+pub mod audit;
+pub mod keys;
 pub mod migrate;
 pub mod policy;
+pub mod retention;
 pub mod serve;
+pub mod subject;

@@ -37,6 +37,21 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     };
     let clock = Clock::default();
     store.migrate(clock.unix()).await?;
+    // The vault opens before anything is served: a missing or wrong master
+    // key stops the server here, naming the cause.
+    site::create_private_dir(&global.data_dir)?;
+    let env_key = std::env::var("CUSTODIAN_MASTER_KEY").ok();
+    let keys = custodian_vault::load_keys(&store, &site::key_file(global), env_key.as_deref())
+        .await
+        .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
+    let vault = custodian_vault::Vault::open(
+        store.clone(),
+        keys,
+        std::sync::Arc::new(checked.clone()),
+        clock.unix(),
+    )
+    .await
+    .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
     let site_name = checked.config.site.name.clone();
     let (state, publication) = AppState::start(
         checked,
@@ -64,12 +79,14 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     // Tests and scripts read this line to find the port when asked for port 0.
     say!("Listening on http://{local}/ ({site_name})");
 
-    let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), clock));
+    let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), clock.clone()));
+    let retention = tokio::spawn(enforce_retention(vault, clock));
     axum::serve(listener, custodian_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;
     sweeper.abort();
+    retention.abort();
     store.close().await;
     Ok(())
 }
@@ -83,6 +100,25 @@ async fn sweep_expired_sessions(store: Store, clock: Clock) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+/// Delete what the policy says must go, hourly. (Until the job queue with
+/// leases lands, each instance runs this; deleting what is due twice is
+/// harmless.)
+async fn enforce_retention(vault: custodian_vault::Vault, clock: Clock) {
+    let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every.tick().await;
+        match vault.enforce_retention(clock.unix()).await {
+            Ok(run) if run.records_deleted > 0 => tracing::info!(
+                records = run.records_deleted,
+                subjects = run.subjects_deleted,
+                "retention deleted what was due"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention could not run"),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod architecture;
 mod cli;
 mod cookies;
 mod csrf;
@@ -14,4 +15,5 @@ mod headers;
 mod logs;
 mod pages;
 mod sessions;
+mod vault;
 mod versions;

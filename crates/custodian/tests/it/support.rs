@@ -221,6 +221,64 @@ impl Site {
         Site { dir, db, server }
     }
 
+    /// The site's database URL, as the server uses it.
+    pub fn database_url(&self) -> String {
+        self.db.url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir().join("custodian.db").display()
+            )
+        })
+    }
+
+    /// The site's vault, opened in this test process as a second instance
+    /// would open it: same database, same key file.
+    pub async fn vault(&self) -> (custodian_store::Store, custodian_vault::Vault) {
+        let store = match custodian_store::Store::connect(&self.database_url()).await {
+            Ok(s) => s,
+            Err(e) => panic!("store: {e}"),
+        };
+        let keys =
+            match custodian_vault::load_keys(&store, &self.data_dir().join("master.key"), None)
+                .await
+            {
+                Ok(k) => k,
+                Err(e) => panic!("keys: {e}"),
+            };
+        let source = std::fs::read_to_string(self.config_path()).unwrap_or_default();
+        let checked = match custodian_policy::load(
+            "site.toml",
+            &source,
+            &custodian_policy::ServerCookies::current(),
+        ) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        match custodian_vault::Vault::open(store.clone(), keys, std::sync::Arc::new(checked), now())
+            .await
+        {
+            Ok(v) => (store, v),
+            Err(e) => panic!("vault: {e}"),
+        }
+    }
+
+    /// Run `custodian ARGS` against this site's data dir and database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(binary());
+        cmd.args(args)
+            .arg("--config")
+            .arg(self.config_path())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("--database-url")
+            .arg(self.database_url())
+            .env_remove("CUSTODIAN_MASTER_KEY");
+        match cmd.output() {
+            Ok(o) => o,
+            Err(e) => panic!("cannot run custodian: {e}"),
+        }
+    }
+
     /// Run SQL directly on the site's database, behind the server's back:
     /// for tests that need a failure only a broken database can cause.
     pub async fn sabotage(&self, sql: &str) {
@@ -453,4 +511,34 @@ fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every file of the SQLite database: the main file and its write-ahead log.
+pub fn database_bytes(data_dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["custodian.db", "custodian.db-wal"] {
+        if let Ok(bytes) = std::fs::read(data_dir.join(name)) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,0 +1,183 @@
+//! The audit log: who did what to whose data, and when.
+//!
+//! Each entry's hash covers its own fields and the previous entry's hash, so
+//! [`Store::verify_audit`] finds the first entry that was altered, removed or
+//! put out of order. Appends are serialised (SQLite's write lock, a
+//! PostgreSQL advisory lock) so the chain stays linear across instances.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{Pool, Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The first entry that does not fit the chain, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub reason: String,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const PG_AUDIT_LOCK: i64 = 0x0C05_7A0D;
+
+fn entry_hash(
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: &str,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        &seq.to_string(),
+        &at.to_string(),
+        actor,
+        action,
+        subject.unwrap_or("-"),
+        detail,
+        prev_hash,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+macro_rules! append_in {
+    ($tx:expr, $at:expr, $actor:expr, $action:expr, $subject:expr, $detail:expr) => {{
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *$tx)
+            .await?
+            .map(|r| -> Result<(i64, String), sqlx::Error> { Ok((r.try_get("seq")?, r.try_get("hash")?)) })
+            .transpose()?;
+        let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
+        let hash = entry_hash(seq, $at, $actor, $action, $subject, $detail, &prev);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq).bind($at).bind($actor).bind($action).bind($subject).bind($detail).bind(&prev).bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+        seq
+    }};
+}
+
+macro_rules! entry_from {
+    ($r:expr) => {
+        AuditEntry {
+            seq: $r.try_get("seq")?,
+            at: $r.try_get("at")?,
+            actor: $r.try_get("actor")?,
+            action: $r.try_get("action")?,
+            subject: $r.try_get("subject")?,
+            detail: $r.try_get("detail")?,
+            prev_hash: $r.try_get("prev_hash")?,
+            hash: $r.try_get("hash")?,
+        }
+    };
+}
+
+impl Store {
+    /// Append an entry; durable when this returns. Returns its number.
+    pub async fn audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        detail: &str,
+    ) -> Result<i64> {
+        let seq = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let seq = append_in!(tx, at, actor, action, subject, detail);
+                tx.commit().await?;
+                seq
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_AUDIT_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                let seq = append_in!(tx, at, actor, action, subject, detail);
+                tx.commit().await?;
+                seq
+            }
+        };
+        Ok(seq)
+    }
+
+    /// Entries in order, optionally only one actor's, newest last.
+    pub async fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let entries = crate::with_pool!(&self.pool, p => {
+            let rows = match actor {
+                Some(a) => sqlx::query("SELECT * FROM audit_log WHERE actor = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+                    .bind(a).bind(after_seq).bind(limit).fetch_all(p).await?,
+                None => sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after_seq).bind(limit).fetch_all(p).await?,
+            };
+            rows.iter().map(|r| -> Result<AuditEntry, sqlx::Error> { Ok(entry_from!(r)) }).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(entries)
+    }
+
+    /// Walk the whole chain. `None` when every entry is intact.
+    pub async fn verify_audit(&self) -> Result<Option<BrokenLink>> {
+        let mut expected_seq = 1;
+        let mut prev = GENESIS.to_owned();
+        let mut after = 0;
+        loop {
+            let batch = self.audit_entries(None, after, 1000).await?;
+            for e in &batch {
+                let broken = |reason: String| Ok(Some(BrokenLink { seq: e.seq, reason }));
+                if e.seq != expected_seq {
+                    return broken(format!(
+                        "entry {expected_seq} is missing (the next entry is {})",
+                        e.seq
+                    ));
+                }
+                if e.prev_hash != prev {
+                    return broken("it does not follow the entry before it: one was removed, reordered or altered".into());
+                }
+                if entry_hash(
+                    e.seq,
+                    e.at,
+                    &e.actor,
+                    &e.action,
+                    e.subject.as_deref(),
+                    &e.detail,
+                    &e.prev_hash,
+                ) != e.hash
+                {
+                    return broken("its contents were altered after it was written".into());
+                }
+                prev = e.hash.clone();
+                expected_seq += 1;
+            }
+            match batch.last() {
+                Some(last) if batch.len() == 1000 => after = last.seq,
+                _ => return Ok(None),
+            }
+        }
+    }
+}

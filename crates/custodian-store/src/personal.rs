@@ -1,0 +1,443 @@
+//! Rows of the vault's tables: subjects, records, vault keys, tombstones.
+//!
+//! Only custodian-vault calls [`Store::personal_data`] (an architecture test
+//! holds every other crate to that). What passes through here is ciphertext,
+//! keyed hashes and opaque ids; encryption, retention and audit are the
+//! vault's job.
+
+use sqlx::Row;
+
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRow {
+    pub id: String,
+    pub email_index: Option<Vec<u8>>,
+    pub session_index: Option<Vec<u8>>,
+    pub verified: bool,
+    pub wrapped_key: Vec<u8>,
+    pub master_key_id: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    pub id: String,
+    pub subject_id: String,
+    pub category: String,
+    pub purpose: String,
+    pub source: String,
+    pub field: String,
+    pub collected_at: i64,
+    pub retention_event: String,
+    pub event_at: Option<i64>,
+    pub delete_after: Option<i64>,
+    pub ciphertext: Vec<u8>,
+}
+
+/// What an erasure leaves: records re-encrypted under a fresh key because
+/// the policy says they must be kept, and the count of what went.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub subject_id: String,
+    pub delete_records: Vec<String>,
+    /// (record id, ciphertext under the new key) for each record kept.
+    pub keep_records: Vec<(String, Vec<u8>)>,
+    /// The new wrapped key and its master key id, when anything is kept.
+    pub new_key: Option<(Vec<u8>, String)>,
+    pub erased_at: i64,
+}
+
+macro_rules! subject_columns {
+    () => {
+        "id, email_index, session_index, verified, wrapped_key, master_key_id, created_at"
+    };
+}
+macro_rules! record_columns {
+    () => {
+        "id, subject_id, category, purpose, source, field, collected_at, retention_event, event_at, delete_after, ciphertext"
+    };
+}
+
+fn subject_from<R: Row>(r: &R) -> Result<SubjectRow, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    String: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    Option<Vec<u8>>: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(SubjectRow {
+        id: r.try_get("id")?,
+        email_index: r.try_get("email_index")?,
+        session_index: r.try_get("session_index")?,
+        verified: r.try_get::<i64, _>("verified")? != 0,
+        wrapped_key: r.try_get("wrapped_key")?,
+        master_key_id: r.try_get("master_key_id")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn record_from<R: Row>(r: &R) -> Result<RecordRow, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    String: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(RecordRow {
+        id: r.try_get("id")?,
+        subject_id: r.try_get("subject_id")?,
+        category: r.try_get("category")?,
+        purpose: r.try_get("purpose")?,
+        source: r.try_get("source")?,
+        field: r.try_get("field")?,
+        collected_at: r.try_get("collected_at")?,
+        retention_event: r.try_get("retention_event")?,
+        event_at: r.try_get("event_at")?,
+        delete_after: r.try_get("delete_after")?,
+        ciphertext: r.try_get("ciphertext")?,
+    })
+}
+
+/// The vault's view of the store. See the module documentation.
+pub struct PersonalData<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    /// Rows of personal data, for custodian-vault only.
+    pub fn personal_data(&self) -> PersonalData<'_> {
+        PersonalData { store: self }
+    }
+}
+
+impl PersonalData<'_> {
+    pub async fn vault_key(&self, name: &str) -> Result<Option<(Vec<u8>, String)>> {
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query("SELECT wrapped, master_key_id FROM vault_keys WHERE name = $1")
+                .bind(name)
+                .fetch_optional(p)
+                .await?
+                .map(|r| -> Result<(Vec<u8>, String), sqlx::Error> { Ok((r.try_get("wrapped")?, r.try_get("master_key_id")?)) })
+                .transpose()?
+        });
+        Ok(row)
+    }
+
+    /// Store a vault key unless one exists; concurrent first starts agree
+    /// on whichever was inserted first.
+    pub async fn insert_vault_key(
+        &self,
+        name: &str,
+        wrapped: &[u8],
+        master_key_id: &str,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query(
+                "INSERT INTO vault_keys (name, wrapped, master_key_id, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name).bind(wrapped).bind(master_key_id).bind(now)
+            .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn rewrap_vault_key(
+        &self,
+        name: &str,
+        wrapped: &[u8],
+        master_key_id: &str,
+    ) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE vault_keys SET wrapped = $1, master_key_id = $2 WHERE name = $3")
+                .bind(wrapped).bind(master_key_id).bind(name)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Every master key id some stored key is still wrapped under.
+    pub async fn master_key_ids_in_use(&self) -> Result<Vec<String>> {
+        let ids = with_pool!(&self.store.pool, p => {
+            sqlx::query("SELECT master_key_id FROM subjects UNION SELECT master_key_id FROM vault_keys")
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("master_key_id"))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(ids)
+    }
+
+    pub async fn insert_subject(&self, s: &SubjectRow) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query(concat!("INSERT INTO subjects (", subject_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                .bind(&s.id).bind(&s.email_index).bind(&s.session_index).bind(i64::from(s.verified))
+                .bind(&s.wrapped_key).bind(&s.master_key_id).bind(s.created_at)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn subject_by_email_index(&self, index: &[u8]) -> Result<Option<SubjectRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            subject_columns!(),
+            " FROM subjects WHERE email_index = $1"
+        );
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(index).fetch_optional(p).await?.map(|r| subject_from(&r)).transpose()?
+        });
+        Ok(row)
+    }
+
+    pub async fn subject_by_session_index(&self, index: &[u8]) -> Result<Option<SubjectRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            subject_columns!(),
+            " FROM subjects WHERE session_index = $1"
+        );
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(index).fetch_optional(p).await?.map(|r| subject_from(&r)).transpose()?
+        });
+        Ok(row)
+    }
+
+    pub async fn subject_by_id(&self, id: &str) -> Result<Option<SubjectRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            subject_columns!(),
+            " FROM subjects WHERE id = $1"
+        );
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(id).fetch_optional(p).await?.map(|r| subject_from(&r)).transpose()?
+        });
+        Ok(row)
+    }
+
+    /// Up to `limit` subjects whose key is wrapped under `master_key_id`.
+    pub async fn subjects_wrapped_under(
+        &self,
+        master_key_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SubjectRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            subject_columns!(),
+            " FROM subjects WHERE master_key_id = $1 ORDER BY id LIMIT $2"
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(master_key_id).bind(limit).fetch_all(p).await?
+                .iter().map(subject_from).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Replace a subject's wrapped key, only if it is still wrapped under
+    /// `expected_master_key_id` (so two rotations cannot interleave).
+    pub async fn rewrap_subject(
+        &self,
+        id: &str,
+        wrapped: &[u8],
+        master_key_id: &str,
+        expected_master_key_id: &str,
+    ) -> Result<bool> {
+        let done = with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE subjects SET wrapped_key = $1, master_key_id = $2 WHERE id = $3 AND master_key_id = $4")
+                .bind(wrapped).bind(master_key_id).bind(id).bind(expected_master_key_id)
+                .execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Record that the subject's email is now known (and maybe verified),
+    /// and forget the session it was provisional on.
+    pub async fn set_subject_email(
+        &self,
+        id: &str,
+        email_index: &[u8],
+        verified: bool,
+    ) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE subjects SET email_index = $1, verified = $2, session_index = NULL WHERE id = $3")
+                .bind(email_index).bind(i64::from(verified)).bind(id)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn insert_record(&self, r: &RecordRow) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+                .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
+                .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn records_of(&self, subject_id: &str) -> Result<Vec<RecordRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE subject_id = $1 ORDER BY collected_at, id"
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(subject_id).fetch_all(p).await?
+                .iter().map(record_from).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Records from `source` whose retention hangs on `event`.
+    pub async fn records_awaiting(&self, source: &str, event: &str) -> Result<Vec<RecordRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE source = $1 AND retention_event = $2"
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(source).bind(event).fetch_all(p).await?
+                .iter().map(record_from).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    pub async fn set_record_deadline(
+        &self,
+        id: &str,
+        event_at: i64,
+        delete_after: i64,
+    ) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE records SET event_at = $1, delete_after = $2 WHERE id = $3")
+                .bind(event_at).bind(delete_after).bind(id)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Records whose deadline has passed, oldest deadline first.
+    pub async fn records_due(&self, now: i64, limit: i64) -> Result<Vec<RecordRow>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE delete_after <= $1 ORDER BY delete_after, id LIMIT $2"
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            sqlx::query(SQL).bind(now).bind(limit).fetch_all(p).await?
+                .iter().map(record_from).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Delete these records, then any subject left with nothing that was
+    /// created before `idle_before` (a subject created a moment ago may be
+    /// about to receive its first record). Returns (records, subjects) gone.
+    pub async fn delete_records_and_empty_subjects(
+        &self,
+        ids: &[String],
+        idle_before: i64,
+    ) -> Result<(u64, u64)> {
+        let done = with_pool!(&self.store.pool, p => {
+            let mut tx = p.begin().await?;
+            let mut records = 0;
+            for id in ids {
+                records += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+            }
+            let subjects = sqlx::query(
+                "DELETE FROM subjects WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM records WHERE records.subject_id = subjects.id)",
+            )
+            .bind(idle_before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            (records, subjects)
+        });
+        Ok(done)
+    }
+
+    /// Move a record to another subject, with its ciphertext re-encrypted
+    /// under that subject's key.
+    pub async fn reassign_record(
+        &self,
+        id: &str,
+        subject_id: &str,
+        ciphertext: &[u8],
+    ) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE records SET subject_id = $1, ciphertext = $2 WHERE id = $3")
+                .bind(subject_id).bind(ciphertext).bind(id)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_subject(&self, id: &str) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("DELETE FROM subjects WHERE id = $1").bind(id).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Carry out an erasure in one transaction: delete what goes, re-encrypt
+    /// what is kept under a new key (or delete the subject, and so its key,
+    /// when nothing is kept), and leave a tombstone.
+    pub async fn erase(&self, e: &Erasure) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            let mut tx = p.begin().await?;
+            for id in &e.delete_records {
+                sqlx::query("DELETE FROM records WHERE id = $1 AND subject_id = $2").bind(id).bind(&e.subject_id).execute(&mut *tx).await?;
+            }
+            for (id, ciphertext) in &e.keep_records {
+                sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
+                    .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *tx).await?;
+            }
+            match &e.new_key {
+                Some((wrapped, master_key_id)) => {
+                    sqlx::query(
+                        "UPDATE subjects SET wrapped_key = $1, master_key_id = $2, email_index = NULL, session_index = NULL WHERE id = $3",
+                    )
+                    .bind(wrapped).bind(master_key_id).bind(&e.subject_id).execute(&mut *tx).await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM subjects WHERE id = $1").bind(&e.subject_id).execute(&mut *tx).await?;
+                }
+            }
+            let deleted = i64::try_from(e.delete_records.len()).unwrap_or(i64::MAX);
+            let kept = i64::try_from(e.keep_records.len()).unwrap_or(i64::MAX);
+            sqlx::query("INSERT INTO tombstones (subject_id, erased_at, deleted, kept) VALUES ($1, $2, $3, $4)")
+                .bind(&e.subject_id).bind(e.erased_at).bind(deleted).bind(kept).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn tombstone(&self, subject_id: &str) -> Result<Option<(i64, i64, i64)>> {
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query("SELECT erased_at, deleted, kept FROM tombstones WHERE subject_id = $1")
+                .bind(subject_id)
+                .fetch_optional(p)
+                .await?
+                .map(|r| -> Result<(i64, i64, i64), sqlx::Error> { Ok((r.try_get("erased_at")?, r.try_get("deleted")?, r.try_get("kept")?)) })
+                .transpose()?
+        });
+        Ok(row)
+    }
+
+    /// For SQLite: move everything from the write-ahead log into the main
+    /// file and truncate the log, so deleted pages are gone from both.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let crate::Pool::Sqlite(p) = &self.store.pool {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+//! Everything held about a person, decrypted, in one document: what
+//! `custodian subject export` prints and the "your data" portal will offer.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::Result;
+use crate::vault::{SubjectRef, Vault};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Export {
+    pub subject: String,
+    pub verified: bool,
+    pub known_since: String,
+    pub items: Vec<ExportItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportItem {
+    pub field: String,
+    pub value: String,
+    pub category: Named,
+    pub purpose: Named,
+    pub source: String,
+    pub collected_at: String,
+    pub deletion: Deletion,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deletion {
+    /// The rule, in the notice's words.
+    pub rule: String,
+    /// When it will be deleted, or null while it waits for an event.
+    pub date: Option<String>,
+}
+
+pub(crate) fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+impl Vault {
+    /// Everything held about `subject`, decrypted. Recorded in the audit log
+    /// under `actor`.
+    pub async fn export(&self, subject: &SubjectRef, actor: &str, now: i64) -> Result<Export> {
+        let (row, items) = self.decrypt_all(subject).await?;
+        self.store
+            .audit(
+                now,
+                actor,
+                "export",
+                Some(&row.id),
+                &format!("{} items", items.len()),
+            )
+            .await?;
+        let policy = &self.policy.config.policy;
+        let items = items
+            .into_iter()
+            .map(|(record, value)| ExportItem {
+                category: Named {
+                    name: policy
+                        .categories
+                        .get(&record.category)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    id: record.category,
+                },
+                purpose: Named {
+                    name: policy
+                        .purposes
+                        .get(&record.purpose)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    id: record.purpose.clone(),
+                },
+                deletion: Deletion {
+                    rule: self
+                        .policy
+                        .retention
+                        .get(&record.purpose)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    date: record.delete_after.map(rfc3339),
+                },
+                field: record.field,
+                value,
+                source: record.source,
+                collected_at: rfc3339(record.collected_at),
+            })
+            .collect();
+        Ok(Export {
+            subject: row.id,
+            verified: row.verified,
+            known_since: rfc3339(row.created_at),
+            items,
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! Master keys: what every subject's data key is wrapped under.
+//!
+//! [`MasterKeys`] is the small trait a KMS can implement later. The built-in
+//! sources are a key ring file in the data directory (created with mode 0600
+//! on first run) and the `CUSTODIAN_MASTER_KEY` environment variable. The
+//! ring holds the current key and any older keys that rows may still be
+//! wrapped under, so rotation needs no downtime: new wraps use the current
+//! key, and every key in the ring can still unwrap.
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::crypto::{self, DataKey};
+use crate::error::{Result, VaultError};
+
+/// 32 bytes of key material, wiped from memory when dropped.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct MasterKey {
+    bytes: [u8; 32],
+}
+
+impl MasterKey {
+    pub fn generate() -> Self {
+        MasterKey {
+            bytes: rand::random(),
+        }
+    }
+
+    /// A short public name for the key: the first bytes of its hash. Stored
+    /// beside each wrapped key so the right master key is used to unwrap.
+    pub fn id(&self) -> String {
+        Sha256::digest(self.bytes)
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn from_base64(text: &str) -> std::result::Result<Self, String> {
+        let mut decoded = STANDARD
+            .decode(text.trim())
+            .map_err(|e| format!("not base64: {e}"))?;
+        if decoded.len() != 32 {
+            let n = decoded.len();
+            decoded.zeroize();
+            return Err(format!("a master key is 32 bytes, this is {n}"));
+        }
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&decoded);
+        decoded.zeroize();
+        Ok(MasterKey { bytes })
+    }
+
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.bytes)
+    }
+}
+
+/// Wraps and unwraps data keys. A KMS implements this to keep master keys
+/// out of the process entirely.
+pub trait MasterKeys: Send + Sync {
+    /// The id new wraps use.
+    fn current_id(&self) -> String;
+    /// Wrap `key` under the current master key, binding it to `context`
+    /// (the subject id or vault key name) so it cannot be moved to another row.
+    fn wrap(&self, key: &DataKey, context: &str) -> Result<(Vec<u8>, String)>;
+    fn unwrap(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey>;
+    /// Whether the key with this id is available.
+    fn has(&self, master_key_id: &str) -> bool;
+    /// Where the keys come from, for messages.
+    fn source_name(&self) -> String;
+}
+
+/// Keys held in this process: from the key file or the environment.
+pub struct LocalKeys {
+    /// Current key first.
+    ring: RwLock<Vec<MasterKey>>,
+    source: KeySource,
+}
+
+enum KeySource {
+    File(PathBuf),
+    Env,
+}
+
+const FILE_HEADER: &str = "# Custodian master keys. Back this file up apart from the database: without it the\n# data is unreadable. The first key is current; later ones unwrap older rows.\n";
+
+impl LocalKeys {
+    /// Read the key ring file, creating it with a fresh key when `create` is
+    /// allowed (a database that holds nothing encrypted yet).
+    pub fn from_file(path: &Path, create: bool) -> Result<Option<LocalKeys>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let ring = parse_ring(&text).map_err(|reason| VaultError::BadKeyFile {
+                    path: path.display().to_string(),
+                    reason,
+                })?;
+                Ok(Some(LocalKeys {
+                    ring: RwLock::new(ring),
+                    source: KeySource::File(path.to_owned()),
+                }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let ring = vec![MasterKey::generate()];
+                write_ring(path, &ring)?;
+                tracing::info!(path = %path.display(), "created a new master key file; back it up apart from the database");
+                Ok(Some(LocalKeys {
+                    ring: RwLock::new(ring),
+                    source: KeySource::File(path.to_owned()),
+                }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(VaultError::BadKeyFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// One key (or several, comma-separated, current first) from the
+    /// environment variable's value.
+    pub fn from_env_value(value: &str) -> Result<LocalKeys> {
+        let ring = value
+            .split(',')
+            .map(MasterKey::from_base64)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(VaultError::BadKeyEnv)?;
+        if ring.is_empty() {
+            return Err(VaultError::BadKeyEnv("it is empty".into()));
+        }
+        Ok(LocalKeys {
+            ring: RwLock::new(ring),
+            source: KeySource::Env,
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<MasterKey>> {
+        self.ring.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Another process (`custodian keys rotate`) may have added a key to the
+    /// file; read it again so this one can unwrap what the other wrapped.
+    fn reload(&self) -> Result<()> {
+        if let KeySource::File(path) = &self.source {
+            let text = std::fs::read_to_string(path).map_err(|e| VaultError::BadKeyFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let ring = parse_ring(&text).map_err(|reason| VaultError::BadKeyFile {
+                path: path.display().to_string(),
+                reason,
+            })?;
+            *self.ring.write().unwrap_or_else(|p| p.into_inner()) = ring;
+        }
+        Ok(())
+    }
+
+    fn find(&self, id: &str) -> Option<MasterKey> {
+        self.read().iter().find(|k| k.id() == id).cloned()
+    }
+
+    /// Put a new current key at the front of the ring file, keeping the old
+    /// ones so rows wrapped under them stay readable during rotation.
+    pub fn add_current(&self, key: MasterKey) -> Result<()> {
+        let KeySource::File(path) = &self.source else {
+            return Err(VaultError::Rotation(
+                "the master key comes from CUSTODIAN_MASTER_KEY: set it to \"NEW,OLD\" (new key first), restart, then run `custodian keys rotate` again".into(),
+            ));
+        };
+        let mut ring = self.read().clone();
+        ring.insert(0, key);
+        write_ring(path, &ring)?;
+        *self.ring.write().unwrap_or_else(|p| p.into_inner()) = ring;
+        Ok(())
+    }
+
+    /// Drop keys no row is wrapped under any more.
+    pub fn retire_unused(&self, in_use: &[String]) -> Result<Vec<String>> {
+        let KeySource::File(path) = &self.source else {
+            return Ok(Vec::new());
+        };
+        let ring = self.read().clone();
+        // The current key (first) always stays; older ones only while used.
+        let mut keep = Vec::new();
+        let mut ids = Vec::new();
+        for (i, key) in ring.into_iter().enumerate() {
+            if i == 0 || in_use.contains(&key.id()) {
+                keep.push(key);
+            } else {
+                ids.push(key.id());
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        write_ring(path, &keep)?;
+        *self.ring.write().unwrap_or_else(|p| p.into_inner()) = keep;
+        Ok(ids)
+    }
+}
+
+impl MasterKeys for LocalKeys {
+    fn current_id(&self) -> String {
+        self.read().first().map(MasterKey::id).unwrap_or_default()
+    }
+
+    fn wrap(&self, key: &DataKey, context: &str) -> Result<(Vec<u8>, String)> {
+        let ring = self.read();
+        let Some(current) = ring.first() else {
+            return Err(VaultError::BadKeyEnv("no master key".into()));
+        };
+        let wrapped = crypto::seal(&current.bytes, key.as_bytes(), wrap_aad(context).as_bytes());
+        Ok((wrapped, current.id()))
+    }
+
+    fn unwrap(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey> {
+        let master = match self.find(master_key_id) {
+            Some(k) => k,
+            None => {
+                self.reload()?;
+                self.find(master_key_id)
+                    .ok_or_else(|| VaultError::UnknownMasterKey {
+                        key_id: master_key_id.to_owned(),
+                        source_name: self.source_name(),
+                    })?
+            }
+        };
+        let mut plain = crypto::open(&master.bytes, wrapped, wrap_aad(context).as_bytes())
+            .ok_or_else(|| VaultError::WrongMasterKey {
+                what: format!("key of {context}"),
+            })?;
+        let key = DataKey::from_slice(&plain).ok_or_else(|| VaultError::WrongMasterKey {
+            what: format!("key of {context}"),
+        });
+        plain.zeroize();
+        key
+    }
+
+    fn has(&self, master_key_id: &str) -> bool {
+        self.find(master_key_id).is_some()
+            || (self.reload().is_ok() && self.find(master_key_id).is_some())
+    }
+
+    fn source_name(&self) -> String {
+        match &self.source {
+            KeySource::File(p) => p.display().to_string(),
+            KeySource::Env => "CUSTODIAN_MASTER_KEY".to_owned(),
+        }
+    }
+}
+
+fn wrap_aad(context: &str) -> String {
+    format!("custodian wrapped key|{context}")
+}
+
+fn parse_ring(text: &str) -> std::result::Result<Vec<MasterKey>, String> {
+    let ring: Vec<MasterKey> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(MasterKey::from_base64)
+        .collect::<std::result::Result<_, _>>()?;
+    if ring.is_empty() {
+        return Err("it holds no key".into());
+    }
+    Ok(ring)
+}
+
+/// Write the ring to a temporary file with mode 0600, then rename it over
+/// the old one, so a crash mid-write never leaves a half-written key file.
+fn write_ring(path: &Path, ring: &[MasterKey]) -> Result<()> {
+    let io = |source| VaultError::KeyFileIo {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut text = String::from(FILE_HEADER);
+    for key in ring {
+        text.push_str(&key.to_base64());
+        text.push('\n');
+    }
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+    }
+    text.zeroize();
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
+}
+
+/// The master keys for a database: from `CUSTODIAN_MASTER_KEY` when given,
+/// else from the ring file at `path`. The file is created only while the
+/// database holds nothing encrypted; a missing file for a database that does
+/// is an error naming the key it needs.
+pub async fn load(
+    store: &custodian_store::Store,
+    path: &Path,
+    env_value: Option<&str>,
+) -> Result<std::sync::Arc<LocalKeys>> {
+    let in_use = store.personal_data().master_key_ids_in_use().await?;
+    let keys = match env_value {
+        Some(value) => LocalKeys::from_env_value(value)?,
+        None => match LocalKeys::from_file(path, in_use.is_empty())? {
+            Some(keys) => keys,
+            None => {
+                return Err(VaultError::MissingKeyFile {
+                    path: path.display().to_string(),
+                    key_id: in_use.join(", "),
+                });
+            }
+        },
+    };
+    if let Some(missing) = in_use.iter().find(|id| !keys.has(id)) {
+        return Err(VaultError::UnknownMasterKey {
+            key_id: missing.clone(),
+            source_name: keys.source_name(),
+        });
+    }
+    Ok(std::sync::Arc::new(keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_bind_to_their_context_and_key() {
+        let keys = LocalKeys::from_env_value(&MasterKey::generate().to_base64())
+            .map_err(|e| e.to_string());
+        let Ok(keys) = keys else { panic!("keys") };
+        let data = DataKey::generate();
+        let (wrapped, id) = keys
+            .wrap(&data, "subject-a")
+            .map_err(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(keys.unwrap(&wrapped, &id, "subject-a").is_ok());
+        assert!(matches!(
+            keys.unwrap(&wrapped, &id, "subject-b"),
+            Err(VaultError::WrongMasterKey { .. })
+        ));
+        assert!(matches!(
+            keys.unwrap(&wrapped, "000000000000", "subject-a"),
+            Err(VaultError::UnknownMasterKey { .. })
+        ));
+        let other = LocalKeys::from_env_value(&MasterKey::generate().to_base64())
+            .map_err(|e| e.to_string());
+        let Ok(other) = other else { panic!("keys") };
+        assert!(other.unwrap(&wrapped, &id, "subject-a").is_err());
+    }
+
+    #[test]
+    fn bad_environment_keys_say_why() {
+        assert!(
+            matches!(LocalKeys::from_env_value("not base64!"), Err(VaultError::BadKeyEnv(m)) if m.contains("base64"))
+        );
+        assert!(
+            matches!(LocalKeys::from_env_value("AAAA"), Err(VaultError::BadKeyEnv(m)) if m.contains("32 bytes"))
+        );
+    }
+}

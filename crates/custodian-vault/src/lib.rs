@@ -1,0 +1,25 @@
+//! The vault: the one door for personal data.
+//!
+//! Every personal value is written, read, exported and erased here. Each
+//! person (a *subject*) has their own data key; every value is sealed under
+//! it and bound to its row and field. Subject keys are stored only wrapped
+//! under a master key ([`keys`]), so destroying a subject's key makes every
+//! copy of their data, backups included, unreadable. Each record is stamped
+//! from the policy with its category, purpose, source and a deletion
+//! deadline, and the vault refuses anything the policy does not declare.
+
+mod blind_index;
+mod crypto;
+mod error;
+pub mod export;
+pub mod keys;
+mod retention;
+mod rotate;
+mod vault;
+
+pub use error::{Result, VaultError};
+pub use export::{Export, ExportItem};
+pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
+pub use retention::{DueRecord, RetentionRun};
+pub use rotate::RotationReport;
+pub use vault::{ErasureReport, KeptItem, NewRecord, SubjectRef, Vault};

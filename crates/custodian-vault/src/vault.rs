@@ -1,0 +1,435 @@
+//! Subjects and records: storing, finding, merging and erasing.
+
+use std::sync::Arc;
+
+use custodian_policy::CheckedConfig;
+use custodian_policy::retention::Event;
+use custodian_store::Store;
+use custodian_store::personal::{Erasure, RecordRow, SubjectRow};
+
+use crate::blind_index::{email_index, session_index};
+use crate::crypto::{self, DataKey};
+use crate::error::{Result, VaultError};
+use crate::keys::MasterKeys;
+use crate::retention::{deadline, event_id};
+
+const INDEX_KEY: &str = "blind_index";
+
+/// A person the vault holds data about: an opaque id, safe to log and to
+/// put in the audit log, that says nothing about who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRef {
+    pub id: String,
+}
+
+/// A value to store, and what the policy says it is.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRecord<'a> {
+    /// A category id from the policy.
+    pub category: &'a str,
+    /// A purpose id from the policy, which must use that category.
+    pub purpose: &'a str,
+    /// Where it came from: `form:contact`, `account`, `topic:news`, ...
+    pub source: &'a str,
+    /// The field within the source: `email`, `message`, ...
+    pub field: &'a str,
+    pub value: &'a str,
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureReport {
+    pub subject: SubjectRef,
+    pub deleted: usize,
+    pub kept: Vec<KeptItem>,
+}
+
+/// A record the policy says must outlive an erasure request, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeptItem {
+    pub category: String,
+    pub purpose: String,
+    pub field: String,
+    pub reason: String,
+    /// Unix seconds, or none while the event it hangs on has not happened.
+    pub delete_after: Option<i64>,
+}
+
+pub struct Vault {
+    pub(crate) store: Store,
+    pub(crate) keys: Arc<dyn MasterKeys>,
+    index_key: DataKey,
+    pub(crate) policy: Arc<CheckedConfig>,
+}
+
+pub(crate) fn new_id(prefix: &str) -> String {
+    let bytes: [u8; 16] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
+}
+
+/// Sources and fields are stored in plaintext beside the ciphertext, so they
+/// must be identifiers (`form:contact`, `case:AB12`), which keeps anything
+/// personal, such as a name or an address, from being written there.
+fn check_source(source: &str) -> Result<()> {
+    let mut parts = source.split(':');
+    let kind_ok = parts
+        .next()
+        .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    let rest_ok = parts.all(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if kind_ok && rest_ok && source.len() <= 100 {
+        Ok(())
+    } else {
+        Err(VaultError::BadSource(source.to_owned()))
+    }
+}
+
+pub(crate) fn record_aad(record_id: &str, field: &str, subject_id: &str) -> String {
+    format!("custodian record|{record_id}|{field}|{subject_id}")
+}
+
+impl Vault {
+    /// Open the vault on a store whose migrations have run. The blind-index
+    /// key is created on first use, wrapped under the current master key.
+    pub async fn open(
+        store: Store,
+        keys: Arc<dyn MasterKeys>,
+        policy: Arc<CheckedConfig>,
+        now: i64,
+    ) -> Result<Vault> {
+        let rows = store.personal_data();
+        let (wrapped, master_key_id) = match rows.vault_key(INDEX_KEY).await? {
+            Some(found) => found,
+            None => {
+                let (wrapped, id) = keys.wrap(&DataKey::generate(), INDEX_KEY)?;
+                rows.insert_vault_key(INDEX_KEY, &wrapped, &id, now).await?;
+                // Another instance may have won the race: use what is stored.
+                rows.vault_key(INDEX_KEY).await?.unwrap_or((wrapped, id))
+            }
+        };
+        let index_key = keys.unwrap(&wrapped, &master_key_id, INDEX_KEY)?;
+        Ok(Vault {
+            store,
+            keys,
+            index_key,
+            policy,
+        })
+    }
+
+    pub fn policy(&self) -> &CheckedConfig {
+        &self.policy
+    }
+
+    /// The person with this email address, if the vault knows them.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<SubjectRef>> {
+        let index = email_index(&self.index_key, email);
+        Ok(self
+            .store
+            .personal_data()
+            .subject_by_email_index(&index)
+            .await?
+            .map(|s| SubjectRef { id: s.id }))
+    }
+
+    /// The person with this email address, created if new. `verified` says
+    /// whether they have proved they control it.
+    pub async fn subject_for_email(
+        &self,
+        email: &str,
+        verified: bool,
+        now: i64,
+    ) -> Result<SubjectRef> {
+        let index = email_index(&self.index_key, email);
+        let rows = self.store.personal_data();
+        if let Some(found) = rows.subject_by_email_index(&index).await? {
+            if verified && !found.verified {
+                rows.set_subject_email(&found.id, &index, true).await?;
+            }
+            return Ok(SubjectRef { id: found.id });
+        }
+        self.create_subject(Some(index), None, verified, now).await
+    }
+
+    /// A provisional person known only by their anonymous session.
+    pub async fn subject_for_session(&self, session_id: &str, now: i64) -> Result<SubjectRef> {
+        let index = session_index(&self.index_key, session_id);
+        if let Some(found) = self
+            .store
+            .personal_data()
+            .subject_by_session_index(&index)
+            .await?
+        {
+            return Ok(SubjectRef { id: found.id });
+        }
+        self.create_subject(None, Some(index), false, now).await
+    }
+
+    async fn create_subject(
+        &self,
+        email_index: Option<Vec<u8>>,
+        session_index: Option<Vec<u8>>,
+        verified: bool,
+        now: i64,
+    ) -> Result<SubjectRef> {
+        let id = new_id("s");
+        let (wrapped_key, master_key_id) = self.keys.wrap(&DataKey::generate(), &id)?;
+        let row = SubjectRow {
+            id: id.clone(),
+            email_index: email_index.clone(),
+            session_index: session_index.clone(),
+            verified,
+            wrapped_key,
+            master_key_id,
+            created_at: now,
+        };
+        match self.store.personal_data().insert_subject(&row).await {
+            Ok(()) => Ok(SubjectRef { id }),
+            // Created at the same moment elsewhere: use that one.
+            Err(e) => {
+                let rows = self.store.personal_data();
+                let existing = match (&email_index, &session_index) {
+                    (Some(i), _) => rows.subject_by_email_index(i).await?,
+                    (None, Some(i)) => rows.subject_by_session_index(i).await?,
+                    (None, None) => None,
+                };
+                existing
+                    .map(|s| SubjectRef { id: s.id })
+                    .ok_or(VaultError::Store(e))
+            }
+        }
+    }
+
+    pub(crate) async fn subject_key(&self, subject: &SubjectRow) -> Result<DataKey> {
+        self.keys
+            .unwrap(&subject.wrapped_key, &subject.master_key_id, &subject.id)
+    }
+
+    pub(crate) async fn subject_row(&self, subject: &SubjectRef) -> Result<SubjectRow> {
+        self.store
+            .personal_data()
+            .subject_by_id(&subject.id)
+            .await?
+            .ok_or(VaultError::NoSuchSubject)
+    }
+
+    /// Store one value. Refused unless the policy declares the category and
+    /// the purpose and the purpose uses the category. Durable on return.
+    pub async fn put(
+        &self,
+        subject: &SubjectRef,
+        record: NewRecord<'_>,
+        now: i64,
+    ) -> Result<String> {
+        check_source(record.source)?;
+        let policy = &self.policy.config.policy;
+        if !policy.categories.contains_key(record.category) {
+            return Err(VaultError::Undeclared(format!(
+                "a category `{}`",
+                record.category
+            )));
+        }
+        let purpose = policy
+            .purposes
+            .get(record.purpose)
+            .ok_or_else(|| VaultError::Undeclared(format!("a purpose `{}`", record.purpose)))?;
+        if !purpose
+            .categories
+            .iter()
+            .any(|c| c.get_ref() == record.category)
+        {
+            return Err(VaultError::PurposeDoesNotUse {
+                purpose: record.purpose.to_owned(),
+                category: record.category.to_owned(),
+            });
+        }
+        let rule = self
+            .policy
+            .retention
+            .get(record.purpose)
+            .copied()
+            .ok_or_else(|| {
+                VaultError::Undeclared(format!("a retention rule for `{}`", record.purpose))
+            })?;
+        let row = self.subject_row(subject).await?;
+        let key = self.subject_key(&row).await?;
+        let id = new_id("r");
+        let ciphertext = crypto::seal(
+            key.as_bytes(),
+            record.value.as_bytes(),
+            record_aad(&id, record.field, &row.id).as_bytes(),
+        );
+        self.store
+            .personal_data()
+            .insert_record(&RecordRow {
+                id: id.clone(),
+                subject_id: row.id,
+                category: record.category.to_owned(),
+                purpose: record.purpose.to_owned(),
+                source: record.source.to_owned(),
+                field: record.field.to_owned(),
+                collected_at: now,
+                retention_event: event_id(rule.after).to_owned(),
+                event_at: None,
+                delete_after: deadline(rule, now, None),
+                ciphertext,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// Something records from `source` wait on has happened (a case closed,
+    /// a person unsubscribed): their deadlines are set from it. Happening
+    /// again (a case reopened and closed) moves them again.
+    pub async fn event_happened(&self, source: &str, event: Event, at: i64) -> Result<u64> {
+        check_source(source)?;
+        let rows = self.store.personal_data();
+        let mut moved = 0;
+        for record in rows.records_awaiting(source, event_id(event)).await? {
+            if let Some(rule) = self.policy.retention.get(&record.purpose)
+                && let Some(delete_after) = deadline(*rule, record.collected_at, Some(at))
+            {
+                rows.set_record_deadline(&record.id, at, delete_after)
+                    .await?;
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Everything held about a subject, decrypted.
+    pub(crate) async fn decrypt_all(
+        &self,
+        subject: &SubjectRef,
+    ) -> Result<(SubjectRow, Vec<(RecordRow, String)>)> {
+        let row = self.subject_row(subject).await?;
+        let key = self.subject_key(&row).await?;
+        let mut items = Vec::new();
+        for record in self.store.personal_data().records_of(&row.id).await? {
+            let plain = crypto::open(
+                key.as_bytes(),
+                &record.ciphertext,
+                record_aad(&record.id, &record.field, &row.id).as_bytes(),
+            )
+            .ok_or_else(|| VaultError::CorruptRecord {
+                record_id: record.id.clone(),
+            })?;
+            let value = String::from_utf8(plain).map_err(|_| VaultError::CorruptRecord {
+                record_id: record.id.clone(),
+            })?;
+            items.push((record, value));
+        }
+        Ok((row, items))
+    }
+
+    /// Move everything a provisional subject holds into another subject (a
+    /// person who signs in after filling in a form anonymously), then remove
+    /// the provisional one. Nothing is lost: each value is re-sealed under
+    /// the receiving subject's key.
+    pub async fn merge(&self, from: &SubjectRef, into: &SubjectRef) -> Result<usize> {
+        if from == into {
+            return Ok(0);
+        }
+        let (_, items) = self.decrypt_all(from).await?;
+        let target = self.subject_row(into).await?;
+        let key = self.subject_key(&target).await?;
+        let rows = self.store.personal_data();
+        for (record, value) in &items {
+            let ciphertext = crypto::seal(
+                key.as_bytes(),
+                value.as_bytes(),
+                record_aad(&record.id, &record.field, &target.id).as_bytes(),
+            );
+            rows.reassign_record(&record.id, &target.id, &ciphertext)
+                .await?;
+        }
+        rows.delete_subject(&from.id).await?;
+        Ok(items.len())
+    }
+
+    /// Erase a subject: every record goes unless its purpose must keep it
+    /// (`keep_on_erasure` in the policy) and its deadline has not passed.
+    /// Kept records are re-sealed under a fresh key; the old key is
+    /// destroyed, so every other copy of the person's data, in backups too,
+    /// can no longer be read. A tombstone records when, and nothing else.
+    pub async fn erase(
+        &self,
+        subject: &SubjectRef,
+        actor: &str,
+        now: i64,
+    ) -> Result<ErasureReport> {
+        let (row, items) = self.decrypt_all(subject).await?;
+        let policy = &self.policy.config.policy;
+        let mut delete_records = Vec::new();
+        let mut keep = Vec::new();
+        for (record, value) in items {
+            let reason = policy
+                .purposes
+                .get(&record.purpose)
+                .and_then(|p| p.keep_on_erasure.clone());
+            let expired = record.delete_after.is_some_and(|d| d <= now);
+            match reason {
+                Some(reason) if !expired => keep.push((record, value, reason)),
+                _ => delete_records.push(record.id),
+            }
+        }
+        let (keep_records, new_key) = if keep.is_empty() {
+            (Vec::new(), None)
+        } else {
+            let fresh = DataKey::generate();
+            let sealed = keep
+                .iter()
+                .map(|(r, v, _)| {
+                    (
+                        r.id.clone(),
+                        crypto::seal(
+                            fresh.as_bytes(),
+                            v.as_bytes(),
+                            record_aad(&r.id, &r.field, &row.id).as_bytes(),
+                        ),
+                    )
+                })
+                .collect();
+            (sealed, Some(self.keys.wrap(&fresh, &row.id)?))
+        };
+        let deleted = delete_records.len();
+        self.store
+            .personal_data()
+            .erase(&Erasure {
+                subject_id: row.id.clone(),
+                delete_records,
+                keep_records,
+                new_key,
+                erased_at: now,
+            })
+            .await?;
+        self.store.personal_data().checkpoint().await?;
+        self.store
+            .audit(
+                now,
+                actor,
+                "erase",
+                Some(&row.id),
+                &format!("deleted {deleted} records, kept {}", keep.len()),
+            )
+            .await?;
+        let kept = keep
+            .into_iter()
+            .map(|(r, _, reason)| KeptItem {
+                category: r.category,
+                purpose: r.purpose,
+                field: r.field,
+                reason,
+                delete_after: r.delete_after,
+            })
+            .collect();
+        Ok(ErasureReport {
+            subject: SubjectRef { id: row.id },
+            deleted,
+            kept,
+        })
+    }
+}
