@@ -1,7 +1,8 @@
 // Test kit for the browser tests: the real custodian binary serving the
 // built-in demo site on a random port, and Debian's Chromium driven by
 // playwright-core.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -34,6 +35,7 @@ export async function startServer () {
   })
   return {
     base,
+    dataDir,
     async stop () {
       child.kill('SIGTERM')
       rmSync(dataDir, { recursive: true, force: true })
@@ -74,4 +76,41 @@ export async function accessibilityViolations (page) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }))
   }, WCAG_TAGS)
   return results
+}
+
+// Create a staff account through the CLI, as an operator would; returns the
+// authenticator secret it prints.
+export function addStaff (server, username, role) {
+  const env = { ...process.env }
+  delete env.CUSTODIAN_CONFIG
+  delete env.CUSTODIAN_DATABASE_URL
+  const out = spawnSync(binary, ['staff', 'add', '--username', username, '--role', role, '--password-stdin', '--data-dir', server.dataDir], {
+    input: 'a long staff passphrase\n',
+    env,
+    encoding: 'utf8'
+  })
+  const match = out.stdout.match(/^authenticator secret: (\S+)$/m)
+  if (!match) throw new Error(`staff add failed: ${out.stderr}`)
+  return match[1]
+}
+
+// The current 6-digit code for a base32 secret (RFC 6238, SHA-1, 30 s).
+export function totp (secret, seconds = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = 0
+  let value = 0
+  const bytes = []
+  for (const c of secret.replace(/=+$/, '')) {
+    value = (value << 5) | alphabet.indexOf(c)
+    bits += 5
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 255)
+      bits -= 8
+    }
+  }
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)))
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest()
+  const offset = mac[19] & 15
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).toString().padStart(6, '0')
 }

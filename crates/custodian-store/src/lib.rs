@@ -14,6 +14,7 @@ pub mod personal;
 pub mod policy_versions;
 pub mod secrets;
 pub mod sessions;
+pub mod staff;
 
 use sqlx::{PgPool, SqlitePool};
 

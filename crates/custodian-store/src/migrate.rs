@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_audit.sql"),
         postgres: include_str!("../migrations/postgres/0003_audit.sql"),
     },
+    Migration {
+        version: 4,
+        name: "staff",
+        sqlite: include_str!("../migrations/sqlite/0004_staff.sql"),
+        postgres: include_str!("../migrations/postgres/0004_staff.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -146,6 +146,19 @@ impl PersonalData<'_> {
         Ok(())
     }
 
+    /// Every vault key: (name, wrapped, master key id).
+    pub async fn vault_keys(&self) -> Result<Vec<(String, Vec<u8>, String)>> {
+        let rows = with_pool!(&self.store.pool, p => {
+            sqlx::query("SELECT name, wrapped, master_key_id FROM vault_keys ORDER BY name")
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| -> Result<(String, Vec<u8>, String), sqlx::Error> { Ok((r.try_get("name")?, r.try_get("wrapped")?, r.try_get("master_key_id")?)) })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
     pub async fn rewrap_vault_key(
         &self,
         name: &str,

@@ -52,12 +52,33 @@ impl Vault {
     /// Everything held about `subject`, decrypted. Recorded in the audit log
     /// under `actor`.
     pub async fn export(&self, subject: &SubjectRef, actor: &str, now: i64) -> Result<Export> {
+        self.export_as(subject, actor, now, "export").await
+    }
+
+    /// The same, for a member of staff reading it on screen: every staff
+    /// read of personal data is in the audit log.
+    pub async fn read_for_staff(
+        &self,
+        subject: &SubjectRef,
+        actor: &str,
+        now: i64,
+    ) -> Result<Export> {
+        self.export_as(subject, actor, now, "read").await
+    }
+
+    async fn export_as(
+        &self,
+        subject: &SubjectRef,
+        actor: &str,
+        now: i64,
+        action: &str,
+    ) -> Result<Export> {
         let (row, items) = self.decrypt_all(subject).await?;
         self.store
             .audit(
                 now,
                 actor,
-                "export",
+                action,
                 Some(&row.id),
                 &format!("{} items", items.len()),
             )

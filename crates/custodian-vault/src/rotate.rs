@@ -52,13 +52,12 @@ impl Vault {
                 }
             }
         }
-        if let Some((wrapped, id)) = rows.vault_key("blind_index").await?
-            && id != new_id
-        {
-            let key = ring.unwrap(&wrapped, &id, "blind_index")?;
-            let (rewrapped_key, new) = ring.wrap(&key, "blind_index")?;
-            rows.rewrap_vault_key("blind_index", &rewrapped_key, &new)
-                .await?;
+        for (name, wrapped, id) in rows.vault_keys().await? {
+            if id != new_id {
+                let key = ring.unwrap(&wrapped, &id, &name)?;
+                let (rewrapped_key, new) = ring.wrap(&key, &name)?;
+                rows.rewrap_vault_key(&name, &rewrapped_key, &new).await?;
+            }
         }
         let in_use = rows.master_key_ids_in_use().await?;
         if in_use.iter().any(|id| *id != new_id) {

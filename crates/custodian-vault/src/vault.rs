@@ -14,6 +14,7 @@ use crate::keys::MasterKeys;
 use crate::retention::{deadline, event_id};
 
 const INDEX_KEY: &str = "blind_index";
+const STAFF_SECRETS_KEY: &str = "staff_secrets";
 
 /// A person the vault holds data about: an opaque id, safe to log and to
 /// put in the audit log, that says nothing about who they are.
@@ -59,7 +60,23 @@ pub struct Vault {
     pub(crate) store: Store,
     pub(crate) keys: Arc<dyn MasterKeys>,
     index_key: DataKey,
+    staff_secrets_key: DataKey,
     pub(crate) policy: Arc<CheckedConfig>,
+}
+
+/// A key the vault itself uses, created on first use, wrapped under the
+/// current master key. Concurrent first starts agree on the first stored.
+async fn vault_key(store: &Store, keys: &dyn MasterKeys, name: &str, now: i64) -> Result<DataKey> {
+    let rows = store.personal_data();
+    let (wrapped, master_key_id) = match rows.vault_key(name).await? {
+        Some(found) => found,
+        None => {
+            let (wrapped, id) = keys.wrap(&DataKey::generate(), name)?;
+            rows.insert_vault_key(name, &wrapped, &id, now).await?;
+            rows.vault_key(name).await?.unwrap_or((wrapped, id))
+        }
+    };
+    keys.unwrap(&wrapped, &master_key_id, name)
 }
 
 pub(crate) fn new_id(prefix: &str) -> String {
@@ -101,22 +118,35 @@ impl Vault {
         policy: Arc<CheckedConfig>,
         now: i64,
     ) -> Result<Vault> {
-        let rows = store.personal_data();
-        let (wrapped, master_key_id) = match rows.vault_key(INDEX_KEY).await? {
-            Some(found) => found,
-            None => {
-                let (wrapped, id) = keys.wrap(&DataKey::generate(), INDEX_KEY)?;
-                rows.insert_vault_key(INDEX_KEY, &wrapped, &id, now).await?;
-                // Another instance may have won the race: use what is stored.
-                rows.vault_key(INDEX_KEY).await?.unwrap_or((wrapped, id))
-            }
-        };
-        let index_key = keys.unwrap(&wrapped, &master_key_id, INDEX_KEY)?;
+        let index_key = vault_key(&store, keys.as_ref(), INDEX_KEY, now).await?;
+        let staff_secrets_key = vault_key(&store, keys.as_ref(), STAFF_SECRETS_KEY, now).await?;
         Ok(Vault {
             store,
             keys,
             index_key,
+            staff_secrets_key,
             policy,
+        })
+    }
+
+    /// Seal a staff member's sign-in secret (their TOTP seed), bound to
+    /// their username.
+    pub fn seal_staff_secret(&self, username: &str, secret: &[u8]) -> Vec<u8> {
+        crypto::seal(
+            self.staff_secrets_key.as_bytes(),
+            secret,
+            format!("staff secret|{username}").as_bytes(),
+        )
+    }
+
+    pub fn open_staff_secret(&self, username: &str, sealed: &[u8]) -> Result<Vec<u8>> {
+        crypto::open(
+            self.staff_secrets_key.as_bytes(),
+            sealed,
+            format!("staff secret|{username}").as_bytes(),
+        )
+        .ok_or_else(|| VaultError::CorruptRecord {
+            record_id: format!("the sign-in secret of staff account {username}"),
         })
     }
 
@@ -325,6 +355,53 @@ impl Vault {
         Ok((row, items))
     }
 
+    /// What an erasure of `subject` would delete (a count) and keep (with
+    /// the reason), without doing it: the confirmation page shows this.
+    pub async fn erasure_preview(
+        &self,
+        subject: &SubjectRef,
+        now: i64,
+    ) -> Result<(usize, Vec<KeptItem>)> {
+        let (_, items) = self.decrypt_all(subject).await?;
+        let (delete, keep) = self.split_for_erasure(items, now);
+        let kept = keep
+            .into_iter()
+            .map(|(r, _, reason)| KeptItem {
+                category: r.category,
+                purpose: r.purpose,
+                field: r.field,
+                reason,
+                delete_after: r.delete_after,
+            })
+            .collect();
+        Ok((delete.len(), kept))
+    }
+
+    /// Records that go, and records whose purpose must keep them (with why)
+    /// because their deadline has not passed.
+    #[allow(clippy::type_complexity)]
+    fn split_for_erasure(
+        &self,
+        items: Vec<(RecordRow, String)>,
+        now: i64,
+    ) -> (Vec<(RecordRow, String)>, Vec<(RecordRow, String, String)>) {
+        let policy = &self.policy.config.policy;
+        let mut delete = Vec::new();
+        let mut keep = Vec::new();
+        for (record, value) in items {
+            let reason = policy
+                .purposes
+                .get(&record.purpose)
+                .and_then(|p| p.keep_on_erasure.clone());
+            let expired = record.delete_after.is_some_and(|d| d <= now);
+            match reason {
+                Some(reason) if !expired => keep.push((record, value, reason)),
+                _ => delete.push((record, value)),
+            }
+        }
+        (delete, keep)
+    }
+
     /// Move everything a provisional subject holds into another subject (a
     /// person who signs in after filling in a form anonymously), then remove
     /// the provisional one. Nothing is lost: each value is re-sealed under
@@ -362,20 +439,8 @@ impl Vault {
         now: i64,
     ) -> Result<ErasureReport> {
         let (row, items) = self.decrypt_all(subject).await?;
-        let policy = &self.policy.config.policy;
-        let mut delete_records = Vec::new();
-        let mut keep = Vec::new();
-        for (record, value) in items {
-            let reason = policy
-                .purposes
-                .get(&record.purpose)
-                .and_then(|p| p.keep_on_erasure.clone());
-            let expired = record.delete_after.is_some_and(|d| d <= now);
-            match reason {
-                Some(reason) if !expired => keep.push((record, value, reason)),
-                _ => delete_records.push(record.id),
-            }
-        }
+        let (delete, keep) = self.split_for_erasure(items, now);
+        let delete_records: Vec<String> = delete.into_iter().map(|(r, _)| r.id).collect();
         let (keep_records, new_key) = if keep.is_empty() {
             (Vec::new(), None)
         } else {

@@ -10,6 +10,8 @@ pub enum AppError {
     Store(#[from] custodian_store::StoreError),
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
+    #[error(transparent)]
+    Vault(#[from] custodian_vault::VaultError),
 }
 
 impl IntoResponse for AppError {

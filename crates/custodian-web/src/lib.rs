@@ -18,6 +18,7 @@ mod page;
 mod pages;
 mod render;
 mod routes;
+pub mod staff;
 mod state;
 
 pub use clock::Clock;

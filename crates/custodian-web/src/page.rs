@@ -16,6 +16,7 @@ use crate::state::AppState;
 pub struct Page {
     app: AppState,
     session: Session,
+    staff: Option<crate::staff::StaffUser>,
     nonce: Option<CsrfNonce>,
     pub path: String,
     pub consent: ConsentChoice,
@@ -51,6 +52,7 @@ impl FromRequestParts<AppState> for Page {
         let flash = session.take_flash();
         Ok(Page {
             app: app.clone(),
+            staff: parts.extensions.get::<crate::staff::StaffUser>().cloned(),
             nonce: parts.extensions.get::<CsrfNonce>().cloned(),
             session,
             path: parts.uri.path().to_owned(),
@@ -71,6 +73,7 @@ impl Page {
         consent: ConsentChoice,
     ) -> Self {
         Page {
+            staff: None,
             app,
             session,
             nonce,
@@ -130,6 +133,7 @@ impl Page {
             csrf_field => self.app.checked.cookie_names.request_token,
             csrf_token => self.csrf_token(),
             banner => self.banner(),
+            staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo }),
             cookie_categories => categories,
         };
         let html = self

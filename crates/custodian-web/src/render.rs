@@ -28,6 +28,16 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "accessibility.html",
     "error.html",
     "standalone_notice.html",
+    "error_summary.html",
+    "kept_items.html",
+    "staff_sign_in.html",
+    "staff_home.html",
+    "staff_audit.html",
+    "staff_people.html",
+    "staff_person.html",
+    "staff_erase_confirm.html",
+    "staff_erased.html",
+    "staff_retention.html",
 ];
 
 pub struct Templates {

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cookies/banner", post(cookies::banner))
         .route("/cookies/hide-message", post(pages::cookies::hide_message))
         .route("/accessibility", get(accessibility::show))
+        .merge(crate::staff::router(&state))
         .fallback(not_found)
         // Innermost first: the token is checked before any handler runs; a
         // panic becomes a 500 (logged without its message, which could hold

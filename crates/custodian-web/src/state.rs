@@ -40,6 +40,8 @@ pub enum StartupError {
 pub struct Inner {
     pub checked: CheckedConfig,
     pub store: Store,
+    /// The one door for personal data.
+    pub vault: Arc<custodian_vault::Vault>,
     pub templates: Templates,
     pub clock: Clock,
     pub options: ServeOptions,
@@ -67,6 +69,7 @@ impl AppState {
     pub async fn start(
         checked: CheckedConfig,
         store: Store,
+        vault: Arc<custodian_vault::Vault>,
         clock: Clock,
         options: ServeOptions,
     ) -> Result<(AppState, Publication), StartupError> {
@@ -93,6 +96,7 @@ impl AppState {
         let state = AppState(Arc::new(Inner {
             checked,
             store,
+            vault,
             templates,
             clock,
             options,

@@ -70,6 +70,27 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account. The password is read from standard input (so
+    /// it never appears in the process list or shell history); the sign-in
+    /// secret for an authenticator app is printed, as text and as an
+    /// otpauth:// address.
+    Add {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+        /// admin, dpo, caseworker, analyst or editor.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// Read the password from standard input: the only way to give it.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ macro_rules! say {
 
 mod cli;
 mod commands;
+mod demo;
 mod error;
 mod site;
 
@@ -55,6 +56,7 @@ fn run(cli: Cli) -> CliResult {
             runtime()?.block_on(commands::retention::run(&cli.global, *dry_run))
         }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
+        Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),
     }
 }
 

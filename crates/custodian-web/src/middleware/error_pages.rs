@@ -38,6 +38,10 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
                 "If you pasted the web address, check you copied the entire address.".into(),
             ],
         ),
+        StatusCode::FORBIDDEN if response.extensions().get::<crate::staff::NotYourPage>().is_some() => (
+            "You cannot see this page",
+            vec!["Your staff role does not include this page. If you need it for your work, ask an administrator.".into()],
+        ),
         StatusCode::FORBIDDEN => (
             "Your form could not be sent",
             vec![

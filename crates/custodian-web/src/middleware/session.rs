@@ -36,6 +36,10 @@ pub struct SessionData {
     /// A one-time message for the next page, such as "cookies saved".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
+    /// The staff member signed in on this session, by username; their role
+    /// is read from the database on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -44,6 +48,7 @@ pub enum Flash {
     CookiesAccepted,
     CookiesRejected,
     CookieSettingsSaved,
+    SignedOut,
 }
 
 #[derive(Debug)]
@@ -103,6 +108,26 @@ impl Session {
             inner.dirty = true;
         }
         flash
+    }
+
+    pub fn staff(&self) -> Option<String> {
+        self.lock().data.staff.clone()
+    }
+
+    /// Privilege changes: a new identifier, so one planted or seen before
+    /// sign-in is worth nothing after it.
+    pub fn sign_in_staff(&self, username: &str) {
+        self.rotate();
+        let mut inner = self.lock();
+        inner.data.staff = Some(username.to_owned());
+        inner.dirty = true;
+    }
+
+    pub fn sign_out_staff(&self) {
+        self.rotate();
+        let mut inner = self.lock();
+        inner.data.staff = None;
+        inner.dirty = true;
     }
 
     /// Give the session a new identifier, keeping its data: done whenever

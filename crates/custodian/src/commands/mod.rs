@@ -4,4 +4,5 @@ pub mod migrate;
 pub mod policy;
 pub mod retention;
 pub mod serve;
+pub mod staff;
 pub mod subject;

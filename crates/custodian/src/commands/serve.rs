@@ -52,10 +52,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     )
     .await
     .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
+    let vault = std::sync::Arc::new(vault);
+    if global.config.is_none() {
+        crate::demo::seed(&vault, clock.unix())
+            .await
+            .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
+    }
     let site_name = checked.config.site.name.clone();
     let (state, publication) = AppState::start(
         checked,
         store.clone(),
+        vault.clone(),
         clock.clone(),
         ServeOptions::default(),
     )
@@ -107,7 +114,7 @@ async fn sweep_expired_sessions(store: Store, clock: Clock) {
 /// Delete what the policy says must go, hourly. (Until the job queue with
 /// leases lands, each instance runs this; deleting what is due twice is
 /// harmless.)
-async fn enforce_retention(vault: custodian_vault::Vault, clock: Clock) {
+async fn enforce_retention(vault: std::sync::Arc<custodian_vault::Vault>, clock: Clock) {
     let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         every.tick().await;

@@ -15,5 +15,6 @@ mod headers;
 mod logs;
 mod pages;
 mod sessions;
+mod staff;
 mod vault;
 mod versions;

@@ -279,6 +279,61 @@ impl Site {
         }
     }
 
+    /// Create a staff account through the CLI; returns its authenticator
+    /// secret (base32).
+    pub fn add_staff(&self, username: &str, role: &str) -> String {
+        let out = self.cli_with_input(
+            &[
+                "staff",
+                "add",
+                "--username",
+                username,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            STAFF_PASSWORD,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("authenticator secret: "))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no secret in: {text}"))
+    }
+
+    /// `custodian ARGS` with `input` on standard input.
+    pub fn cli_with_input(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut cmd = std::process::Command::new(binary());
+        cmd.args(args)
+            .arg("--config")
+            .arg(self.config_path())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("--database-url")
+            .arg(self.database_url())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => panic!("cannot run custodian: {e}"),
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        match child.wait_with_output() {
+            Ok(o) => o,
+            Err(e) => panic!("custodian: {e}"),
+        }
+    }
+
     /// Run SQL directly on the site's database, behind the server's back:
     /// for tests that need a failure only a broken database can cause.
     pub async fn sabotage(&self, sql: &str) {
@@ -482,6 +537,21 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Sign in to the staff area; returns the reply.
+    pub async fn sign_in(&mut self, username: &str, secret: &str) -> Page {
+        let code = totp_code(secret);
+        self.submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", username),
+                ("password", STAFF_PASSWORD.trim_end()),
+                ("code", code.as_str()),
+            ],
+        )
+        .await
+    }
+
     /// Post a form from the page at `from`, with its CSRF token, as a person
     /// pressing a button would.
     pub async fn submit(&mut self, from: &str, action: &str, fields: &[(&str, &str)]) -> Page {
@@ -511,6 +581,19 @@ fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+pub const STAFF_PASSWORD: &str = "a long staff passphrase\n";
+
+/// The current code for an authenticator secret.
+pub fn totp_code(secret_base32: &str) -> String {
+    let secret =
+        totp_rs::Secret::try_from_base32(secret_base32).unwrap_or_else(|e| panic!("secret: {e}"));
+    let totp = totp_rs::Builder::new().with_secret(secret.to_vec()).build();
+    match totp {
+        Ok(t) => t.generate(u64::try_from(now()).unwrap_or(0)).to_string(),
+        Err(e) => panic!("totp: {e}"),
+    }
 }
 
 pub fn now() -> i64 {

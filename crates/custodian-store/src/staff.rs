@@ -1,0 +1,101 @@
+//! Staff accounts and the sign-in throttle.
+
+use sqlx::Row;
+
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub username: String,
+    pub role: String,
+    pub password_hash: String,
+    pub totp_sealed: Vec<u8>,
+    pub totp_last_step: i64,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Create a staff account; false if the username is taken.
+    pub async fn insert_staff(&self, s: &StaffRow) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO staff (username, role, password_hash, totp_sealed, totp_last_step, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+            )
+            .bind(&s.username).bind(&s.role).bind(&s.password_hash).bind(&s.totp_sealed).bind(s.totp_last_step).bind(s.created_at)
+            .execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    pub async fn staff(&self, username: &str) -> Result<Option<StaffRow>> {
+        let row = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT username, role, password_hash, totp_sealed, totp_last_step, created_at FROM staff WHERE username = $1")
+                .bind(username)
+                .fetch_optional(p)
+                .await?
+                .map(|r| -> Result<StaffRow, sqlx::Error> {
+                    Ok(StaffRow {
+                        username: r.try_get("username")?,
+                        role: r.try_get("role")?,
+                        password_hash: r.try_get("password_hash")?,
+                        totp_sealed: r.try_get("totp_sealed")?,
+                        totp_last_step: r.try_get("totp_last_step")?,
+                        created_at: r.try_get("created_at")?,
+                    })
+                })
+                .transpose()?
+        });
+        Ok(row)
+    }
+
+    /// Record that the code for `step` was used, only if no later or equal
+    /// step was: false means the code was replayed.
+    pub async fn use_totp_step(&self, username: &str, step: i64) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("UPDATE staff SET totp_last_step = $1 WHERE username = $2 AND totp_last_step < $1")
+                .bind(step).bind(username)
+                .execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Failures within the window that started at or after `since`.
+    pub async fn sign_in_failures(&self, key_hash: &[u8], since: i64) -> Result<i64> {
+        let n = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT failures FROM sign_in_throttle WHERE key_hash = $1 AND window_start >= $2")
+                .bind(key_hash).bind(since)
+                .fetch_optional(p).await?
+                .map(|r| r.try_get::<i64, _>("failures")).transpose()?.unwrap_or(0)
+        });
+        Ok(n)
+    }
+
+    /// Count a failure, starting a new window if the last one is older than
+    /// `since`.
+    pub async fn record_sign_in_failure(
+        &self,
+        key_hash: &[u8],
+        now: i64,
+        since: i64,
+    ) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO sign_in_throttle (key_hash, failures, window_start) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key_hash) DO UPDATE SET \
+                 failures = CASE WHEN sign_in_throttle.window_start < $3 THEN 1 ELSE sign_in_throttle.failures + 1 END, \
+                 window_start = CASE WHEN sign_in_throttle.window_start < $3 THEN $2 ELSE sign_in_throttle.window_start END",
+            )
+            .bind(key_hash).bind(now).bind(since)
+            .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn clear_sign_in_failures(&self, key_hash: &[u8]) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query("DELETE FROM sign_in_throttle WHERE key_hash = $1").bind(key_hash).execute(p).await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,130 @@
+//! Staff credentials: Argon2id password hashes and TOTP codes.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use totp_rs::{Builder, Secret};
+
+/// Staff passwords guard everyone's data, so they are long.
+pub const MIN_PASSWORD: usize = 12;
+const MAX_PASSWORD: usize = 1024;
+
+pub fn check_username(username: &str) -> Result<(), String> {
+    let ok = (2..=40).contains(&username.len())
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("a username is 2 to 40 lower-case letters, digits, '.', '-' or '_'".into())
+    }
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD {
+        return Err(format!(
+            "a staff password needs at least {MIN_PASSWORD} characters; this has {chars}"
+        ));
+    }
+    if password.len() > MAX_PASSWORD {
+        return Err(format!("a password can be at most {MAX_PASSWORD} bytes"));
+    }
+    Ok(())
+}
+
+/// Argon2id with its default cost and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A hash of a random password nobody has, checked when the username is
+/// unknown so that an unknown name takes as long to refuse as a wrong
+/// password (and so reveals nothing about which names exist).
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let random: [u8; 24] = rand::random();
+        hash_password(&format!("{random:?}")).unwrap_or_default()
+    });
+    &DECOY
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A new authenticator secret, with what a person types or scans.
+pub struct NewTotp {
+    pub secret: Vec<u8>,
+    pub base32: String,
+    pub uri: String,
+}
+
+pub fn new_totp(issuer: &str, username: &str) -> Result<NewTotp, String> {
+    let secret: [u8; 20] = rand::random();
+    let totp = Builder::new()
+        .with_secret(secret)
+        .with_account_name(username.replace(':', ""))
+        .with_issuer(Some(issuer.replace(':', "")))
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(NewTotp {
+        secret: secret.to_vec(),
+        base32: Secret::from(secret).to_base32(),
+        uri: totp.to_url().map_err(|e| e.to_string())?,
+    })
+}
+
+/// The time step the code belongs to, if it is valid at `now` (allowing one
+/// step either side for clock drift).
+pub fn check_totp(secret: &[u8], code: &str, now: u64) -> Option<u64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = Builder::new().with_secret(secret.to_vec()).build().ok()?;
+    totp.check(&code, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "wrong horse battery"));
+        assert!(!verify_password(decoy_hash(), "anything at all"));
+        assert!(
+            PasswordHash::new(decoy_hash()).is_ok(),
+            "the decoy is a real hash, so it costs real time"
+        );
+        assert!(check_password("short").is_err_and(|e| e.contains("at least 12")));
+    }
+
+    #[test]
+    fn codes_are_checked_against_their_time() {
+        let Ok(new) = new_totp("Test Site", "dpo") else {
+            panic!("totp")
+        };
+        assert!(new.uri.starts_with("otpauth://totp/"));
+        let totp = Builder::new().with_secret(new.secret.clone()).build().ok();
+        let code = totp
+            .map(|t| t.generate(1_800_000_000).to_string())
+            .unwrap_or_default();
+        assert!(check_totp(&new.secret, &code, 1_800_000_000).is_some());
+        assert!(
+            check_totp(&new.secret, &code, 1_800_000_000 + 120).is_none(),
+            "expired"
+        );
+        assert!(check_totp(&new.secret, "12345x", 1_800_000_000).is_none());
+    }
+}

@@ -1,0 +1,142 @@
+//! The staff area. [`routes`] is the one table of every staff route and the
+//! roles it admits; the router is built from it, and a test walks it with
+//! every role and with none.
+
+pub mod credentials;
+mod pages;
+pub mod roles;
+mod sign_in;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+
+use crate::middleware::session::Session;
+use crate::state::AppState;
+pub use roles::Role;
+
+/// Everyone with a staff account.
+const ANYONE: &[Role] = &Role::ALL;
+const DPO: &[Role] = &[Role::Dpo];
+const DPO_OR_ADMIN: &[Role] = &[Role::Dpo, Role::Admin];
+
+/// A staff route, the roles it admits, and its handler.
+pub struct StaffRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub roles: &'static [Role],
+    handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    roles: &'static [Role],
+    handler: MethodRouter<AppState>,
+) -> StaffRoute {
+    StaffRoute {
+        method,
+        path,
+        roles,
+        handler,
+    }
+}
+
+/// Every staff route. Add a route here, or it does not exist.
+pub fn routes() -> Vec<StaffRoute> {
+    vec![
+        route(Method::GET, "/staff", ANYONE, get(pages::home)),
+        route(
+            Method::POST,
+            "/staff/sign-out",
+            ANYONE,
+            post(sign_in::sign_out),
+        ),
+        route(Method::GET, "/staff/audit", ANYONE, get(pages::audit)),
+        route(Method::GET, "/staff/people", DPO, get(pages::people_search)),
+        route(
+            Method::POST,
+            "/staff/people/find",
+            DPO,
+            post(pages::people_find),
+        ),
+        route(
+            Method::POST,
+            "/staff/people/export",
+            DPO,
+            post(pages::people_export),
+        ),
+        route(
+            Method::POST,
+            "/staff/people/erase",
+            DPO,
+            post(pages::people_erase),
+        ),
+        route(
+            Method::GET,
+            "/staff/retention",
+            DPO_OR_ADMIN,
+            get(pages::retention),
+        ),
+    ]
+}
+
+/// The signed-in staff member, put in the request by [`require`].
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub username: String,
+    pub role: Role,
+}
+
+/// Refused because the role does not admit it; the error page says so.
+#[derive(Debug, Clone, Copy)]
+pub struct NotYourPage;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router =
+        Router::new().route("/staff/sign-in", get(sign_in::show).post(sign_in::submit));
+    for r in routes() {
+        let guarded = r
+            .handler
+            .layer(from_fn_with_state((state.clone(), r.roles), require));
+        router = router.route(r.path, guarded);
+    }
+    router
+}
+
+/// Admit the request if the session belongs to a staff member whose current
+/// role (read from the database, so a changed role takes effect at once) is
+/// one the route admits.
+async fn require(
+    State((app, roles)): State<(AppState, &'static [Role])>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let username = request
+        .extensions()
+        .get::<Session>()
+        .and_then(Session::staff);
+    let Some(username) = username else {
+        return Redirect::to("/staff/sign-in").into_response();
+    };
+    let account = match app.store.staff(&username).await {
+        Ok(account) => account,
+        Err(e) => return crate::error::AppError::from(e).into_response(),
+    };
+    let Some(role) = account.and_then(|a| a.role.parse::<Role>().ok()) else {
+        // The account is gone: the session no longer means anything.
+        return Redirect::to("/staff/sign-in").into_response();
+    };
+    if !roles.contains(&role) {
+        let mut refused = StatusCode::FORBIDDEN.into_response();
+        refused.extensions_mut().insert(NotYourPage);
+        return refused;
+    }
+    request
+        .extensions_mut()
+        .insert(StaffUser { username, role });
+    next.run(request).await
+}

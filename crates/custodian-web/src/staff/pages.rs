@@ -1,0 +1,305 @@
+//! The staff pages: home, the audit log, people (find, read, download,
+//! erase) and retention. Who may see each is in the route table in
+//! [`super::routes`]; every read of personal data is audited by the vault.
+
+use axum::Form;
+use axum::extract::{Extension, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use custodian_vault::{SubjectRef, VaultError};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::render::format_date;
+use crate::staff::{Role, StaffUser};
+use crate::state::AppState;
+
+fn actor(user: &StaffUser) -> String {
+    format!("staff:{}", user.username)
+}
+
+pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResult<Response> {
+    let links: Vec<(&str, &str, &str)> = crate::staff::routes()
+        .into_iter()
+        .filter(|r| {
+            r.method == axum::http::Method::GET
+                && r.path != "/staff"
+                && r.roles.contains(&user.role)
+        })
+        .map(|r| match r.path {
+            "/staff/audit" => (
+                r.path,
+                "Audit log",
+                if user.role == Role::Dpo {
+                    "Every staff action on personal data."
+                } else {
+                    "What you have done."
+                },
+            ),
+            "/staff/people" => (
+                r.path,
+                "People's data",
+                "Find, download or erase everything held about a person.",
+            ),
+            "/staff/retention" => (
+                r.path,
+                "Retention",
+                "What is past its deletion date, and why.",
+            ),
+            other => (other, other, ""),
+        })
+        .collect();
+    Ok(page
+        .render("staff_home.html", "Staff area", context! { links })?
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    subject: Option<String>,
+    detail: String,
+}
+
+pub async fn audit(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+) -> AppResult<Response> {
+    // The DPO sees the whole log; everyone else sees their own entries.
+    let own = actor(&user);
+    let filter = (user.role != Role::Dpo).then_some(own.as_str());
+    let entries = app.store.audit_entries(filter, 0, 10_000).await?;
+    let intact = if user.role == Role::Dpo {
+        Some(app.store.verify_audit().await?.is_none())
+    } else {
+        None
+    };
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .rev()
+        .take(500)
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: format_time(e.at),
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(page
+        .render(
+            "staff_audit.html",
+            "Audit log",
+            context! { rows, intact, everyone => filter.is_none() },
+        )?
+        .into_response())
+}
+
+fn format_time(unix: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+        return String::new();
+    };
+    let format = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year], [hour]:[minute]"
+    );
+    t.format(&format).unwrap_or_default()
+}
+
+pub async fn people_search(page: Page) -> AppResult<Response> {
+    Ok(page
+        .render(
+            "staff_people.html",
+            "People's data",
+            context! { email => "" },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FindForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Serialize)]
+struct ItemRow {
+    field: String,
+    value: String,
+    category: String,
+    purpose: String,
+    source: String,
+    collected: String,
+    deletion: String,
+}
+
+pub async fn people_find(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+    Form(form): Form<FindForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim();
+    if !email.contains('@') {
+        let error = "Enter an email address, like name@example.com";
+        let html = page.render(
+            "staff_people.html",
+            "Error: People's data",
+            context! { email, error },
+        )?;
+        return Ok((StatusCode::BAD_REQUEST, html).into_response());
+    }
+    let Some(subject) = app.vault.find_by_email(email).await? else {
+        return Ok(page
+            .render(
+                "staff_people.html",
+                "People's data",
+                context! { email, not_found => true },
+            )?
+            .into_response());
+    };
+    let now = app.clock.unix();
+    let export = app
+        .vault
+        .read_for_staff(&subject, &actor(&user), now)
+        .await?;
+    let items: Vec<ItemRow> = export
+        .items
+        .into_iter()
+        .map(|i| ItemRow {
+            field: i.field,
+            value: i.value,
+            category: i.category.name,
+            purpose: i.purpose.name,
+            source: i.source,
+            collected: i.collected_at.get(..10).unwrap_or_default().to_owned(),
+            deletion: match i.deletion.date {
+                Some(date) => format!(
+                    "{} ({})",
+                    date.get(..10).unwrap_or_default(),
+                    i.deletion.rule
+                ),
+                None => i.deletion.rule,
+            },
+        })
+        .collect();
+    let (deleted, kept) = app.vault.erasure_preview(&subject, now).await?;
+    Ok(page
+        .render(
+            "staff_person.html",
+            "Data held about this person",
+            context! { subject => subject.id, items, deleted, kept },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SubjectForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn people_export(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Form(form): Form<SubjectForm>,
+) -> AppResult<Response> {
+    let subject = SubjectRef { id: form.subject };
+    match app
+        .vault
+        .export(&subject, &actor(&user), app.clock.unix())
+        .await
+    {
+        Ok(export) => {
+            let json = serde_json::to_string_pretty(&export).unwrap_or_default();
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"personal-data.json\"".to_owned(),
+                    ),
+                ],
+                json,
+            )
+                .into_response())
+        }
+        Err(VaultError::NoSuchSubject) => Ok(StatusCode::NOT_FOUND.into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn people_erase(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+    Form(form): Form<SubjectForm>,
+) -> AppResult<Response> {
+    let subject = SubjectRef { id: form.subject };
+    let now = app.clock.unix();
+    if form.confirm != "yes" {
+        // The question page: what will go, what must stay and why.
+        let (deleted, kept) = match app.vault.erasure_preview(&subject, now).await {
+            Ok(preview) => preview,
+            Err(VaultError::NoSuchSubject) => return Ok(StatusCode::NOT_FOUND.into_response()),
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(page
+            .render(
+                "staff_erase_confirm.html",
+                "Erase this person's data",
+                context! { subject => subject.id, deleted, kept },
+            )?
+            .into_response());
+    }
+    let report = match app.vault.erase(&subject, &actor(&user), now).await {
+        Ok(report) => report,
+        Err(VaultError::NoSuchSubject) => return Ok(StatusCode::NOT_FOUND.into_response()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(page
+        .render(
+            "staff_erased.html",
+            "Data erased",
+            context! { deleted => report.deleted, kept => report.kept },
+        )?
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct DueRow {
+    category: String,
+    purpose: String,
+    source: String,
+    field: String,
+    collected: String,
+    due: String,
+    rule: String,
+}
+
+pub async fn retention(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let due = app.vault.retention_due(app.clock.unix()).await?;
+    let rows: Vec<DueRow> = due
+        .into_iter()
+        .map(|d| DueRow {
+            category: d.category,
+            purpose: d.purpose,
+            source: d.source,
+            field: d.field,
+            collected: format_date(d.collected_at),
+            due: format_date(d.delete_after),
+            rule: d.rule,
+        })
+        .collect();
+    Ok(page
+        .render("staff_retention.html", "Retention", context! { rows })?
+        .into_response())
+}

@@ -1,0 +1,198 @@
+//! `/staff/sign-in` and `/staff/sign-out`: username, password and a code
+//! from an authenticator app; throttled per account across instances.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppResult;
+use crate::middleware::session::Flash;
+use crate::page::Page;
+use crate::staff::credentials::{check_totp, decoy_hash, verify_password};
+use crate::state::AppState;
+
+/// After this many failures within the window, the account waits.
+const MAX_FAILURES: i64 = 5;
+const WINDOW_SECONDS: i64 = 15 * 60;
+
+#[derive(Deserialize, Default)]
+pub struct SignInForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Serialize)]
+struct FieldError {
+    field: &'static str,
+    text: String,
+}
+
+pub async fn show(page: Page) -> AppResult<Response> {
+    if page.session().staff().is_some() {
+        return Ok(Redirect::to("/staff").into_response());
+    }
+    let signed_out = page.flash == Some(Flash::SignedOut);
+    Ok(page
+        .render(
+            "staff_sign_in.html",
+            "Sign in",
+            context! { signed_out, username => "" },
+        )?
+        .into_response())
+}
+
+fn throttle_key(username: &str) -> Vec<u8> {
+    Sha256::digest(format!("staff sign-in|{}", username.trim().to_lowercase())).to_vec()
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    let username = form.username.trim().to_lowercase();
+    let mut errors = Vec::new();
+    if username.is_empty() {
+        errors.push(FieldError {
+            field: "username",
+            text: "Enter your username".into(),
+        });
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError {
+            field: "password",
+            text: "Enter your password".into(),
+        });
+    }
+    if form.code.trim().is_empty() {
+        errors.push(FieldError {
+            field: "code",
+            text: "Enter the 6-digit code from your authenticator app".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return refuse(&page, &username, errors);
+    }
+
+    let now = app.clock.unix();
+    let key = throttle_key(&username);
+    if app
+        .store
+        .sign_in_failures(&key, now - WINDOW_SECONDS)
+        .await?
+        >= MAX_FAILURES
+    {
+        let text = "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again.".to_owned();
+        return refuse(
+            &page,
+            &username,
+            vec![FieldError {
+                field: "username",
+                text,
+            }],
+        );
+    }
+
+    let account = app.store.staff(&username).await?;
+    let hash = account
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+    let password = form.password.clone();
+    // Argon2 is deliberately slow: keep it off the threads serving others.
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    let step = match (&account, password_ok) {
+        (Some(account), true) => {
+            let secret = app
+                .vault
+                .open_staff_secret(&account.username, &account.totp_sealed);
+            match secret {
+                Ok(secret) => check_totp(&secret, &form.code, u64::try_from(now).unwrap_or(0)),
+                Err(e) => {
+                    tracing::error!(error = %e, "a staff sign-in secret cannot be opened");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let accepted = match (&account, step) {
+        (Some(account), Some(step)) => {
+            app.store
+                .use_totp_step(&account.username, i64::try_from(step).unwrap_or(i64::MAX))
+                .await?
+        }
+        _ => false,
+    };
+    let Some(account) = account.filter(|_| accepted) else {
+        app.store
+            .record_sign_in_failure(&key, now, now - WINDOW_SECONDS)
+            .await?;
+        if app.store.staff(&username).await?.is_some() {
+            app.store
+                .audit(
+                    now,
+                    &format!("staff:{username}"),
+                    "sign in refused",
+                    None,
+                    "wrong password or code",
+                )
+                .await?;
+        }
+        let text = "The username, password or code is not right".to_owned();
+        return refuse(
+            &page,
+            &username,
+            vec![FieldError {
+                field: "username",
+                text,
+            }],
+        );
+    };
+    app.store.clear_sign_in_failures(&key).await?;
+    page.session().sign_in_staff(&account.username);
+    app.store
+        .audit(
+            now,
+            &format!("staff:{}", account.username),
+            "sign in",
+            None,
+            &account.role,
+        )
+        .await?;
+    Ok(Redirect::to("/staff").into_response())
+}
+
+fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {
+    let html = page.render(
+        "staff_sign_in.html",
+        "Error: Sign in",
+        context! { errors, username },
+    )?;
+    Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())
+}
+
+pub async fn sign_out(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    if let Some(username) = page.session().staff() {
+        app.store
+            .audit(
+                app.clock.unix(),
+                &format!("staff:{username}"),
+                "sign out",
+                None,
+                "",
+            )
+            .await?;
+    }
+    page.session().sign_out_staff();
+    page.session().set_flash(Flash::SignedOut);
+    Ok(Redirect::to("/staff/sign-in").into_response())
+}

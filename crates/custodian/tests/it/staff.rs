@@ -1,0 +1,330 @@
+use custodian_vault::NewRecord;
+
+use crate::support::{STAFF_PASSWORD, Site, now, stderr, stdout};
+
+#[tokio::test]
+async fn staff_add_prints_a_secret_and_refuses_bad_input() {
+    let site = Site::start().await;
+    let add = |username: &str, role: &str, password: &str| {
+        site.cli_with_input(
+            &[
+                "staff",
+                "add",
+                "--username",
+                username,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            password,
+        )
+    };
+    let ok = add("dana", "dpo", STAFF_PASSWORD);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let text = stdout(&ok);
+    assert!(text.contains("created dana (Data protection officer)"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("authenticator secret: ") && l.len() > 40)
+    );
+    assert!(text.contains("authenticator address: otpauth://totp/"));
+    assert!(
+        !text.contains(STAFF_PASSWORD.trim_end()),
+        "the password is never printed"
+    );
+
+    for (username, role, password, expected) in [
+        ("dana", "dpo", STAFF_PASSWORD, "already exists"),
+        ("Dana Smith", "dpo", STAFF_PASSWORD, "a username is 2 to 40"),
+        ("erin", "superuser", STAFF_PASSWORD, "is not a role"),
+        ("erin", "editor", "short\n", "at least 12 characters"),
+    ] {
+        let out = add(username, role, password);
+        assert_eq!(out.status.code(), Some(2), "{username} {role}");
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    }
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_needs_the_password_and_a_fresh_code_and_rotates_the_session() {
+    let site = Site::start().await;
+    let secret = site.add_staff("casey", "caseworker");
+    let mut browser = site.browser();
+    assert_eq!(
+        browser.get("/staff").await.location().as_deref(),
+        Some("/staff/sign-in"),
+        "signed out: sent to sign in"
+    );
+
+    let wrong = browser
+        .submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", "casey"),
+                ("password", "not the password"),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong
+            .body
+            .contains("The username, password or code is not right")
+    );
+    assert!(
+        wrong.body.contains("value=\"casey\""),
+        "what they typed is kept"
+    );
+    assert!(
+        !wrong.body.contains("not the password"),
+        "but never the password"
+    );
+
+    let before = browser.jar.get("custodian_session").cloned();
+    let ok = browser.sign_in("casey", &secret).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.location().as_deref(), Some("/staff"));
+    assert_ne!(
+        browser.jar.get("custodian_session").cloned(),
+        before,
+        "a new session id at sign-in"
+    );
+    let home = browser.get("/staff").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body
+            .contains("You are signed in as casey (Caseworker)")
+    );
+
+    // The same code cannot be used again, even from another browser.
+    let mut thief = site.browser();
+    let replay = thief.sign_in("casey", &secret).await;
+    assert_eq!(replay.status, 400, "a code works once");
+
+    let out = browser.submit("/staff", "/staff/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    assert!(
+        browser
+            .get("/staff/sign-in")
+            .await
+            .body
+            .contains("You have signed out")
+    );
+    assert_eq!(
+        browser.get("/staff").await.location().as_deref(),
+        Some("/staff/sign-in")
+    );
+    let audit = site.cli(&["audit", "verify"]);
+    assert_eq!(audit.status.code(), Some(0));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account() {
+    let site = Site::start().await;
+    let secret = site.add_staff("terry", "analyst");
+    let mut browser = site.browser();
+    for _ in 0..5 {
+        let wrong = browser
+            .submit(
+                "/staff/sign-in",
+                "/staff/sign-in",
+                &[
+                    ("username", "terry"),
+                    ("password", "wrong password"),
+                    ("code", "000000"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 400);
+    }
+    let locked = browser.sign_in("terry", &secret).await;
+    assert_eq!(locked.status, 400, "even the right details wait");
+    assert!(locked.body.contains("too many attempts"));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn every_staff_route_admits_exactly_the_roles_the_table_gives_it() {
+    let site = Site::start().await;
+    let roles = custodian_web::staff::Role::ALL;
+    let mut browsers = Vec::new();
+    for role in roles {
+        let secret = site.add_staff(&format!("{}-person", role.id()), role.id());
+        let mut browser = site.browser();
+        assert_eq!(
+            browser
+                .sign_in(&format!("{}-person", role.id()), &secret)
+                .await
+                .status,
+            303
+        );
+        browsers.push((Some(role), browser));
+    }
+    browsers.push((None, site.browser()));
+
+    let table = custodian_web::staff::routes();
+    assert!(table.len() >= 8, "the table lists every staff route");
+    for route in &table {
+        for (role, browser) in &mut browsers {
+            let page = if route.method == axum::http::Method::GET {
+                browser.get(route.path).await
+            } else {
+                // Sign-out last would end the session; send it as a plain
+                // POST with a token but expect only admission, not effects.
+                if route.path == "/staff/sign-out" {
+                    continue;
+                }
+                browser
+                    .submit(
+                        "/",
+                        route.path,
+                        &[("subject", "s_unknown"), ("email", "nobody@example.com")],
+                    )
+                    .await
+            };
+            let label = format!("{} {} as {:?}", route.method, route.path, role);
+            match role {
+                None => {
+                    assert_eq!(page.status, 303, "{label}");
+                    assert_eq!(
+                        page.location().as_deref(),
+                        Some("/staff/sign-in"),
+                        "{label}"
+                    );
+                }
+                Some(r) if route.roles.contains(r) => {
+                    assert_ne!(page.status, 403, "{label} should be admitted");
+                    assert_ne!(
+                        page.location().as_deref(),
+                        Some("/staff/sign-in"),
+                        "{label}"
+                    );
+                }
+                Some(_) => {
+                    assert_eq!(page.status, 403, "{label} should be refused");
+                    assert!(page.body.contains("You cannot see this page"), "{label}");
+                }
+            }
+        }
+    }
+    // Sign-out admits every role (and, signed out, just returns to sign in).
+    for (_, browser) in &mut browsers {
+        let page = browser.submit("/", "/staff/sign-out", &[]).await;
+        assert_eq!(page.status, 303);
+        assert_eq!(page.location().as_deref(), Some("/staff/sign-in"));
+    }
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_dpo_finds_reads_downloads_and_erases_in_the_staff_area() {
+    let site = Site::start().await;
+    let (_, vault) = site.vault().await;
+    let at = now();
+    let frank = vault
+        .subject_for_email("frank@example.com", true, at)
+        .await
+        .unwrap();
+    let record = |field, value| NewRecord {
+        category: "message",
+        purpose: "answer_enquiries",
+        source: "form:contact",
+        field,
+        value,
+    };
+    vault
+        .put(
+            &frank,
+            record("message", "Frank's question about school transport"),
+            at,
+        )
+        .await
+        .unwrap();
+    let secret = site.add_staff("pat", "dpo");
+    let mut dpo = site.browser();
+    assert_eq!(dpo.sign_in("pat", &secret).await.status, 303);
+
+    let found = dpo
+        .submit(
+            "/staff/people",
+            "/staff/people/find",
+            &[("email", "Frank@example.com")],
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(
+        found
+            .body
+            .contains("Frank&#x27;s question about school transport"),
+        "{}",
+        found.body
+    );
+    assert!(
+        !found.body.contains("frank@example.com"),
+        "the page names the person by reference"
+    );
+    let subject = found.hidden("subject").unwrap();
+
+    let token = found.hidden("request_token").unwrap();
+    let download = dpo
+        .post(
+            "/staff/people/export",
+            &[("request_token", &token), ("subject", &subject)],
+        )
+        .await;
+    assert_eq!(download.status, 200);
+    assert!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.contains("attachment"))
+    );
+    assert!(download.body.contains("school transport"));
+
+    let confirm = dpo
+        .post(
+            "/staff/people/erase",
+            &[("request_token", &token), ("subject", &subject)],
+        )
+        .await;
+    assert!(
+        confirm
+            .body
+            .contains("Are you sure you want to erase this person")
+    );
+    assert!(confirm.body.contains("1 items will be deleted"));
+    let erased = dpo
+        .post(
+            "/staff/people/erase",
+            &[
+                ("request_token", &token),
+                ("subject", &subject),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert!(erased.body.contains("Data erased"), "{}", erased.body);
+    assert!(
+        vault
+            .find_by_email("frank@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let audit = dpo.get("/staff/audit").await;
+    for action in ["read", "export", "erase", "sign in"] {
+        assert!(
+            audit
+                .body
+                .contains(&format!("<td class=\"govuk-table__cell\">{action}</td>")),
+            "audited: {action}"
+        );
+    }
+    assert!(audit.body.contains("The log is intact"));
+    assert!(!audit.body.contains("frank@example.com"));
+    site.server.stop().await;
+}

@@ -1,0 +1,101 @@
+// The staff area in a real browser: sign in with a password and an
+// authenticator code, with JavaScript off and on, and every staff page
+// checked by axe-core.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startServer, launchBrowser, accessibilityViolations, addStaff, totp } from './support.mjs'
+
+let server
+before(async () => { server = await startServer() })
+after(async () => { await server.stop() })
+
+async function check (page, label) {
+  const violations = await accessibilityViolations(page)
+  assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 2)}`)
+}
+
+async function signIn (page, username, secret) {
+  await page.goto(`${server.base}/staff/sign-in`)
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill('a long staff passphrase')
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret))
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(`${server.base}/staff`)
+}
+
+for (const javaScriptEnabled of [false, true]) {
+  test(`a data protection officer signs in, finds a person and sees what erasure would do, with JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, async () => {
+    const username = `dpo-${javaScriptEnabled ? 'js' : 'nojs'}`
+    const secret = addStaff(server, username, 'dpo')
+    const browser = await launchBrowser({ javaScriptEnabled })
+    try {
+      const page = await browser.context.newPage()
+      await signIn(page, username, secret)
+      assert.match(await page.textContent('main'), /You are signed in as/)
+      await page.getByRole('link', { name: "People's data" }).first().click()
+      await page.getByLabel('Their email address').fill('sam.example@example.com')
+      await page.getByRole('button', { name: 'Find' }).click()
+      await page.getByRole('heading', { name: 'Data held about this person' }).waitFor()
+      assert.match(await page.textContent('main'), /Who can I talk to about changing schools\?/)
+      await page.getByRole('button', { name: "Erase this person's data" }).click()
+      await page.getByRole('heading', { name: /Are you sure/ }).waitFor()
+      await page.getByRole('link', { name: 'Cancel' }).click()
+      await page.getByRole('button', { name: /Sign out/ }).click()
+      await page.getByText('You have signed out').waitFor()
+    } finally {
+      await browser.close()
+    }
+  })
+}
+
+test('every staff page has no WCAG 2.2 AA violations', async () => {
+  const secret = addStaff(server, 'dpo-axe', 'dpo')
+  const browser = await launchBrowser()
+  try {
+    const page = await browser.context.newPage()
+    await page.goto(`${server.base}/staff/sign-in`)
+    await check(page, 'sign in')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByText('There is a problem').waitFor()
+    assert.match(await page.title(), /^Error: /)
+    await check(page, 'sign in with errors')
+
+    await signIn(page, 'dpo-axe', secret)
+    await check(page, 'staff home')
+    for (const path of ['/staff/audit', '/staff/people', '/staff/retention']) {
+      await page.goto(`${server.base}${path}`)
+      await check(page, path)
+    }
+    await page.goto(`${server.base}/staff/people`)
+    await page.getByRole('button', { name: 'Find' }).click()
+    await page.getByText('There is a problem').waitFor()
+    await check(page, 'people search with an error')
+    await page.getByLabel('Their email address').fill('sam.example@example.com')
+    await page.getByRole('button', { name: 'Find' }).click()
+    await page.getByRole('heading', { name: 'Data held about this person' }).waitFor()
+    await check(page, 'a person')
+    await page.getByRole('button', { name: "Erase this person's data" }).click()
+    await page.getByRole('heading', { name: /Are you sure/ }).waitFor()
+    await check(page, 'erase: are you sure')
+    await page.getByRole('button', { name: 'Erase' }).click()
+    await page.getByRole('heading', { name: 'Data erased' }).waitFor()
+    await check(page, 'erased')
+  } finally {
+    await browser.close()
+  }
+})
+
+test('a role without access gets a page that says so, without violations', async () => {
+  const secret = addStaff(server, 'editor-axe', 'editor')
+  const browser = await launchBrowser()
+  try {
+    const page = await browser.context.newPage()
+    await signIn(page, 'editor-axe', secret)
+    const response = await page.goto(`${server.base}/staff/people`)
+    assert.equal(response.status(), 403)
+    await page.getByRole('heading', { name: 'You cannot see this page' }).waitFor()
+    await check(page, '403 for a role')
+  } finally {
+    await browser.close()
+  }
+})
