@@ -317,6 +317,28 @@ pub fn check(
         c.dpv(&recipient.dpv, dpv::RECIPIENTS, "recipient");
     }
 
+    if let Some(mail) = &config.mail {
+        if !mail.from.get_ref().contains('@') {
+            c.error(
+                mail.from.span(),
+                format!(
+                    "mail.from `{}` is not an email address",
+                    mail.from.get_ref()
+                ),
+                "write it like \"Site name <noreply@example.gov.uk>\"",
+            );
+        }
+        if mail.transport == crate::model::MailTransport::Smtp
+            && mail.smtp_host.as_deref().is_none_or(str::is_empty)
+        {
+            c.error(
+                c.find("[mail]"),
+                "mail.transport is \"smtp\" but no smtp_host is given",
+                "add smtp_host = \"smtp.example.gov.uk\"",
+            );
+        }
+    }
+
     let mut retention = IndexMap::new();
     for (id, purpose) in &policy.purposes {
         c.dpv(&purpose.dpv, dpv::PURPOSES, "purpose");

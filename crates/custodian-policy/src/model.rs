@@ -18,6 +18,51 @@ use crate::law::{LawfulBasis, SpecialCondition};
 pub struct SiteConfig {
     pub site: Site,
     pub policy: Policy,
+    /// How mail is sent. Absent: written as files in the data directory.
+    #[serde(default)]
+    pub mail: Option<MailConfig>,
+}
+
+/// Outbound mail. The SMTP password never goes in this file: it comes from
+/// the `CUSTODIAN_SMTP_PASSWORD` environment variable.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// The From address, e.g. "Children's Commissioner <noreply@example.gov.uk>".
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub transport: MailTransport,
+    #[serde(default)]
+    pub smtp_host: Option<String>,
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    #[serde(default)]
+    pub smtp_security: SmtpSecurity,
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    /// `.eml` files in `DATA_DIR/outbox`: for the demo and for testing.
+    #[default]
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

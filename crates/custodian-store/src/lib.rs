@@ -10,6 +10,7 @@
 pub mod audit;
 mod connect;
 mod migrate;
+pub mod outbox;
 pub mod personal;
 pub mod policy_versions;
 pub mod secrets;

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_staff.sql"),
         postgres: include_str!("../migrations/postgres/0004_staff.sql"),
     },
+    Migration {
+        version: 5,
+        name: "outbox and jobs",
+        sqlite: include_str!("../migrations/sqlite/0005_outbox_and_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0005_outbox_and_jobs.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -391,6 +391,15 @@ impl PersonalData<'_> {
         Ok(())
     }
 
+    /// Delete one subject's records from one source (a sent message's copy).
+    pub async fn delete_source(&self, subject_id: &str, source: &str) -> Result<u64> {
+        let n = with_pool!(&self.store.pool, p => {
+            sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2")
+                .bind(subject_id).bind(source).execute(p).await?.rows_affected()
+        });
+        Ok(n)
+    }
+
     pub async fn delete_subject(&self, id: &str) -> Result<()> {
         with_pool!(&self.store.pool, p => {
             sqlx::query("DELETE FROM subjects WHERE id = $1").bind(id).execute(p).await?;

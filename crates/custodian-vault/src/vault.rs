@@ -355,6 +355,33 @@ impl Vault {
         Ok((row, items))
     }
 
+    /// The values one source holds for a subject, by field, for the system
+    /// itself (sending a queued message): not a staff read, so not audited.
+    pub async fn values_from(
+        &self,
+        subject: &SubjectRef,
+        source: &str,
+    ) -> Result<Vec<(String, String)>> {
+        check_source(source)?;
+        let (_, items) = self.decrypt_all(subject).await?;
+        Ok(items
+            .into_iter()
+            .filter(|(r, _)| r.source == source)
+            .map(|(r, v)| (r.field, v))
+            .collect())
+    }
+
+    /// Delete what one source holds for a subject, such as the vault's copy
+    /// of a message once it has been sent.
+    pub async fn forget_source(&self, subject: &SubjectRef, source: &str) -> Result<u64> {
+        check_source(source)?;
+        Ok(self
+            .store
+            .personal_data()
+            .delete_source(&subject.id, source)
+            .await?)
+    }
+
     /// What an erasure of `subject` would delete (a count) and keep (with
     /// the reason), without doing it: the confirmation page shows this.
     pub async fn erasure_preview(

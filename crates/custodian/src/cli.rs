@@ -73,6 +73,30 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Send mail: a test message, or whatever is due now.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Queue a test message to ADDR. The address is personal data like any
+    /// other, so name the purpose and category it is held for until sent.
+    Test {
+        #[arg(long, value_name = "ADDR")]
+        to: String,
+        /// A purpose id from the policy.
+        #[arg(long)]
+        purpose: String,
+        /// The category id of the address in the policy.
+        #[arg(long)]
+        category: String,
+        /// A line of text to include.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Deliver every message that is due, once, and report.
+    Deliver,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +160,22 @@ pub struct ServeArgs {
         default_value = "127.0.0.1:8080"
     )]
     pub listen: SocketAddr,
+    /// Seconds between mail deliveries.
+    #[arg(
+        long,
+        env = "CUSTODIAN_MAIL_INTERVAL",
+        value_name = "SECONDS",
+        default_value_t = 5
+    )]
+    pub mail_interval: u64,
+    /// Seconds between runs of retention and the session sweep.
+    #[arg(
+        long,
+        env = "CUSTODIAN_JOB_INTERVAL",
+        value_name = "SECONDS",
+        default_value_t = 3600
+    )]
+    pub job_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod demo;
 mod error;
+mod jobs;
 mod site;
 
 use std::process::ExitCode;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
         Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),
+        Command::Mail(command) => runtime()?.block_on(commands::mail::run(&cli.global, command)),
     }
 }
 

@@ -98,3 +98,33 @@ pub fn operator() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
     format!("operator:{user}")
 }
+
+/// The mailer for this site: SMTP as `[mail]` says, or `.eml` files in
+/// `DATA_DIR/outbox`.
+pub fn mailer(
+    global: &Global,
+    store: custodian_store::Store,
+    vault: std::sync::Arc<custodian_vault::Vault>,
+) -> CliResult<custodian_mail::Mailer> {
+    let config = vault.policy().config.mail.clone();
+    let password = std::env::var("CUSTODIAN_SMTP_PASSWORD").ok();
+    let transport = custodian_mail::Transport::from_config(
+        config.as_ref(),
+        global.data_dir.join("outbox"),
+        password,
+    )
+    .map_err(|e| CliError::Invalid(e.to_string()))?;
+    let site = &vault.policy().config.site;
+    let from = config.as_ref().map_or_else(
+        || {
+            format!(
+                "{} <noreply@localhost>",
+                site.name.replace(['<', '>', '"'], "")
+            )
+        },
+        |m| m.from.get_ref().clone(),
+    );
+    let reply_to = config.as_ref().and_then(|m| m.reply_to.clone());
+    custodian_mail::Mailer::new(store, vault, transport, &from, reply_to.as_deref())
+        .map_err(|e| CliError::Invalid(e.to_string()))
+}

@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod keys;
+pub mod mail;
 pub mod migrate;
 pub mod policy;
 pub mod retention;

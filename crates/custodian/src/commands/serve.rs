@@ -1,8 +1,6 @@
 //! `custodian serve`: check the policy, migrate, publish the notice if it
 //! changed, and serve until told to stop.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use custodian_store::policy_versions::Publication;
 use custodian_store::{Store, redact_url};
@@ -86,48 +84,55 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     // Tests and scripts read this line to find the port when asked for port 0.
     say!("Listening on http://{local}/ ({site_name})");
 
-    let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), clock.clone()));
-    let retention = tokio::spawn(enforce_retention(vault, clock));
+    let owner = format!("{:016x}", rand_owner());
+    let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
+    let jobs = [
+        tokio::spawn(crate::jobs::every(
+            store.clone(),
+            clock.clone(),
+            owner.clone(),
+            "retention",
+            args.job_interval,
+            {
+                let (vault, clock) = (vault.clone(), clock.clone());
+                move || crate::jobs::retention(vault.clone(), clock.clone())
+            },
+        )),
+        tokio::spawn(crate::jobs::every(
+            store.clone(),
+            clock.clone(),
+            owner,
+            "session sweep",
+            args.job_interval,
+            {
+                let (store, clock) = (store.clone(), clock.clone());
+                move || crate::jobs::sweep_sessions(store.clone(), clock.clone())
+            },
+        )),
+        tokio::spawn(crate::jobs::deliver_mail(
+            mailer,
+            clock.clone(),
+            args.mail_interval,
+        )),
+    ];
     axum::serve(listener, custodian_web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;
-    sweeper.abort();
-    retention.abort();
+    for job in jobs {
+        job.abort();
+    }
     store.close().await;
     Ok(())
 }
 
-/// Sessions expire on the server after a day idle; remove them hourly.
-async fn sweep_expired_sessions(store: Store, clock: Clock) {
-    let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
-    loop {
-        every.tick().await;
-        match store.delete_expired_sessions(clock.unix()).await {
-            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-        }
-    }
-}
-
-/// Delete what the policy says must go, hourly. (Until the job queue with
-/// leases lands, each instance runs this; deleting what is due twice is
-/// harmless.)
-async fn enforce_retention(vault: std::sync::Arc<custodian_vault::Vault>, clock: Clock) {
-    let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
-    loop {
-        every.tick().await;
-        match vault.enforce_retention(clock.unix()).await {
-            Ok(run) if run.records_deleted > 0 => tracing::info!(
-                records = run.records_deleted,
-                subjects = run.subjects_deleted,
-                "retention deleted what was due"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "retention could not run"),
-        }
-    }
+/// A name for this process in job and lease records.
+fn rand_owner() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos().into())
+        .unwrap_or(0)
+        ^ u64::from(std::process::id()) << 32
 }
 
 async fn shutdown_signal() {

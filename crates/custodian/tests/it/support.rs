@@ -116,8 +116,18 @@ pub struct Server {
 impl Server {
     /// Start `custodian serve` with this config on this data dir and db.
     pub async fn start(config: &Path, data_dir: &Path, db: &TestDb) -> Server {
+        Server::start_with_args(config, data_dir, db, &[]).await
+    }
+
+    pub async fn start_with_args(
+        config: &Path,
+        data_dir: &Path,
+        db: &TestDb,
+        extra: &[&str],
+    ) -> Server {
         let mut cmd = Command::new(binary());
         cmd.arg("serve")
+            .args(extra)
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--config")
@@ -624,4 +634,105 @@ pub fn database_bytes(data_dir: &Path) -> Vec<u8> {
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A real SMTP server on loopback (aiosmtpd, from PyPI), storing what it
+/// receives in a Maildir that tests read.
+pub struct SmtpServer {
+    pub port: u16,
+    pub maildir: TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let maildir = tempdir();
+        for sub in ["tmp", "new", "cur"] {
+            let _ = std::fs::create_dir_all(maildir.path().join(sub));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0);
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start python3 for the SMTP server: {e}"),
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return SmtpServer {
+                    port,
+                    maildir,
+                    child,
+                };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!(
+                    "the SMTP server exited ({status}): {err}\ninstall it with `python3 -m pip install aiosmtpd` (scripts/test does)"
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the SMTP server did not start on port {port}");
+    }
+
+    /// Every message received so far, as raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut found: Vec<String> = std::fs::read_dir(self.maildir.path().join("new"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Wait until at least `n` messages have arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..300 {
+            let got = self.messages();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages, got {}", self.messages().len());
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The fixture, sending through an SMTP server on loopback.
+pub fn fixture_with_smtp(port: u16) -> String {
+    format!(
+        "{FIXTURE}\n[mail]\nfrom = \"Test Site <noreply@test.example>\"\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_security = \"none\"\n"
+    )
 }

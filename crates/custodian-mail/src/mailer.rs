@@ -1,0 +1,264 @@
+//! Queueing and delivering messages.
+
+use std::sync::Arc;
+
+use custodian_store::Store;
+use custodian_store::outbox::OutboxRow;
+use custodian_vault::{NewRecord, SubjectRef, Vault};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use minijinja::Value;
+use serde_json::json;
+
+use crate::templates::Templates;
+use crate::transport::{SendFailure, Transport};
+use crate::{MailError, Result};
+
+/// After this many attempts a message is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// A worker holds a claimed message this long before others may take it
+/// (if the worker died mid-send).
+const LEASE_SECONDS: i64 = 120;
+const BATCH: i64 = 20;
+
+/// The delay before attempt `attempt + 1`: 30 s, 1 min, 2 min, ... up to 6 h.
+pub fn backoff(attempt: i64) -> i64 {
+    let shift = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+    (30_i64 << shift).min(6 * 60 * 60)
+}
+
+/// A message to queue.
+pub struct NewMail<'a> {
+    /// Who it is about and to.
+    pub subject: &'a SubjectRef,
+    pub to: &'a str,
+    /// The purpose it serves and the category of the address, from the
+    /// policy, which the vault stamps on its copy.
+    pub purpose: &'a str,
+    pub category: &'a str,
+    pub template: &'a str,
+    /// Values for the template. Personal ones are fine: they are kept in
+    /// the vault until the message has gone.
+    pub values: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryRun {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+}
+
+pub struct Mailer {
+    store: Store,
+    vault: Arc<Vault>,
+    transport: Transport,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    templates: Templates,
+    /// This instance's name in leases.
+    owner: String,
+}
+
+fn source(id: &str) -> String {
+    format!("outbox:{id}")
+}
+
+impl Mailer {
+    pub fn new(
+        store: Store,
+        vault: Arc<Vault>,
+        transport: Transport,
+        from: &str,
+        reply_to: Option<&str>,
+    ) -> Result<Mailer> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| MailError::Config(format!("mail.from `{from}`: {e}")))?;
+        let reply_to = reply_to
+            .map(|r| {
+                r.parse::<Mailbox>()
+                    .map_err(|e| MailError::Config(format!("mail.reply_to `{r}`: {e}")))
+            })
+            .transpose()?;
+        let owner = format!("{:016x}", rand::random::<u64>());
+        Ok(Mailer {
+            store,
+            vault,
+            transport,
+            from,
+            reply_to,
+            templates: Templates::new()?,
+            owner,
+        })
+    }
+
+    /// Queue a message. Durable when this returns: the vault's copy and the
+    /// outbox row are both committed.
+    pub async fn enqueue(&self, mail: NewMail<'_>, now: i64) -> Result<String> {
+        if !self.templates.exists(mail.template) {
+            return Err(MailError::UnknownTemplate(mail.template.to_owned()));
+        }
+        let id = format!("m_{:032x}", rand::random::<u128>());
+        let body = json!({ "to": mail.to, "values": mail.values }).to_string();
+        let record = NewRecord {
+            category: mail.category,
+            purpose: mail.purpose,
+            source: &source(&id),
+            field: "message",
+            value: &body,
+        };
+        self.vault.put(mail.subject, record, now).await?;
+        self.store
+            .enqueue_mail(&id, &mail.subject.id, mail.template, now)
+            .await?;
+        Ok(id)
+    }
+
+    /// Send what is due now. Safe to run on several instances at once.
+    pub async fn deliver_due(&self, now: i64) -> Result<DeliveryRun> {
+        let mut run = DeliveryRun::default();
+        loop {
+            let batch = self
+                .store
+                .claim_mail(&self.owner, now, now + LEASE_SECONDS, BATCH)
+                .await?;
+            for row in &batch {
+                match self.deliver(row, now).await? {
+                    Outcome::Sent => run.sent += 1,
+                    Outcome::Retry => run.retrying += 1,
+                    Outcome::Failed => run.failed += 1,
+                }
+            }
+            if batch.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+                return Ok(run);
+            }
+        }
+    }
+
+    async fn deliver(&self, row: &OutboxRow, now: i64) -> Result<Outcome> {
+        let attempt = row.attempts + 1;
+        let subject = SubjectRef {
+            id: row.subject_id.clone(),
+        };
+        let result = match self.build(row, &subject).await {
+            Ok(message) => self.transport.send(&row.id, &message).await,
+            // The person was erased, or the message cannot be built: trying
+            // again will not help.
+            Err(e) => Err(SendFailure {
+                permanent: true,
+                reason: e.to_string(),
+            }),
+        };
+        let outcome = match &result {
+            Ok(()) => Outcome::Sent,
+            Err(f) if f.permanent || attempt >= MAX_ATTEMPTS => Outcome::Failed,
+            Err(_) => Outcome::Retry,
+        };
+        let error = match &result {
+            Ok(()) => String::new(),
+            // Server replies can echo the address: keep only the first line,
+            // without anything that looks like one.
+            Err(f) => redact(&f.reason),
+        };
+        let (word, next) = match outcome {
+            Outcome::Sent => ("sent", None),
+            Outcome::Failed => ("failed", None),
+            Outcome::Retry => ("retry", Some(now + backoff(attempt))),
+        };
+        self.store
+            .record_mail_attempt(&row.id, attempt, now, word, &error, next)
+            .await?;
+        if next.is_none() {
+            // Sent or given up: the vault's copy has done its job.
+            match self.vault.forget_source(&subject, &source(&row.id)).await {
+                Ok(_) | Err(custodian_vault::VaultError::NoSuchSubject) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if outcome == Outcome::Failed {
+            tracing::warn!(message = %row.id, attempt, "gave up on a message");
+        }
+        Ok(outcome)
+    }
+
+    async fn build(&self, row: &OutboxRow, subject: &SubjectRef) -> Result<Message> {
+        let values = self.vault.values_from(subject, &source(&row.id)).await?;
+        let body = values
+            .iter()
+            .find(|(field, _)| field == "message")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| {
+                MailError::Config(format!("message {} has nothing in the vault", row.id))
+            })?;
+        let body: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| MailError::Config(e.to_string()))?;
+        let to: Mailbox = body["to"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| MailError::Config("the recipient address is not valid".into()))?;
+        let mut context = body["values"].clone();
+        if let Some(map) = context.as_object_mut() {
+            map.insert(
+                "site_name".into(),
+                json!(self.vault.policy().config.site.name),
+            );
+        }
+        let rendered = self
+            .templates
+            .render(&row.template, &Value::from_serialize(&context))?;
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(rendered.subject);
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| MailError::Config(e.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    Retry,
+    Failed,
+}
+
+fn redact(reason: &str) -> String {
+    reason
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|w| if w.contains('@') { "[address]" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), 30);
+        assert_eq!(backoff(2), 60);
+        assert_eq!(backoff(5), 480);
+        assert_eq!(backoff(30), 6 * 60 * 60);
+    }
+
+    #[test]
+    fn failure_reasons_lose_addresses() {
+        assert_eq!(
+            redact("550 5.1.1 <ann@example.com> no such user\nmore"),
+            "550 5.1.1 [address] no such user"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Where messages go: an SMTP server (STARTTLS, TLS or, for a local relay,
+//! plain; with authentication), or `.eml` files in a directory for the demo.
+
+use std::path::PathBuf;
+
+use custodian_policy::model::{MailConfig, MailTransport, SmtpSecurity};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::{MailError, Result};
+
+pub enum Transport {
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Files(PathBuf),
+}
+
+/// How a send failed: a temporary failure is tried again later.
+pub struct SendFailure {
+    pub permanent: bool,
+    pub reason: String,
+}
+
+impl Transport {
+    /// From the site's `[mail]` settings; `files` is where the file
+    /// transport writes. The SMTP password comes from the environment.
+    pub fn from_config(
+        config: Option<&MailConfig>,
+        files: PathBuf,
+        password: Option<String>,
+    ) -> Result<Transport> {
+        let Some(config) = config.filter(|c| c.transport == MailTransport::Smtp) else {
+            return Ok(Transport::Files(files));
+        };
+        let host = config.smtp_host.clone().unwrap_or_default();
+        let builder = match config.smtp_security {
+            SmtpSecurity::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
+                    .map_err(|e| MailError::Config(format!("smtp_host `{host}`: {e}")))?
+            }
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
+                .map_err(|e| MailError::Config(format!("smtp_host `{host}`: {e}")))?,
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
+        };
+        let mut builder = builder.timeout(Some(std::time::Duration::from_secs(30)));
+        if let Some(port) = config.smtp_port {
+            builder = builder.port(port);
+        }
+        if let Some(user) = &config.smtp_username {
+            let password = password.ok_or_else(|| {
+                MailError::Config(
+                    "smtp_username is set but CUSTODIAN_SMTP_PASSWORD is not".to_owned(),
+                )
+            })?;
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Transport::Smtp(Box::new(builder.build())))
+    }
+
+    pub async fn send(&self, id: &str, message: &Message) -> Result<(), SendFailure> {
+        match self {
+            Transport::Smtp(smtp) => {
+                smtp.send(message.clone())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendFailure {
+                        permanent: e.is_permanent(),
+                        reason: e.to_string(),
+                    })
+            }
+            Transport::Files(dir) => {
+                let failure = |e: std::io::Error| SendFailure {
+                    permanent: false,
+                    reason: format!("cannot write to {}: {e}", dir.display()),
+                };
+                tokio::fs::create_dir_all(dir).await.map_err(failure)?;
+                tokio::fs::write(dir.join(format!("{id}.eml")), message.formatted())
+                    .await
+                    .map_err(failure)
+            }
+        }
+    }
+}

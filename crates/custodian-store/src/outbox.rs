@@ -1,0 +1,217 @@
+//! Outbound mail rows and delivery attempts. Nothing personal is here: the
+//! recipient and the message's personal parts are in the vault.
+
+use sqlx::Row;
+
+use crate::{Pool, Result, Store, with_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: String,
+    pub subject_id: String,
+    pub template: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// Counts by status, for the staff area and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+macro_rules! outbox_from {
+    ($r:expr) => {
+        OutboxRow {
+            id: $r.try_get("id")?,
+            subject_id: $r.try_get("subject_id")?,
+            template: $r.try_get("template")?,
+            status: $r.try_get("status")?,
+            attempts: $r.try_get("attempts")?,
+            next_attempt_at: $r.try_get("next_attempt_at")?,
+            created_at: $r.try_get("created_at")?,
+            finished_at: $r.try_get("finished_at")?,
+        }
+    };
+}
+
+macro_rules! columns {
+    () => {
+        "id, subject_id, template, status, attempts, next_attempt_at, created_at, finished_at"
+    };
+}
+
+impl Store {
+    pub async fn enqueue_mail(
+        &self,
+        id: &str,
+        subject_id: &str,
+        template: &str,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO outbox (id, subject_id, template, status, attempts, next_attempt_at, lease_owner, lease_until, created_at) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, NULL, 0, $4)",
+            )
+            .bind(id).bind(subject_id).bind(template).bind(now)
+            .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Lease up to `limit` messages that are due, for `owner`, until
+    /// `lease_until`. A message leased by one instance is invisible to
+    /// others until its lease runs out (if that instance died mid-send).
+    pub async fn claim_mail(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let claimed = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let ids: Vec<String> = sqlx::query(
+                    "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+                )
+                .bind(now).bind(limit).fetch_all(&mut *tx).await?
+                .iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+                let mut rows = Vec::new();
+                for id in ids {
+                    sqlx::query(
+                        "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id = $3",
+                    )
+                    .bind(owner)
+                    .bind(lease_until)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                    let r =
+                        sqlx::query(concat!("SELECT ", columns!(), " FROM outbox WHERE id = $1"))
+                            .bind(&id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    rows.push(outbox_from!(r));
+                }
+                tx.commit().await?;
+                rows
+            }
+            Pool::Postgres(p) => {
+                // SKIP LOCKED: instances claiming at once take different rows.
+                sqlx::query(concat!(
+                    "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
+                     SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 AND lease_until <= $3 \
+                     ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING ",
+                    columns!()
+                ))
+                .bind(owner).bind(lease_until).bind(now).bind(limit)
+                .fetch_all(p).await?
+                .iter().map(|r| -> Result<OutboxRow, sqlx::Error> { Ok(outbox_from!(r)) }).collect::<Result<_, _>>()?
+            }
+        };
+        Ok(claimed)
+    }
+
+    /// Record an attempt and the message's new state, releasing the lease.
+    /// `next_attempt_at` is `None` when the message is finished (sent or
+    /// given up).
+    pub async fn record_mail_attempt(
+        &self,
+        id: &str,
+        attempt: i64,
+        now: i64,
+        outcome: &str,
+        error: &str,
+        next_attempt_at: Option<i64>,
+    ) -> Result<()> {
+        let status = match outcome {
+            "sent" => "sent",
+            "failed" => "failed",
+            _ => "queued",
+        };
+        with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id).bind(attempt).bind(now).bind(outcome).bind(error)
+                .execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = 0, finished_at = $4 WHERE id = $5",
+            )
+            .bind(status).bind(attempt).bind(next_attempt_at.unwrap_or(now)).bind(next_attempt_at.is_none().then_some(now)).bind(id)
+            .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn mail(&self, id: &str) -> Result<Option<OutboxRow>> {
+        let row = with_pool!(&self.pool, p => {
+            sqlx::query(concat!("SELECT ", columns!(), " FROM outbox WHERE id = $1")).bind(id).fetch_optional(p).await?
+                .map(|r| -> Result<OutboxRow, sqlx::Error> { Ok(outbox_from!(r)) }).transpose()?
+        });
+        Ok(row)
+    }
+
+    /// (attempt, outcome, error) for each attempt at a message.
+    pub async fn mail_attempts(&self, id: &str) -> Result<Vec<(i64, String, String)>> {
+        let rows = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT attempt, outcome, error FROM outbox_attempts WHERE outbox_id = $1 ORDER BY attempt")
+                .bind(id).fetch_all(p).await?
+                .iter().map(|r| -> Result<(i64, String, String), sqlx::Error> { Ok((r.try_get("attempt")?, r.try_get("outcome")?, r.try_get("error")?)) })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let counts = with_pool!(&self.pool, p => {
+            let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").fetch_all(p).await?;
+            let mut counts = OutboxCounts::default();
+            for r in rows {
+                let n: i64 = r.try_get("n")?;
+                match r.try_get::<String, _>("status")?.as_str() {
+                    "queued" => counts.queued = n,
+                    "sent" => counts.sent = n,
+                    _ => counts.failed += n,
+                }
+            }
+            counts
+        });
+        Ok(counts)
+    }
+
+    /// Claim the run of job `name` for time slot `slot`; true for exactly
+    /// one caller however many instances ask.
+    pub async fn claim_job_slot(
+        &self,
+        name: &str,
+        slot: i64,
+        owner: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("INSERT INTO job_runs (name, slot, owner, at) VALUES ($1, $2, $3, $4) ON CONFLICT (name, slot) DO NOTHING")
+                .bind(name).bind(slot).bind(owner).bind(now)
+                .execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Who ran each slot of a job, oldest first.
+    pub async fn job_runs(&self, name: &str) -> Result<Vec<(i64, String)>> {
+        let rows = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT slot, owner FROM job_runs WHERE name = $1 ORDER BY slot")
+                .bind(name).fetch_all(p).await?
+                .iter().map(|r| -> Result<(i64, String), sqlx::Error> { Ok((r.try_get("slot")?, r.try_get("owner")?)) })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+}
