@@ -293,6 +293,51 @@ impl PersonalData<'_> {
         Ok(())
     }
 
+    /// A new subject and their first records in one transaction. False (and
+    /// nothing written) if a subject with the same email index already
+    /// exists: the caller adds to that one instead.
+    pub async fn insert_subject_with_records(
+        &self,
+        s: &SubjectRow,
+        rows: &[RecordRow],
+    ) -> Result<bool> {
+        let inserted = with_pool!(&self.store.pool, p => {
+            let mut tx = p.begin().await?;
+            let created = sqlx::query(concat!(
+                "INSERT INTO subjects (", subject_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+            ))
+            .bind(&s.id).bind(&s.email_index).bind(&s.session_index).bind(i64::from(s.verified))
+            .bind(&s.wrapped_key).bind(&s.master_key_id).bind(s.created_at)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if created {
+                for r in rows {
+                    sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+                        .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
+                        .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
+                        .execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            created
+        });
+        Ok(inserted)
+    }
+
+    /// Insert several records in one transaction: all or none.
+    pub async fn insert_records(&self, rows: &[RecordRow]) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            let mut tx = p.begin().await?;
+            for r in rows {
+                sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+                    .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
+                    .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     pub async fn records_of(&self, subject_id: &str) -> Result<Vec<RecordRow>> {
         const SQL: &str = concat!(
             "SELECT ",

@@ -79,6 +79,41 @@ async fn vault_key(store: &Store, keys: &dyn MasterKeys, name: &str, now: i64) -
     keys.unwrap(&wrapped, &master_key_id, name)
 }
 
+/// Seal each value under the subject's key, stamped from its rule.
+fn seal_records(
+    key: &DataKey,
+    subject_id: &str,
+    records: &[NewRecord<'_>],
+    rules: &[custodian_policy::retention::RetentionRule],
+    now: i64,
+) -> Vec<RecordRow> {
+    records
+        .iter()
+        .zip(rules)
+        .map(|(record, rule)| {
+            let id = new_id("r");
+            let ciphertext = crypto::seal(
+                key.as_bytes(),
+                record.value.as_bytes(),
+                record_aad(&id, record.field, subject_id).as_bytes(),
+            );
+            RecordRow {
+                id,
+                subject_id: subject_id.to_owned(),
+                category: record.category.to_owned(),
+                purpose: record.purpose.to_owned(),
+                source: record.source.to_owned(),
+                field: record.field.to_owned(),
+                collected_at: now,
+                retention_event: event_id(rule.after).to_owned(),
+                event_at: None,
+                delete_after: deadline(*rule, now, None),
+                ciphertext,
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn new_id(prefix: &str) -> String {
     let bytes: [u8; 16] = rand::random();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -246,6 +281,57 @@ impl Vault {
             .ok_or(VaultError::NoSuchSubject)
     }
 
+    /// Store values about the person with this email address, creating
+    /// them if new, all in one transaction: what a form submission from
+    /// someone new needs, at the cost of one commit.
+    pub async fn store_for_email(
+        &self,
+        email: &str,
+        verified: bool,
+        records: &[NewRecord<'_>],
+        now: i64,
+    ) -> Result<(SubjectRef, Vec<String>)> {
+        let rules = records
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let index = email_index(&self.index_key, email);
+        if self
+            .store
+            .personal_data()
+            .subject_by_email_index(&index)
+            .await?
+            .is_none()
+        {
+            let id = new_id("s");
+            let key = DataKey::generate();
+            let (wrapped_key, master_key_id) = self.keys.wrap(&key, &id)?;
+            let subject = SubjectRow {
+                id: id.clone(),
+                email_index: Some(index),
+                session_index: None,
+                verified,
+                wrapped_key,
+                master_key_id,
+                created_at: now,
+            };
+            let rows = seal_records(&key, &id, records, &rules, now);
+            let ids = rows.iter().map(|r| r.id.clone()).collect();
+            if self
+                .store
+                .personal_data()
+                .insert_subject_with_records(&subject, &rows)
+                .await?
+            {
+                return Ok((SubjectRef { id }, ids));
+            }
+        }
+        // Known already (or created a moment ago elsewhere).
+        let subject = self.subject_for_email(email, verified, now).await?;
+        let ids = self.put_all(&subject, records, now).await?;
+        Ok((subject, ids))
+    }
+
     /// Store one value. Refused unless the policy declares the category and
     /// the purpose and the purpose uses the category. Durable on return.
     pub async fn put(
@@ -254,6 +340,37 @@ impl Vault {
         record: NewRecord<'_>,
         now: i64,
     ) -> Result<String> {
+        let mut ids = self.put_all(subject, &[record], now).await?;
+        ids.pop()
+            .ok_or_else(|| VaultError::Undeclared("anything to store".into()))
+    }
+
+    /// Store several values about one person (a form's answers) in one
+    /// transaction: all are kept or none. Each is checked as [`Vault::put`]
+    /// checks one. Durable on return.
+    pub async fn put_all(
+        &self,
+        subject: &SubjectRef,
+        records: &[NewRecord<'_>],
+        now: i64,
+    ) -> Result<Vec<String>> {
+        // Everything is checked against the policy before anything is read.
+        let rules = records
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let row = self.subject_row(subject).await?;
+        let key = self.subject_key(&row).await?;
+        let rows = seal_records(&key, &row.id, records, &rules, now);
+        self.store.personal_data().insert_records(&rows).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// The retention rule for a record the policy declares, or why not.
+    fn check_declared(
+        &self,
+        record: &NewRecord<'_>,
+    ) -> Result<custodian_policy::retention::RetentionRule> {
         check_source(record.source)?;
         let policy = &self.policy.config.policy;
         if !policy.categories.contains_key(record.category) {
@@ -276,39 +393,13 @@ impl Vault {
                 category: record.category.to_owned(),
             });
         }
-        let rule = self
-            .policy
+        self.policy
             .retention
             .get(record.purpose)
             .copied()
             .ok_or_else(|| {
                 VaultError::Undeclared(format!("a retention rule for `{}`", record.purpose))
-            })?;
-        let row = self.subject_row(subject).await?;
-        let key = self.subject_key(&row).await?;
-        let id = new_id("r");
-        let ciphertext = crypto::seal(
-            key.as_bytes(),
-            record.value.as_bytes(),
-            record_aad(&id, record.field, &row.id).as_bytes(),
-        );
-        self.store
-            .personal_data()
-            .insert_record(&RecordRow {
-                id: id.clone(),
-                subject_id: row.id,
-                category: record.category.to_owned(),
-                purpose: record.purpose.to_owned(),
-                source: record.source.to_owned(),
-                field: record.field.to_owned(),
-                collected_at: now,
-                retention_event: event_id(rule.after).to_owned(),
-                event_at: None,
-                delete_after: deadline(rule, now, None),
-                ciphertext,
             })
-            .await?;
-        Ok(id)
     }
 
     /// Something records from `source` wait on has happened (a case closed,

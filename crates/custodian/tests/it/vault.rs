@@ -612,3 +612,73 @@ async fn audit_verify_catches_an_altered_or_removed_entry() {
     );
     site.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_persons_submission_is_stored_in_one_go_and_a_known_person_is_found() {
+    let site = Site::start().await;
+    let (_, vault) = site.vault().await;
+    let at = now();
+    let answers = [
+        record(
+            "contact_details",
+            "answer_enquiries",
+            "form:contact",
+            "email",
+            "gail@example.com",
+        ),
+        record(
+            "message",
+            "answer_enquiries",
+            "form:contact",
+            "message",
+            "First question",
+        ),
+    ];
+    let (gail, ids) = vault
+        .store_for_email("gail@example.com", false, &answers, at)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let again = [record(
+        "message",
+        "answer_enquiries",
+        "form:contact",
+        "message",
+        "Second question",
+    )];
+    let (same, _) = vault
+        .store_for_email("GAIL@example.com", false, &again, at)
+        .await
+        .unwrap();
+    assert_eq!(same, gail, "the same person, found by their address");
+    assert_eq!(
+        vault.export(&gail, "test", at).await.unwrap().items.len(),
+        3
+    );
+
+    // One undeclared answer and nothing of the submission is kept.
+    let bad = [
+        record(
+            "message",
+            "answer_enquiries",
+            "form:contact",
+            "message",
+            "kept?",
+        ),
+        record("health", "answer_enquiries", "form:contact", "note", "x"),
+    ];
+    assert!(
+        vault
+            .store_for_email("hal@example.com", false, &bad, at)
+            .await
+            .is_err()
+    );
+    assert!(
+        vault
+            .find_by_email("hal@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    site.server.stop().await;
+}
