@@ -85,6 +85,35 @@ test('every staff page has no WCAG 2.2 AA violations', async () => {
   }
 })
 
+test('the administrator pages have no WCAG 2.2 AA violations', async () => {
+  const secret = addStaff(server, 'admin-axe', 'admin')
+  const browser = await launchBrowser()
+  try {
+    const page = await browser.context.newPage()
+    await signIn(page, 'admin-axe', secret)
+    for (const path of ['/staff/accounts', '/staff/keys', '/staff/mail']) {
+      await page.goto(`${server.base}${path}`)
+      await check(page, path)
+    }
+    await page.goto(`${server.base}/staff/accounts`)
+    await page.getByRole('button', { name: 'Add account' }).click()
+    await page.getByText('There is a problem').waitFor()
+    await check(page, 'add account with errors')
+    await page.getByLabel('Username').fill('newperson')
+    await page.getByLabel('Analyst').check()
+    await page.getByLabel('Their first password').fill('a long first passphrase')
+    await page.getByRole('button', { name: 'Add account' }).click()
+    await page.getByRole('heading', { name: 'Staff account created' }).waitFor()
+    await check(page, 'account created')
+    await page.goto(`${server.base}/staff/keys`)
+    await page.getByRole('button', { name: 'Rotate the master key' }).click()
+    await page.getByText('is now current').waitFor()
+    await check(page, 'key rotated')
+  } finally {
+    await browser.close()
+  }
+})
+
 test('a role without access gets a page that says so, without violations', async () => {
   const secret = addStaff(server, 'editor-axe', 'editor')
   const browser = await launchBrowser()

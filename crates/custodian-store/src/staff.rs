@@ -49,6 +49,28 @@ impl Store {
         Ok(row)
     }
 
+    /// Every staff account, by username.
+    pub async fn staff_accounts(&self) -> Result<Vec<StaffRow>> {
+        let rows = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT username, role, password_hash, totp_sealed, totp_last_step, created_at FROM staff ORDER BY username")
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| -> Result<StaffRow, sqlx::Error> {
+                    Ok(StaffRow {
+                        username: r.try_get("username")?,
+                        role: r.try_get("role")?,
+                        password_hash: r.try_get("password_hash")?,
+                        totp_sealed: r.try_get("totp_sealed")?,
+                        totp_last_step: r.try_get("totp_last_step")?,
+                        created_at: r.try_get("created_at")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
     /// Record that the code for `step` was used, only if no later or equal
     /// step was: false means the code was replayed.
     pub async fn use_totp_step(&self, username: &str, step: i64) -> Result<bool> {

@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "staff_erase_confirm.html",
     "staff_erased.html",
     "staff_retention.html",
+    "staff_accounts.html",
+    "staff_account_added.html",
+    "staff_keys.html",
+    "staff_mail.html",
 ];
 
 pub struct Templates {

@@ -42,6 +42,9 @@ pub struct Inner {
     pub store: Store,
     /// The one door for personal data.
     pub vault: Arc<custodian_vault::Vault>,
+    /// The master key ring, when keys are local (so an administrator can
+    /// rotate them from the staff area); none when a KMS holds them.
+    pub vault_keys: Option<Arc<custodian_vault::LocalKeys>>,
     pub templates: Templates,
     pub clock: Clock,
     pub options: ServeOptions,
@@ -70,6 +73,7 @@ impl AppState {
         checked: CheckedConfig,
         store: Store,
         vault: Arc<custodian_vault::Vault>,
+        vault_keys: Option<Arc<custodian_vault::LocalKeys>>,
         clock: Clock,
         options: ServeOptions,
     ) -> Result<(AppState, Publication), StartupError> {
@@ -97,6 +101,7 @@ impl AppState {
             checked,
             store,
             vault,
+            vault_keys,
             templates,
             clock,
             options,

@@ -2,6 +2,7 @@
 //! roles it admits; the router is built from it, and a test walks it with
 //! every role and with none.
 
+mod admin;
 pub mod credentials;
 mod pages;
 pub mod roles;
@@ -22,6 +23,7 @@ pub use roles::Role;
 const ANYONE: &[Role] = &Role::ALL;
 const DPO: &[Role] = &[Role::Dpo];
 const DPO_OR_ADMIN: &[Role] = &[Role::Dpo, Role::Admin];
+const ADMIN: &[Role] = &[Role::Admin];
 
 /// A staff route, the roles it admits, and its handler.
 pub struct StaffRoute {
@@ -81,6 +83,21 @@ pub fn routes() -> Vec<StaffRoute> {
             DPO_OR_ADMIN,
             get(pages::retention),
         ),
+        route(Method::GET, "/staff/accounts", ADMIN, get(admin::accounts)),
+        route(
+            Method::POST,
+            "/staff/accounts",
+            ADMIN,
+            post(admin::add_account),
+        ),
+        route(Method::GET, "/staff/keys", ADMIN, get(admin::keys)),
+        route(
+            Method::POST,
+            "/staff/keys/rotate",
+            ADMIN,
+            post(admin::rotate_keys),
+        ),
+        route(Method::GET, "/staff/mail", ADMIN, get(admin::mail)),
     ]
 }
 

@@ -48,6 +48,17 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "Retention",
                 "What is past its deletion date, and why.",
             ),
+            "/staff/accounts" => (
+                r.path,
+                "Staff accounts",
+                "Who can sign in, and with which role; add someone.",
+            ),
+            "/staff/keys" => (
+                r.path,
+                "Master key",
+                "Rotate the key that protects every person's data key.",
+            ),
+            "/staff/mail" => (r.path, "Outbox", "Mail waiting, sent and given up."),
             other => (other, other, ""),
         })
         .collect();

@@ -44,7 +44,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
     let vault = custodian_vault::Vault::open(
         store.clone(),
-        keys,
+        keys.clone(),
         std::sync::Arc::new(checked.clone()),
         clock.unix(),
     )
@@ -61,6 +61,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         checked,
         store.clone(),
         vault.clone(),
+        Some(keys),
         clock.clone(),
         ServeOptions::default(),
     )

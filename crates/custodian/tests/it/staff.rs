@@ -169,6 +169,14 @@ async fn every_staff_route_admits_exactly_the_roles_the_table_gives_it() {
     let table = custodian_web::staff::routes();
     assert!(table.len() >= 8, "the table lists every staff route");
     for route in &table {
+        assert!(
+            !route.roles.is_empty(),
+            "{} {} admits no role: every staff route must name who may use it",
+            route.method,
+            route.path
+        );
+    }
+    for route in &table {
         for (role, browser) in &mut browsers {
             let page = if route.method == axum::http::Method::GET {
                 browser.get(route.path).await
@@ -326,5 +334,108 @@ async fn the_dpo_finds_reads_downloads_and_erases_in_the_staff_area() {
     }
     assert!(audit.body.contains("The log is intact"));
     assert!(!audit.body.contains("frank@example.com"));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
+    let site = Site::start().await;
+    let (store, vault) = site.vault().await;
+    let at = now();
+    let ivy = vault
+        .subject_for_email("ivy@example.com", true, at)
+        .await
+        .unwrap();
+    let record = NewRecord {
+        category: "message",
+        purpose: "answer_enquiries",
+        source: "form:contact",
+        field: "message",
+        value: "Ivy's message",
+    };
+    vault.put(&ivy, record, at).await.unwrap();
+    let secret = site.add_staff("ada", "admin");
+    let mut admin = site.browser();
+    assert_eq!(admin.sign_in("ada", &secret).await.status, 303);
+    let home = admin.get("/staff").await;
+    for link in ["Staff accounts", "Master key", "Outbox", "Retention"] {
+        assert!(
+            home.body.contains(link),
+            "the administrator's home links {link}"
+        );
+    }
+    assert!(
+        !home.body.contains("People&#x27;s data"),
+        "but not people's data"
+    );
+
+    // A bad form changes nothing and says what is wrong.
+    let bad = admin
+        .submit(
+            "/staff/accounts",
+            "/staff/accounts",
+            &[("username", "Quinn Smith"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    for text in [
+        "Enter a username",
+        "Select the role this person needs",
+        "at least 12 characters",
+    ] {
+        assert!(bad.body.contains(text), "{text}");
+    }
+    let added = admin
+        .submit(
+            "/staff/accounts",
+            "/staff/accounts",
+            &[
+                ("username", "quinn"),
+                ("role", "caseworker"),
+                ("password", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(added.body.contains("Staff account created"));
+    let quinn_secret = added
+        .body
+        .split("<code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap()
+        .to_owned();
+    let mut quinn = site.browser();
+    let code = crate::support::totp_code(&quinn_secret);
+    let signed_in = quinn
+        .submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", "quinn"),
+                ("password", "another long passphrase"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "the new colleague can sign in");
+
+    let before = store.personal_data().master_key_ids_in_use().await.unwrap();
+    let rotated = admin.submit("/staff/keys", "/staff/keys/rotate", &[]).await;
+    assert!(rotated.body.contains("is now current"), "{}", rotated.body);
+    assert_ne!(
+        store.personal_data().master_key_ids_in_use().await.unwrap(),
+        before
+    );
+    let export = vault.export(&ivy, "test", now()).await.unwrap();
+    assert_eq!(
+        export.items[0].value, "Ivy's message",
+        "still readable under the new key"
+    );
+
+    let outbox = admin.get("/staff/mail").await;
+    assert!(outbox.body.contains("Waiting to be sent"));
+    let audit = admin.get("/staff/audit").await;
+    assert!(audit.body.contains("staff add") && audit.body.contains("rotate master key"));
     site.server.stop().await;
 }

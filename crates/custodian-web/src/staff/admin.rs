@@ -1,0 +1,219 @@
+//! The administrator's pages: staff accounts, the master key, the outbox.
+
+use axum::Form;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use custodian_store::staff::StaffRow;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::staff::credentials::{check_password, check_username, hash_password, new_totp};
+use crate::staff::{Role, StaffUser};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+struct RoleOption {
+    id: &'static str,
+    label: &'static str,
+}
+
+fn role_options() -> Vec<RoleOption> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            id: r.id(),
+            label: r.label(),
+        })
+        .collect()
+}
+
+pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let staff: Vec<(String, String)> = app
+        .store
+        .staff_accounts()
+        .await?
+        .into_iter()
+        .map(|s| {
+            (
+                s.username,
+                s.role
+                    .parse::<Role>()
+                    .map_or(s.role.clone(), |r| r.label().to_owned()),
+            )
+        })
+        .collect();
+    Ok(page
+        .render(
+            "staff_accounts.html",
+            "Staff accounts",
+            context! { staff, roles => role_options(), username => "", role => "" },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Serialize)]
+struct FieldError {
+    field: &'static str,
+    text: String,
+}
+
+pub async fn add_account(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+    Form(form): Form<NewAccount>,
+) -> AppResult<Response> {
+    let username = form.username.trim().to_lowercase();
+    let mut errors = Vec::new();
+    if let Err(text) = check_username(&username) {
+        errors.push(FieldError {
+            field: "username",
+            text: format!("Enter a username: {text}"),
+        });
+    }
+    let role = form.role.parse::<Role>();
+    if role.is_err() {
+        errors.push(FieldError {
+            field: "role",
+            text: "Select the role this person needs".into(),
+        });
+    }
+    if let Err(text) = check_password(&form.password) {
+        errors.push(FieldError {
+            field: "password",
+            text: format!("Enter a password: {text}"),
+        });
+    }
+    let (Ok(role), true) = (role, errors.is_empty()) else {
+        return refuse(&app, &page, errors, &username, &form.role).await;
+    };
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let (Ok(hash), Ok(totp)) = (hash, new_totp(&app.checked.config.site.name, &username)) else {
+        return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    let now = app.clock.unix();
+    let row = StaffRow {
+        username: username.clone(),
+        role: role.id().to_owned(),
+        password_hash: hash,
+        totp_sealed: app.vault.seal_staff_secret(&username, &totp.secret),
+        totp_last_step: 0,
+        created_at: now,
+    };
+    if !app.store.insert_staff(&row).await? {
+        let text = format!("There is already a staff account called {username}");
+        return refuse(
+            &app,
+            &page,
+            vec![FieldError {
+                field: "username",
+                text,
+            }],
+            &username,
+            role.id(),
+        )
+        .await;
+    }
+    app.store
+        .audit(
+            now,
+            &format!("staff:{}", user.username),
+            "staff add",
+            None,
+            &format!("{username} as {role}"),
+        )
+        .await?;
+    Ok(page
+        .render(
+            "staff_account_added.html",
+            "Staff account created",
+            context! { username, role => role.label(), secret => totp.base32, uri => totp.uri },
+        )?
+        .into_response())
+}
+
+async fn refuse(
+    app: &AppState,
+    page: &Page,
+    errors: Vec<FieldError>,
+    username: &str,
+    role: &str,
+) -> AppResult<Response> {
+    let staff: Vec<(String, String)> = app
+        .store
+        .staff_accounts()
+        .await?
+        .into_iter()
+        .map(|s| (s.username, s.role))
+        .collect();
+    let html = page.render(
+        "staff_accounts.html",
+        "Error: Staff accounts",
+        context! { staff, roles => role_options(), errors, username, role },
+    )?;
+    Ok((StatusCode::BAD_REQUEST, html).into_response())
+}
+
+pub async fn keys(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let current = app
+        .vault_keys
+        .as_ref()
+        .map(|k| custodian_vault::MasterKeys::current_id(k.as_ref()));
+    Ok(page
+        .render(
+            "staff_keys.html",
+            "Master key",
+            context! { current, rotatable => app.vault_keys.is_some() },
+        )?
+        .into_response())
+}
+
+pub async fn rotate_keys(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+) -> AppResult<Response> {
+    let Some(ring) = app.vault_keys.clone() else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let report = app
+        .vault
+        .rotate_master_key(&ring, &format!("staff:{}", user.username), app.clock.unix())
+        .await?;
+    Ok(page
+        .render(
+            "staff_keys.html",
+            "Master key",
+            context! { current => report.new_key.clone(), rotatable => true, rotated => context! {
+                new_key => report.new_key, rewrapped => report.subjects_rewrapped, retired => report.retired_keys,
+            } },
+        )?
+        .into_response())
+}
+
+pub async fn mail(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let counts = app.store.outbox_counts().await?;
+    Ok(page
+        .render(
+            "staff_mail.html",
+            "Outbox",
+            context! { queued => counts.queued, sent => counts.sent, failed => counts.failed },
+        )?
+        .into_response())
+}
