@@ -109,25 +109,40 @@ impl Mailer {
             value: &body,
         };
         self.vault.put(mail.subject, record, now).await?;
-        self.store
+        if let Err(e) = self
+            .store
             .enqueue_mail(&id, &mail.subject.id, mail.template, now)
-            .await?;
+            .await
+        {
+            // Do not leave the vault's copy behind a message that will never go.
+            let _ = self.vault.forget_source(mail.subject, &source(&id)).await;
+            return Err(e.into());
+        }
         Ok(id)
     }
 
-    /// Send what is due now. Safe to run on several instances at once.
-    pub async fn deliver_due(&self, now: i64) -> Result<DeliveryRun> {
+    /// Send what is due. Safe to run on several instances at once: each
+    /// message is leased, the lease is renewed (or the message skipped)
+    /// just before sending, and only the holder records the outcome.
+    /// `clock` gives the time in unix seconds; it is read afresh for every
+    /// claim and every message, because sending takes time.
+    pub async fn deliver_due(
+        &self,
+        clock: &(dyn Fn() -> i64 + Send + Sync),
+    ) -> Result<DeliveryRun> {
         let mut run = DeliveryRun::default();
         loop {
+            let now = clock();
             let batch = self
                 .store
                 .claim_mail(&self.owner, now, now + LEASE_SECONDS, BATCH)
                 .await?;
             for row in &batch {
-                match self.deliver(row, now).await? {
-                    Outcome::Sent => run.sent += 1,
-                    Outcome::Retry => run.retrying += 1,
-                    Outcome::Failed => run.failed += 1,
+                match self.deliver(row, clock).await? {
+                    Some(Outcome::Sent) => run.sent += 1,
+                    Some(Outcome::Retry) => run.retrying += 1,
+                    Some(Outcome::Failed) => run.failed += 1,
+                    None => {}
                 }
             }
             if batch.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
@@ -136,20 +151,32 @@ impl Mailer {
         }
     }
 
-    async fn deliver(&self, row: &OutboxRow, now: i64) -> Result<Outcome> {
+    /// `None` when the lease was lost and the message left to its new holder.
+    async fn deliver(
+        &self,
+        row: &OutboxRow,
+        clock: &(dyn Fn() -> i64 + Send + Sync),
+    ) -> Result<Option<Outcome>> {
         let attempt = row.attempts + 1;
         let subject = SubjectRef {
             id: row.subject_id.clone(),
         };
+        let now = clock();
+        if !self
+            .store
+            .renew_mail_lease(&row.id, &self.owner, now, now + LEASE_SECONDS)
+            .await?
+        {
+            return Ok(None);
+        }
         let result = match self.build(row, &subject).await {
             Ok(message) => self.transport.send(&row.id, &message).await,
-            // The person was erased, or the message cannot be built: trying
-            // again will not help.
             Err(e) => Err(SendFailure {
-                permanent: true,
+                permanent: is_permanent(&e),
                 reason: e.to_string(),
             }),
         };
+        let now = clock();
         let outcome = match &result {
             Ok(()) => Outcome::Sent,
             Err(f) if f.permanent || attempt >= MAX_ATTEMPTS => Outcome::Failed,
@@ -166,9 +193,13 @@ impl Mailer {
             Outcome::Failed => ("failed", None),
             Outcome::Retry => ("retry", Some(now + backoff(attempt))),
         };
-        self.store
-            .record_mail_attempt(&row.id, attempt, now, word, &error, next)
-            .await?;
+        if !self
+            .store
+            .record_mail_attempt(&row.id, &self.owner, attempt, now, word, &error, next)
+            .await?
+        {
+            return Ok(None);
+        }
         if next.is_none() {
             // Sent or given up: the vault's copy has done its job.
             match self.vault.forget_source(&subject, &source(&row.id)).await {
@@ -179,7 +210,7 @@ impl Mailer {
         if outcome == Outcome::Failed {
             tracing::warn!(message = %row.id, attempt, "gave up on a message");
         }
-        Ok(outcome)
+        Ok(Some(outcome))
     }
 
     async fn build(&self, row: &OutboxRow, subject: &SubjectRef) -> Result<Message> {
@@ -229,6 +260,17 @@ enum Outcome {
     Sent,
     Retry,
     Failed,
+}
+
+/// Failures that trying again cannot mend: the person was erased, the
+/// message has nothing to send, or cannot be built. Anything else (the
+/// database, a key not loaded yet) may pass, so the message waits.
+fn is_permanent(e: &MailError) -> bool {
+    match e {
+        MailError::Vault(custodian_vault::VaultError::NoSuchSubject) => true,
+        MailError::Vault(_) | MailError::Store(_) => false,
+        MailError::Config(_) | MailError::UnknownTemplate(_) => true,
+    }
 }
 
 fn redact(reason: &str) -> String {

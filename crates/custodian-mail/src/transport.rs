@@ -11,7 +11,11 @@ use crate::{MailError, Result};
 
 pub enum Transport {
     Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    /// Plaintext `.eml` files: the demo, and tests.
     Files(PathBuf),
+    /// No mail settings: messages wait in the outbox (and are retried)
+    /// until an operator configures mail.
+    Unconfigured,
 }
 
 /// How a send failed: a temporary failure is tried again later.
@@ -23,14 +27,28 @@ pub struct SendFailure {
 impl Transport {
     /// From the site's `[mail]` settings; `files` is where the file
     /// transport writes. The SMTP password comes from the environment.
+    /// Without settings, mail is written to `files` only for the built-in
+    /// demo (`demo`); a real site's mail waits until it is configured,
+    /// because files would hold people's addresses in plaintext.
     pub fn from_config(
         config: Option<&MailConfig>,
         files: PathBuf,
         password: Option<String>,
+        demo: bool,
     ) -> Result<Transport> {
-        let Some(config) = config.filter(|c| c.transport == MailTransport::Smtp) else {
-            return Ok(Transport::Files(files));
+        let Some(config) = config else {
+            if demo {
+                return Ok(Transport::Files(files));
+            }
+            tracing::warn!(
+                "no [mail] settings: messages will wait in the outbox until mail is configured"
+            );
+            return Ok(Transport::Unconfigured);
         };
+        if config.transport == MailTransport::File {
+            tracing::warn!(dir = %files.display(), "mail is written to files in plaintext: for testing only");
+            return Ok(Transport::Files(files));
+        }
         let host = config.smtp_host.clone().unwrap_or_default();
         let builder = match config.smtp_security {
             SmtpSecurity::Starttls => {
@@ -67,6 +85,10 @@ impl Transport {
                         reason: e.to_string(),
                     })
             }
+            Transport::Unconfigured => Err(SendFailure {
+                permanent: false,
+                reason: "no [mail] settings yet".into(),
+            }),
             Transport::Files(dir) => {
                 let failure = |e: std::io::Error| SendFailure {
                     permanent: false,

@@ -18,7 +18,8 @@ use crate::law::{LawfulBasis, SpecialCondition};
 pub struct SiteConfig {
     pub site: Site,
     pub policy: Policy,
-    /// How mail is sent. Absent: written as files in the data directory.
+    /// How mail is sent. Absent: mail waits in the outbox (the built-in
+    /// demo alone writes it to files).
     #[serde(default)]
     pub mail: Option<MailConfig>,
 }
@@ -47,9 +48,9 @@ pub struct MailConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailTransport {
-    /// `.eml` files in `DATA_DIR/outbox`: for the demo and for testing.
-    #[default]
+    /// `.eml` files in `DATA_DIR/outbox`, in plaintext: for testing only.
     File,
+    #[default]
     Smtp,
 }
 

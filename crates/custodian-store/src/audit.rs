@@ -141,6 +141,19 @@ impl Store {
         Ok(entries)
     }
 
+    /// The newest `limit` entries (optionally one actor's), newest first.
+    pub async fn audit_recent(&self, actor: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
+        let entries = crate::with_pool!(&self.pool, p => {
+            let rows = match actor {
+                Some(a) => sqlx::query("SELECT * FROM audit_log WHERE actor = $1 ORDER BY seq DESC LIMIT $2")
+                    .bind(a).bind(limit).fetch_all(p).await?,
+                None => sqlx::query("SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1").bind(limit).fetch_all(p).await?,
+            };
+            rows.iter().map(|r| -> Result<AuditEntry, sqlx::Error> { Ok(entry_from!(r)) }).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(entries)
+    }
+
     /// Walk the whole chain. `None` when every entry is intact.
     pub async fn verify_audit(&self) -> Result<Option<BrokenLink>> {
         let mut expected_seq = 1;

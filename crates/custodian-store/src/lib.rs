@@ -41,6 +41,10 @@ pub enum StoreError {
     MigrationChanged { version: i64, name: &'static str },
     #[error("could not publish the policy after several attempts: another instance kept winning")]
     Contention,
+    #[error(
+        "the database's write-ahead log stayed busy, so erased data may remain in it until the next checkpoint"
+    )]
+    CheckpointBusy,
 }
 
 impl StoreError {

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_outbox_and_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0005_outbox_and_jobs.sql"),
     },
+    Migration {
+        version: 6,
+        name: "records restrict",
+        sqlite: include_str!("../migrations/sqlite/0006_records_restrict.sql"),
+        postgres: include_str!("../migrations/postgres/0006_records_restrict.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

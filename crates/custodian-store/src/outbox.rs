@@ -119,34 +119,68 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Just before sending: extend the lease, only if this owner still holds
+    /// it and it has not run out. False means another instance may have
+    /// taken the message, so it must not be sent from here.
+    pub async fn renew_mail_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("UPDATE outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND lease_until > $4 AND status = 'queued'")
+                .bind(lease_until).bind(id).bind(owner).bind(now)
+                .execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     /// Record an attempt and the message's new state, releasing the lease.
     /// `next_attempt_at` is `None` when the message is finished (sent or
     /// given up).
+    /// Only the lease holder (`owner`) can record; false if it no longer
+    /// holds the lease, and nothing is written.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_mail_attempt(
         &self,
         id: &str,
+        owner: &str,
         attempt: i64,
         now: i64,
         outcome: &str,
         error: &str,
         next_attempt_at: Option<i64>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let status = match outcome {
             "sent" => "sent",
             "failed" => "failed",
             _ => "queued",
         };
-        with_pool!(&self.pool, p => {
+        let recorded = with_pool!(&self.pool, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id).bind(attempt).bind(now).bind(outcome).bind(error)
-                .execute(&mut *tx).await?;
-            sqlx::query(
-                "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = 0, finished_at = $4 WHERE id = $5",
+            let updated = sqlx::query(
+                "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = 0, finished_at = $4 \
+                 WHERE id = $5 AND lease_owner = $6",
             )
-            .bind(status).bind(attempt).bind(next_attempt_at.unwrap_or(now)).bind(next_attempt_at.is_none().then_some(now)).bind(id)
-            .execute(&mut *tx).await?;
-            tx.commit().await?;
+            .bind(status).bind(attempt).bind(next_attempt_at.unwrap_or(now)).bind(next_attempt_at.is_none().then_some(now)).bind(id).bind(owner)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if updated {
+                sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(attempt).bind(now).bind(outcome).bind(error)
+                    .execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            updated
+        });
+        Ok(recorded)
+    }
+
+    /// Remove a message that could not be queued completely.
+    pub async fn delete_mail(&self, id: &str) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query("DELETE FROM outbox WHERE id = $1").bind(id).execute(p).await?;
         });
         Ok(())
     }

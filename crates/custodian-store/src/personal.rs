@@ -323,19 +323,78 @@ impl PersonalData<'_> {
         Ok(inserted)
     }
 
-    /// Insert several records in one transaction: all or none.
-    pub async fn insert_records(&self, rows: &[RecordRow]) -> Result<()> {
-        with_pool!(&self.store.pool, p => {
-            let mut tx = p.begin().await?;
-            for r in rows {
-                sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-                    .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
-                    .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
-                    .execute(&mut *tx).await?;
+    /// Insert several records in one transaction: all or none, and only
+    /// while the subject still has the key they were sealed under (an
+    /// erasure in between replaces or deletes it). The subject is locked
+    /// for sharing meanwhile, so it cannot be erased or removed under us.
+    /// False means nothing was written: read the subject again.
+    pub async fn insert_records(
+        &self,
+        subject_id: &str,
+        sealed_under: &[u8],
+        rows: &[RecordRow],
+    ) -> Result<bool> {
+        macro_rules! insert_all {
+            ($tx:expr) => {{
+                for r in rows {
+                    sqlx::query(concat!(
+                        "INSERT INTO records (",
+                        record_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ))
+                    .bind(&r.id)
+                    .bind(&r.subject_id)
+                    .bind(&r.category)
+                    .bind(&r.purpose)
+                    .bind(&r.source)
+                    .bind(&r.field)
+                    .bind(r.collected_at)
+                    .bind(&r.retention_event)
+                    .bind(r.event_at)
+                    .bind(r.delete_after)
+                    .bind(&r.ciphertext)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }};
+        }
+        let written = match &self.store.pool {
+            crate::Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let key: Option<Vec<u8>> =
+                    sqlx::query("SELECT wrapped_key FROM subjects WHERE id = $1")
+                        .bind(subject_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get("wrapped_key"))
+                        .transpose()?;
+                if key.as_deref() == Some(sealed_under) {
+                    insert_all!(tx);
+                    tx.commit().await?;
+                    true
+                } else {
+                    false
+                }
             }
-            tx.commit().await?;
-        });
-        Ok(())
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let key: Option<Vec<u8>> =
+                    sqlx::query("SELECT wrapped_key FROM subjects WHERE id = $1 FOR SHARE")
+                        .bind(subject_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get("wrapped_key"))
+                        .transpose()?;
+                if key.as_deref() == Some(sealed_under) {
+                    insert_all!(tx);
+                    tx.commit().await?;
+                    true
+                } else {
+                    false
+                }
+            }
+        };
+        Ok(written)
     }
 
     pub async fn records_of(&self, subject_id: &str) -> Result<Vec<RecordRow>> {
@@ -401,36 +460,46 @@ impl PersonalData<'_> {
         ids: &[String],
         idle_before: i64,
     ) -> Result<(u64, u64)> {
-        let done = with_pool!(&self.store.pool, p => {
+        let records = with_pool!(&self.store.pool, p => {
             let mut tx = p.begin().await?;
             let mut records = 0;
             for id in ids {
                 records += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             }
-            let subjects = sqlx::query(
+            tx.commit().await?;
+            records
+        });
+        let subjects = with_pool!(&self.store.pool, p => {
+            sqlx::query(
                 "DELETE FROM subjects WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM records WHERE records.subject_id = subjects.id)",
             )
             .bind(idle_before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            tx.commit().await?;
-            (records, subjects)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
         });
-        Ok(done)
+        match subjects {
+            Ok(done) => Ok((records, done)),
+            // A record arrived for one of them meanwhile: it stays, and
+            // so do they; the next run tries again.
+            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Ok((records, 0)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Move a record to another subject, with its ciphertext re-encrypted
     /// under that subject's key.
+    /// Only if it still belongs to `from`.
     pub async fn reassign_record(
         &self,
         id: &str,
+        from: &str,
         subject_id: &str,
         ciphertext: &[u8],
     ) -> Result<()> {
         with_pool!(&self.store.pool, p => {
-            sqlx::query("UPDATE records SET subject_id = $1, ciphertext = $2 WHERE id = $3")
-                .bind(subject_id).bind(ciphertext).bind(id)
+            sqlx::query("UPDATE records SET subject_id = $1, ciphertext = $2 WHERE id = $3 AND subject_id = $4")
+                .bind(subject_id).bind(ciphertext).bind(id).bind(from)
                 .execute(p).await?;
         });
         Ok(())
@@ -455,33 +524,88 @@ impl PersonalData<'_> {
     /// Carry out an erasure in one transaction: delete what goes, re-encrypt
     /// what is kept under a new key (or delete the subject, and so its key,
     /// when nothing is kept), and leave a tombstone.
-    pub async fn erase(&self, e: &Erasure) -> Result<()> {
-        with_pool!(&self.store.pool, p => {
-            let mut tx = p.begin().await?;
-            for id in &e.delete_records {
-                sqlx::query("DELETE FROM records WHERE id = $1 AND subject_id = $2").bind(id).bind(&e.subject_id).execute(&mut *tx).await?;
-            }
-            for (id, ciphertext) in &e.keep_records {
-                sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
-                    .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *tx).await?;
-            }
-            match &e.new_key {
-                Some((wrapped, master_key_id)) => {
-                    sqlx::query(
-                        "UPDATE subjects SET wrapped_key = $1, master_key_id = $2, email_index = NULL, session_index = NULL WHERE id = $3",
-                    )
-                    .bind(wrapped).bind(master_key_id).bind(&e.subject_id).execute(&mut *tx).await?;
+    /// The subject is locked first, and every record of theirs that is not
+    /// being kept is deleted, including any stored after the vault read
+    /// them: erasure wins over a submission racing it. Returns how many
+    /// records were deleted.
+    pub async fn erase(&self, e: &Erasure) -> Result<u64> {
+        macro_rules! erase_in {
+            ($tx:expr) => {{
+                let ids: Vec<String> = sqlx::query("SELECT id FROM records WHERE subject_id = $1")
+                    .bind(&e.subject_id).fetch_all(&mut *$tx).await?
+                    .iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+                let mut deleted: u64 = 0;
+                for id in ids.iter().filter(|id| !e.keep_records.iter().any(|(k, _)| k == *id)) {
+                    deleted += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *$tx).await?.rows_affected();
                 }
-                None => {
-                    sqlx::query("DELETE FROM subjects WHERE id = $1").bind(&e.subject_id).execute(&mut *tx).await?;
+                for (id, ciphertext) in &e.keep_records {
+                    sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
+                        .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *$tx).await?;
+                }
+                match &e.new_key {
+                    Some((wrapped, master_key_id)) => {
+                        sqlx::query(
+                            "UPDATE subjects SET wrapped_key = $1, master_key_id = $2, email_index = NULL, session_index = NULL WHERE id = $3",
+                        )
+                        .bind(wrapped).bind(master_key_id).bind(&e.subject_id).execute(&mut *$tx).await?;
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM subjects WHERE id = $1").bind(&e.subject_id).execute(&mut *$tx).await?;
+                    }
+                }
+                let kept = i64::try_from(e.keep_records.len()).unwrap_or(i64::MAX);
+                // Erasing again (kept records remain) adds to the tombstone.
+                sqlx::query(
+                    "INSERT INTO tombstones (subject_id, erased_at, deleted, kept) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (subject_id) DO UPDATE SET erased_at = excluded.erased_at, \
+                     deleted = tombstones.deleted + excluded.deleted, kept = excluded.kept",
+                )
+                .bind(&e.subject_id).bind(e.erased_at).bind(i64::try_from(deleted).unwrap_or(i64::MAX)).bind(kept)
+                .execute(&mut *$tx).await?;
+                deleted
+            }};
+        }
+        let deleted = match &self.store.pool {
+            crate::Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let deleted = erase_in!(tx);
+                tx.commit().await?;
+                deleted
+            }
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT id FROM subjects WHERE id = $1 FOR UPDATE")
+                    .bind(&e.subject_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let deleted = erase_in!(tx);
+                tx.commit().await?;
+                deleted
+            }
+        };
+        Ok(deleted)
+    }
+
+    /// For SQLite: move everything from the write-ahead log into the main
+    /// file and truncate the log, so deleted pages are gone from both.
+    /// Readers can hold the log open for a moment: try again, and say so if
+    /// it never clears, rather than leave old pages behind silently.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let crate::Pool::Sqlite(p) = &self.store.pool {
+            for attempt in 0..50 {
+                let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(p)
+                    .await?
+                    .try_get(0)?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                if attempt < 49 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
             }
-            let deleted = i64::try_from(e.delete_records.len()).unwrap_or(i64::MAX);
-            let kept = i64::try_from(e.keep_records.len()).unwrap_or(i64::MAX);
-            sqlx::query("INSERT INTO tombstones (subject_id, erased_at, deleted, kept) VALUES ($1, $2, $3, $4)")
-                .bind(&e.subject_id).bind(e.erased_at).bind(deleted).bind(kept).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
+            return Err(crate::StoreError::CheckpointBusy);
+        }
         Ok(())
     }
 
@@ -495,16 +619,5 @@ impl PersonalData<'_> {
                 .transpose()?
         });
         Ok(row)
-    }
-
-    /// For SQLite: move everything from the write-ahead log into the main
-    /// file and truncate the log, so deleted pages are gone from both.
-    pub async fn checkpoint(&self) -> Result<()> {
-        if let crate::Pool::Sqlite(p) = &self.store.pool {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
-                .await?;
-        }
-        Ok(())
     }
 }

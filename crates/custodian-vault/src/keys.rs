@@ -8,6 +8,7 @@
 //! key, and every key in the ring can still unwrap.
 
 use std::path::{Path, PathBuf};
+
 use std::sync::RwLock;
 
 use base64::Engine;
@@ -81,6 +82,10 @@ pub struct LocalKeys {
     /// Current key first.
     ring: RwLock<Vec<MasterKey>>,
     source: KeySource,
+    /// When the key file last changed, as this process read it: a rotation
+    /// by another process changes it, and this one then reads it again
+    /// before wrapping anything, so nobody wraps under a retired key.
+    read_at: std::sync::Mutex<Option<std::time::SystemTime>>,
 }
 
 enum KeySource {
@@ -100,19 +105,15 @@ impl LocalKeys {
                     path: path.display().to_string(),
                     reason,
                 })?;
-                Ok(Some(LocalKeys {
-                    ring: RwLock::new(ring),
-                    source: KeySource::File(path.to_owned()),
-                }))
+                Ok(Some(LocalKeys::file(path, ring)))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                let ring = vec![MasterKey::generate()];
-                write_ring(path, &ring)?;
-                tracing::info!(path = %path.display(), "created a new master key file; back it up apart from the database");
-                Ok(Some(LocalKeys {
-                    ring: RwLock::new(ring),
-                    source: KeySource::File(path.to_owned()),
-                }))
+                // Created exclusively: if another process got there first,
+                // use its key rather than replace it.
+                if create_ring(path, &[MasterKey::generate()])? {
+                    tracing::info!(path = %path.display(), "created a new master key file; back it up apart from the database");
+                }
+                LocalKeys::from_file(path, false)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(VaultError::BadKeyFile {
@@ -120,6 +121,27 @@ impl LocalKeys {
                 reason: e.to_string(),
             }),
         }
+    }
+
+    fn file(path: &Path, ring: Vec<MasterKey>) -> LocalKeys {
+        LocalKeys {
+            ring: RwLock::new(ring),
+            source: KeySource::File(path.to_owned()),
+            read_at: std::sync::Mutex::new(modified(path)),
+        }
+    }
+
+    /// Read the file again if it changed since this process read it.
+    fn refresh(&self) -> Result<()> {
+        let KeySource::File(path) = &self.source else {
+            return Ok(());
+        };
+        let now = modified(path);
+        let last = *self.read_at.lock().unwrap_or_else(|p| p.into_inner());
+        if now != last {
+            self.reload()?;
+        }
+        Ok(())
     }
 
     /// One key (or several, comma-separated, current first) from the
@@ -136,6 +158,7 @@ impl LocalKeys {
         Ok(LocalKeys {
             ring: RwLock::new(ring),
             source: KeySource::Env,
+            read_at: std::sync::Mutex::new(None),
         })
     }
 
@@ -166,16 +189,28 @@ impl LocalKeys {
 
     /// Put a new current key at the front of the ring file, keeping the old
     /// ones so rows wrapped under them stay readable during rotation.
+    /// Take the lock that serialises changes to the ring file.
+    pub fn lock(&self) -> Result<Option<RingLock>> {
+        match &self.source {
+            KeySource::File(path) => RingLock::take(path).map(Some),
+            KeySource::Env => Ok(None),
+        }
+    }
+
     pub fn add_current(&self, key: MasterKey) -> Result<()> {
         let KeySource::File(path) = &self.source else {
             return Err(VaultError::Rotation(
                 "the master key comes from CUSTODIAN_MASTER_KEY: set it to \"NEW,OLD\" (new key first), restart, then run `custodian keys rotate` again".into(),
             ));
         };
+        // Start from the file, not this process's copy: never drop a key
+        // another process added.
+        self.reload()?;
         let mut ring = self.read().clone();
         ring.insert(0, key);
         write_ring(path, &ring)?;
         *self.ring.write().unwrap_or_else(|p| p.into_inner()) = ring;
+        *self.read_at.lock().unwrap_or_else(|p| p.into_inner()) = modified(path);
         Ok(())
     }
 
@@ -184,6 +219,7 @@ impl LocalKeys {
         let KeySource::File(path) = &self.source else {
             return Ok(Vec::new());
         };
+        self.reload()?;
         let ring = self.read().clone();
         // The current key (first) always stays; older ones only while used.
         let mut keep = Vec::new();
@@ -200,6 +236,7 @@ impl LocalKeys {
         }
         write_ring(path, &keep)?;
         *self.ring.write().unwrap_or_else(|p| p.into_inner()) = keep;
+        *self.read_at.lock().unwrap_or_else(|p| p.into_inner()) = modified(path);
         Ok(ids)
     }
 }
@@ -210,6 +247,7 @@ impl MasterKeys for LocalKeys {
     }
 
     fn wrap(&self, key: &DataKey, context: &str) -> Result<(Vec<u8>, String)> {
+        self.refresh()?;
         let ring = self.read();
         let Some(current) = ring.first() else {
             return Err(VaultError::BadKeyEnv("no master key".into()));
@@ -271,35 +309,114 @@ fn parse_ring(text: &str) -> std::result::Result<Vec<MasterKey>, String> {
     Ok(ring)
 }
 
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Create the ring file only if none exists (a hard link fails if the name
+/// is taken); false if another process created it first.
+fn create_ring(path: &Path, ring: &[MasterKey]) -> Result<bool> {
+    let tmp = path.with_extension(format!("new.{}", std::process::id()));
+    write_file(&tmp, path, ring)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(source) => Err(VaultError::KeyFileIo {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
 /// Write the ring to a temporary file with mode 0600, then rename it over
 /// the old one, so a crash mid-write never leaves a half-written key file.
 fn write_ring(path: &Path, ring: &[MasterKey]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    write_file(&tmp, path, ring)?;
+    std::fs::rename(&tmp, path).map_err(|source| VaultError::KeyFileIo {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Write the ring to `file` (mode 0600, synced), in a buffer sized up front
+/// and wiped afterwards so no copy of the keys is left in memory.
+fn write_file(file: &Path, path: &Path, ring: &[MasterKey]) -> Result<()> {
+    use std::io::Write;
     let io = |source| VaultError::KeyFileIo {
         path: path.display().to_string(),
         source,
     };
-    let mut text = String::from(FILE_HEADER);
+    let mut text =
+        zeroize::Zeroizing::new(String::with_capacity(FILE_HEADER.len() + ring.len() * 46));
+    text.push_str(FILE_HEADER);
     for key in ring {
-        text.push_str(&key.to_base64());
+        let encoded = zeroize::Zeroizing::new(key.to_base64());
+        text.push_str(&encoded);
         text.push('\n');
     }
-    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
     {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    text.zeroize();
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(())
+    let mut handle = options.open(file).map_err(io)?;
+    handle.write_all(text.as_bytes()).map_err(io)?;
+    handle.sync_all().map_err(io)
+}
+
+/// Hold `PATH.lock` while changing the ring, so two rotations (the staff
+/// area and the command line, say) cannot interleave. A lock older than ten
+/// minutes is taken to be left by a crash.
+pub struct RingLock(PathBuf);
+
+impl RingLock {
+    fn take(path: &Path) -> Result<RingLock> {
+        let lock = path.with_extension("lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(_) => return Ok(RingLock(lock)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&lock)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > std::time::Duration::from_secs(600));
+                    if !stale {
+                        return Err(VaultError::Rotation(format!(
+                            "another rotation is under way ({} exists)",
+                            lock.display()
+                        )));
+                    }
+                    let _ = std::fs::remove_file(&lock);
+                }
+                Err(source) => {
+                    return Err(VaultError::KeyFileIo {
+                        path: lock.display().to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+        Err(VaultError::Rotation(format!(
+            "cannot take {}",
+            lock.display()
+        )))
+    }
+}
+
+impl Drop for RingLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// The master keys for a database: from `CUSTODIAN_MASTER_KEY` when given,

@@ -4,7 +4,8 @@
 //! person (a *subject*) has their own data key; every value is sealed under
 //! it and bound to its row and field. Subject keys are stored only wrapped
 //! under a master key ([`keys`]), so destroying a subject's key makes every
-//! copy of their data, backups included, unreadable. Each record is stamped
+//! copy of their data in the database unreadable (and, once the master key
+//! of an older backup is retired, in that backup too). Each record is stamped
 //! from the policy with its category, purpose, source and a deletion
 //! deadline, and the vault refuses anything the policy does not declare.
 

@@ -25,6 +25,7 @@ impl Vault {
         actor: &str,
         now: i64,
     ) -> Result<RotationReport> {
+        let _lock = ring.lock()?;
         let new = MasterKey::generate();
         let new_id = new.id();
         ring.add_current(new)?;

@@ -114,10 +114,29 @@ fn seal_records(
         .collect()
 }
 
+/// An opaque id that sorts by creation time: a time prefix (milliseconds)
+/// then randomness. New rows land at the end of the primary-key index
+/// instead of at random places in it, which keeps inserts fast as a
+/// database grows to millions of rows. The time is when a row was made,
+/// which its `collected_at` says anyway; the id says nothing about a person.
+fn kept_item(r: RecordRow, reason: String) -> KeptItem {
+    KeptItem {
+        category: r.category,
+        purpose: r.purpose,
+        field: r.field,
+        reason,
+        delete_after: r.delete_after,
+    }
+}
+
 pub(crate) fn new_id(prefix: &str) -> String {
-    let bytes: [u8; 16] = rand::random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}_{hex}")
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let random: [u8; 10] = rand::random();
+    let tail: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{millis:012x}{tail}")
 }
 
 /// Sources and fields are stored in plaintext beside the ciphertext, so they
@@ -359,11 +378,23 @@ impl Vault {
             .iter()
             .map(|r| self.check_declared(r))
             .collect::<Result<Vec<_>>>()?;
-        let row = self.subject_row(subject).await?;
-        let key = self.subject_key(&row).await?;
-        let rows = seal_records(&key, &row.id, records, &rules, now);
-        self.store.personal_data().insert_records(&rows).await?;
-        Ok(rows.into_iter().map(|r| r.id).collect())
+        // Sealed under the key the person has when we write; if an erasure
+        // changes it in between, read it again (once is enough: erasures
+        // are rare), or find the person gone.
+        for _ in 0..2 {
+            let row = self.subject_row(subject).await?;
+            let key = self.subject_key(&row).await?;
+            let rows = seal_records(&key, &row.id, records, &rules, now);
+            if self
+                .store
+                .personal_data()
+                .insert_records(&row.id, &row.wrapped_key, &rows)
+                .await?
+            {
+                return Ok(rows.into_iter().map(|r| r.id).collect());
+            }
+        }
+        Err(VaultError::NoSuchSubject)
     }
 
     /// The retention rule for a record the policy declares, or why not.
@@ -372,6 +403,16 @@ impl Vault {
         record: &NewRecord<'_>,
     ) -> Result<custodian_policy::retention::RetentionRule> {
         check_source(record.source)?;
+        // The field name is stored in plaintext too: an identifier only.
+        let field_ok = !record.field.is_empty()
+            && record.field.len() <= 60
+            && record
+                .field
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !field_ok {
+            return Err(VaultError::BadSource(format!("field {}", record.field)));
+        }
         let policy = &self.policy.config.policy;
         if !policy.categories.contains_key(record.category) {
             return Err(VaultError::Undeclared(format!(
@@ -480,41 +521,36 @@ impl Vault {
         subject: &SubjectRef,
         now: i64,
     ) -> Result<(usize, Vec<KeptItem>)> {
-        let (_, items) = self.decrypt_all(subject).await?;
-        let (delete, keep) = self.split_for_erasure(items, now);
-        let kept = keep
-            .into_iter()
-            .map(|(r, _, reason)| KeptItem {
-                category: r.category,
-                purpose: r.purpose,
-                field: r.field,
-                reason,
-                delete_after: r.delete_after,
-            })
-            .collect();
-        Ok((delete.len(), kept))
+        let row = self.subject_row(subject).await?;
+        let records = self.store.personal_data().records_of(&row.id).await?;
+        let (delete, keep) = self.split_for_erasure(records, now);
+        Ok((
+            delete.len(),
+            keep.into_iter()
+                .map(|(r, reason)| kept_item(r, reason))
+                .collect(),
+        ))
     }
 
     /// Records that go, and records whose purpose must keep them (with why)
     /// because their deadline has not passed.
-    #[allow(clippy::type_complexity)]
     fn split_for_erasure(
         &self,
-        items: Vec<(RecordRow, String)>,
+        records: Vec<RecordRow>,
         now: i64,
-    ) -> (Vec<(RecordRow, String)>, Vec<(RecordRow, String, String)>) {
+    ) -> (Vec<RecordRow>, Vec<(RecordRow, String)>) {
         let policy = &self.policy.config.policy;
         let mut delete = Vec::new();
         let mut keep = Vec::new();
-        for (record, value) in items {
+        for record in records {
             let reason = policy
                 .purposes
                 .get(&record.purpose)
                 .and_then(|p| p.keep_on_erasure.clone());
             let expired = record.delete_after.is_some_and(|d| d <= now);
             match reason {
-                Some(reason) if !expired => keep.push((record, value, reason)),
-                _ => delete.push((record, value)),
+                Some(reason) if !expired => keep.push((record, reason)),
+                _ => delete.push(record),
             }
         }
         (delete, keep)
@@ -523,8 +559,15 @@ impl Vault {
     /// Move everything a provisional subject holds into another subject (a
     /// person who signs in after filling in a form anonymously), then remove
     /// the provisional one. Nothing is lost: each value is re-sealed under
-    /// the receiving subject's key.
-    pub async fn merge(&self, from: &SubjectRef, into: &SubjectRef) -> Result<usize> {
+    /// the receiving subject's key; a record stored into the provisional
+    /// subject meanwhile makes the removal fail rather than vanish.
+    pub async fn merge(
+        &self,
+        from: &SubjectRef,
+        into: &SubjectRef,
+        actor: &str,
+        now: i64,
+    ) -> Result<usize> {
         if from == into {
             return Ok(0);
         }
@@ -538,58 +581,67 @@ impl Vault {
                 value.as_bytes(),
                 record_aad(&record.id, &record.field, &target.id).as_bytes(),
             );
-            rows.reassign_record(&record.id, &target.id, &ciphertext)
+            rows.reassign_record(&record.id, &from.id, &target.id, &ciphertext)
                 .await?;
         }
         rows.delete_subject(&from.id).await?;
+        self.store
+            .audit(
+                now,
+                actor,
+                "merge",
+                Some(&target.id),
+                &format!("{} records from {}", items.len(), from.id),
+            )
+            .await?;
         Ok(items.len())
     }
 
     /// Erase a subject: every record goes unless its purpose must keep it
     /// (`keep_on_erasure` in the policy) and its deadline has not passed.
-    /// Kept records are re-sealed under a fresh key; the old key is
-    /// destroyed, so every other copy of the person's data, in backups too,
-    /// can no longer be read. A tombstone records when, and nothing else.
+    /// Kept records are re-sealed under a fresh key and the old key is
+    /// destroyed, so no other copy of the person's data in this database can
+    /// be read again. (A backup taken earlier still holds the old key,
+    /// wrapped: it stops being readable when the master key it was wrapped
+    /// under is retired; see README, "Personal data, keys and backups".)
+    /// Only the kept records are decrypted, so one unreadable record cannot
+    /// stand in the way of someone's erasure. A tombstone records when.
     pub async fn erase(
         &self,
         subject: &SubjectRef,
         actor: &str,
         now: i64,
     ) -> Result<ErasureReport> {
-        let (row, items) = self.decrypt_all(subject).await?;
-        let (delete, keep) = self.split_for_erasure(items, now);
-        let delete_records: Vec<String> = delete.into_iter().map(|(r, _)| r.id).collect();
+        let row = self.subject_row(subject).await?;
+        let records = self.store.personal_data().records_of(&row.id).await?;
+        let (delete, keep) = self.split_for_erasure(records, now);
         let (keep_records, new_key) = if keep.is_empty() {
             (Vec::new(), None)
         } else {
+            let old = self.subject_key(&row).await?;
             let fresh = DataKey::generate();
-            let sealed = keep
-                .iter()
-                .map(|(r, v, _)| {
-                    (
-                        r.id.clone(),
-                        crypto::seal(
-                            fresh.as_bytes(),
-                            v.as_bytes(),
-                            record_aad(&r.id, &r.field, &row.id).as_bytes(),
-                        ),
-                    )
-                })
-                .collect();
+            let mut sealed = Vec::with_capacity(keep.len());
+            for (r, _) in &keep {
+                let aad = record_aad(&r.id, &r.field, &row.id);
+                let plain = crypto::open(old.as_bytes(), &r.ciphertext, aad.as_bytes())
+                    .ok_or_else(|| VaultError::CorruptRecord {
+                        record_id: r.id.clone(),
+                    })?;
+                sealed.push((
+                    r.id.clone(),
+                    crypto::seal(fresh.as_bytes(), &plain, aad.as_bytes()),
+                ));
+            }
             (sealed, Some(self.keys.wrap(&fresh, &row.id)?))
         };
-        let deleted = delete_records.len();
-        self.store
-            .personal_data()
-            .erase(&Erasure {
-                subject_id: row.id.clone(),
-                delete_records,
-                keep_records,
-                new_key,
-                erased_at: now,
-            })
-            .await?;
-        self.store.personal_data().checkpoint().await?;
+        let erasure = Erasure {
+            subject_id: row.id.clone(),
+            delete_records: delete.into_iter().map(|r| r.id).collect(),
+            keep_records,
+            new_key,
+            erased_at: now,
+        };
+        let deleted = self.store.personal_data().erase(&erasure).await?;
         self.store
             .audit(
                 now,
@@ -599,19 +651,14 @@ impl Vault {
                 &format!("deleted {deleted} records, kept {}", keep.len()),
             )
             .await?;
+        self.store.personal_data().checkpoint().await?;
         let kept = keep
             .into_iter()
-            .map(|(r, _, reason)| KeptItem {
-                category: r.category,
-                purpose: r.purpose,
-                field: r.field,
-                reason,
-                delete_after: r.delete_after,
-            })
+            .map(|(r, reason)| kept_item(r, reason))
             .collect();
         Ok(ErasureReport {
             subject: SubjectRef { id: row.id },
-            deleted,
+            deleted: usize::try_from(deleted).unwrap_or(usize::MAX),
             kept,
         })
     }

@@ -97,6 +97,8 @@ impl AppState {
         let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
+        // Computed once, now, rather than on the first sign-in's thread.
+        let _ = crate::staff::credentials::decoy_hash();
         let state = AppState(Arc::new(Inner {
             checked,
             store,

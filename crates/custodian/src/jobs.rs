@@ -67,7 +67,11 @@ pub async fn sweep_sessions(store: Store, clock: Clock) {
 /// Deliver due mail every `interval` seconds.
 pub async fn deliver_mail(mailer: Arc<Mailer>, clock: Clock, interval: u64) {
     loop {
-        match mailer.deliver_due(clock.unix()).await {
+        let now = {
+            let clock = clock.clone();
+            move || clock.unix()
+        };
+        match mailer.deliver_due(&now).await {
             Ok(run) if run.sent + run.retrying + run.failed > 0 => {
                 tracing::info!(
                     sent = run.sent,

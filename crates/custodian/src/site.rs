@@ -108,10 +108,12 @@ pub fn mailer(
 ) -> CliResult<custodian_mail::Mailer> {
     let config = vault.policy().config.mail.clone();
     let password = std::env::var("CUSTODIAN_SMTP_PASSWORD").ok();
+    let demo = global.config.is_none();
     let transport = custodian_mail::Transport::from_config(
         config.as_ref(),
         global.data_dir.join("outbox"),
         password,
+        demo,
     )
     .map_err(|e| CliError::Invalid(e.to_string()))?;
     let site = &vault.policy().config.site;

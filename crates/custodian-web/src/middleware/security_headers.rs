@@ -30,6 +30,7 @@ pub fn content_security_policy() -> String {
 
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let https = is_https(&app, request.headers());
+    let staff_area = request.uri().path().starts_with("/staff");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
@@ -65,7 +66,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html || headers.contains_key(header::SET_COOKIE) {
+    if is_html || staff_area || headers.contains_key(header::SET_COOKIE) {
         set(headers, "cache-control", "no-store");
     }
     response

@@ -20,8 +20,13 @@ struct RoleOption {
     label: &'static str,
 }
 
+/// The roles an administrator may give. Administrators and data protection
+/// officers can see or control everyone's data, so they are added from the
+/// command line by whoever runs the server, not by another administrator.
+const GIVABLE: [Role; 3] = [Role::Caseworker, Role::Analyst, Role::Editor];
+
 fn role_options() -> Vec<RoleOption> {
-    Role::ALL
+    GIVABLE
         .iter()
         .map(|r| RoleOption {
             id: r.id(),
@@ -84,7 +89,12 @@ pub async fn add_account(
             text: format!("Enter a username: {text}"),
         });
     }
-    let role = form.role.parse::<Role>();
+    let role = form
+        .role
+        .parse::<Role>()
+        .ok()
+        .filter(|r| GIVABLE.contains(r))
+        .ok_or(());
     if role.is_err() {
         errors.push(FieldError {
             field: "role",

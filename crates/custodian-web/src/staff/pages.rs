@@ -85,7 +85,7 @@ pub async fn audit(
     // The DPO sees the whole log; everyone else sees their own entries.
     let own = actor(&user);
     let filter = (user.role != Role::Dpo).then_some(own.as_str());
-    let entries = app.store.audit_entries(filter, 0, 10_000).await?;
+    let entries = app.store.audit_recent(filter, 500).await?;
     let intact = if user.role == Role::Dpo {
         Some(app.store.verify_audit().await?.is_none())
     } else {
@@ -93,8 +93,6 @@ pub async fn audit(
     };
     let rows: Vec<AuditRow> = entries
         .into_iter()
-        .rev()
-        .take(500)
         .map(|e| AuditRow {
             seq: e.seq,
             at: format_time(e.at),
@@ -167,6 +165,10 @@ pub async fn people_find(
         return Ok((StatusCode::BAD_REQUEST, html).into_response());
     }
     let Some(subject) = app.vault.find_by_email(email).await? else {
+        // Looking is recorded even when nobody is found (without the address).
+        app.store
+            .audit(app.clock.unix(), &actor(&user), "find", None, "no match")
+            .await?;
         return Ok(page
             .render(
                 "staff_people.html",

@@ -14,6 +14,9 @@ use crate::page::Page;
 use crate::staff::credentials::{check_totp, decoy_hash, verify_password};
 use crate::state::AppState;
 
+/// Argon2 runs in at most this many threads at once.
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// After this many failures within the window, the account waits.
 const MAX_FAILURES: i64 = 5;
 const WINDOW_SECONDS: i64 = 15 * 60;
@@ -83,11 +86,16 @@ pub async fn submit(
 
     let now = app.clock.unix();
     let key = throttle_key(&username);
+    // Count the attempt before checking anything, so attempts sent in
+    // parallel cannot all slip under the limit; success clears the count.
+    app.store
+        .record_sign_in_failure(&key, now, now - WINDOW_SECONDS)
+        .await?;
     if app
         .store
         .sign_in_failures(&key, now - WINDOW_SECONDS)
         .await?
-        >= MAX_FAILURES
+        > MAX_FAILURES
     {
         let text = "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again.".to_owned();
         return refuse(
@@ -105,23 +113,24 @@ pub async fn submit(
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
     let password = form.password.clone();
-    // Argon2 is deliberately slow: keep it off the threads serving others.
+    // Argon2 is deliberately slow: keep it off the threads serving others,
+    // and run at most a few at once (each takes about 19 MiB).
+    let permit = ARGON2_SLOTS.acquire().await;
     let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .unwrap_or(false);
+    drop(permit);
     let step = match (&account, password_ok) {
-        (Some(account), true) => {
-            let secret = app
-                .vault
-                .open_staff_secret(&account.username, &account.totp_sealed);
-            match secret {
-                Ok(secret) => check_totp(&secret, &form.code, u64::try_from(now).unwrap_or(0)),
-                Err(e) => {
-                    tracing::error!(error = %e, "a staff sign-in secret cannot be opened");
-                    None
-                }
+        (Some(account), true) => match app
+            .vault
+            .open_staff_secret(&account.username, &account.totp_sealed)
+        {
+            Ok(secret) => check_totp(&secret, &form.code, u64::try_from(now).unwrap_or(0)),
+            Err(e) => {
+                tracing::error!(error = %e, "a staff sign-in secret cannot be opened");
+                None
             }
-        }
+        },
         _ => None,
     };
     let accepted = match (&account, step) {
@@ -132,21 +141,24 @@ pub async fn submit(
         }
         _ => false,
     };
+    let known = account.is_some();
     let Some(account) = account.filter(|_| accepted) else {
+        // The same work whether or not the name exists, so timing does not
+        // tell; an unknown name is not written down.
+        let actor = if known {
+            format!("staff:{username}")
+        } else {
+            "staff:(unknown name)".to_owned()
+        };
         app.store
-            .record_sign_in_failure(&key, now, now - WINDOW_SECONDS)
+            .audit(
+                now,
+                &actor,
+                "sign in refused",
+                None,
+                "wrong username, password or code",
+            )
             .await?;
-        if app.store.staff(&username).await?.is_some() {
-            app.store
-                .audit(
-                    now,
-                    &format!("staff:{username}"),
-                    "sign in refused",
-                    None,
-                    "wrong password or code",
-                )
-                .await?;
-        }
         let text = "The username, password or code is not right".to_owned();
         return refuse(
             &page,

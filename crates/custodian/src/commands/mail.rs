@@ -43,7 +43,7 @@ pub async fn run(global: &Global, command: &MailCommand) -> CliResult {
         }
         MailCommand::Deliver => {
             let run = mailer
-                .deliver_due(now)
+                .deliver_due(&|| OffsetDateTime::now_utc().unix_timestamp())
                 .await
                 .map_err(|e| CliError::Runtime(e.into()))?;
             say!(

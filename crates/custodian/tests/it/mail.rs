@@ -119,8 +119,26 @@ async fn a_failed_delivery_is_retried_with_backoff_and_then_given_up() {
 }
 
 #[tokio::test]
-async fn without_smtp_settings_mail_is_written_as_eml_files() {
+async fn mail_is_written_as_files_only_when_asked_and_waits_without_settings() {
+    // Without [mail], a real site's mail waits: files would hold addresses
+    // in plaintext.
     let site = Site::start().await;
+    let waiting = queue_test_mail(&site, "carol@example.com", "Wait for me.");
+    // Whichever worker tries it (the server's or this command), it waits.
+    assert!(stdout(&site.cli(&["mail", "deliver"])).contains("sent 0"));
+    let (store, _) = site.vault().await;
+    assert_eq!(
+        store.mail(&waiting).await.unwrap().unwrap().status,
+        "queued"
+    );
+    assert!(!site.data_dir().join("outbox").exists(), "nothing written");
+    site.server.stop().await;
+
+    let config = format!(
+        "{}\n[mail]\nfrom = \"Test <noreply@test.example>\"\ntransport = \"file\"\n",
+        crate::support::FIXTURE
+    );
+    let site = Site::start_with(&config).await;
     let id = queue_test_mail(&site, "carol@example.com", "File me.");
     assert!(stdout(&site.cli(&["mail", "deliver"])).contains("sent 1"));
     let eml =

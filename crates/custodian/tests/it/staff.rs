@@ -119,6 +119,30 @@ async fn sign_in_needs_the_password_and_a_fresh_code_and_rotates_the_session() {
     );
     let audit = site.cli(&["audit", "verify"]);
     assert_eq!(audit.status.code(), Some(0));
+
+    // An unknown name is refused the same way, and not written down.
+    let unknown = site
+        .browser()
+        .submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", "mallory.secret"),
+                ("password", "x"),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown
+            .body
+            .contains("The username, password or code is not right")
+    );
+    let (store, _) = site.vault().await;
+    let entries = store.audit_recent(None, 50).await.unwrap();
+    assert!(entries.iter().any(|e| e.actor == "staff:(unknown name)"));
+    assert!(!entries.iter().any(|e| e.actor.contains("mallory")));
     site.server.stop().await;
 }
 
@@ -385,6 +409,20 @@ async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
     ] {
         assert!(bad.body.contains(text), "{text}");
     }
+    // Administrators cannot make someone a DPO or an administrator.
+    let escalate = admin
+        .submit(
+            "/staff/accounts",
+            "/staff/accounts",
+            &[
+                ("username", "eve"),
+                ("role", "dpo"),
+                ("password", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(escalate.status, 400);
+    assert!(escalate.body.contains("Select the role this person needs"));
     let added = admin
         .submit(
             "/staff/accounts",

@@ -392,7 +392,7 @@ async fn a_provisional_person_merges_into_a_verified_one_without_loss() {
         )
         .await
         .unwrap();
-    assert_eq!(vault.merge(&anonymous, &dana).await.unwrap(), 1);
+    assert_eq!(vault.merge(&anonymous, &dana, "test", at).await.unwrap(), 1);
     let export = vault.export(&dana, "test", at).await.unwrap();
     let mut values: Vec<&str> = export.items.iter().map(|i| i.value.as_str()).collect();
     values.sort_unstable();
@@ -680,5 +680,69 @@ async fn a_new_persons_submission_is_stored_in_one_go_and_a_known_person_is_foun
             .unwrap()
             .is_none()
     );
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotation_under_way_refuses_a_second_one() {
+    let site = Site::start().await;
+    let (_, vault) = site.vault().await;
+    two_people(&vault, now()).await;
+    let lock = site.data_dir().join("master.lock");
+    std::fs::write(&lock, "").unwrap();
+    let second = site.cli(&["keys", "rotate"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("another rotation is under way"),
+        "{}",
+        stderr(&second)
+    );
+    std::fs::remove_file(&lock).unwrap();
+    assert_eq!(site.cli(&["keys", "rotate"]).status.code(), Some(0));
+    site.server.stop().await;
+}
+
+#[tokio::test]
+async fn storing_after_an_erasure_changed_the_key_still_works() {
+    let site = Site::start().await;
+    let (_, vault) = site.vault().await;
+    let at = now();
+    let jo = vault
+        .subject_for_email("jo@example.com", true, at)
+        .await
+        .unwrap();
+    vault
+        .put(
+            &jo,
+            record(
+                "message",
+                "reply_audit",
+                "case:9",
+                "reply",
+                "Our reply to Jo",
+            ),
+            at,
+        )
+        .await
+        .unwrap();
+    vault
+        .event_happened("case:9", Event::Replied, at)
+        .await
+        .unwrap();
+    // Erasure keeps the audit copy under a fresh key...
+    let report = vault.erase(&jo, "test", at).await.unwrap();
+    assert_eq!(report.kept.len(), 1);
+    // ...and a value stored for the same person afterwards is sealed under
+    // the new key, not the destroyed one, so everything stays readable.
+    vault
+        .put(
+            &jo,
+            record("message", "reply_audit", "case:9", "note", "A later note"),
+            at,
+        )
+        .await
+        .unwrap();
+    let export = vault.export(&jo, "test", at).await.unwrap();
+    assert_eq!(export.items.len(), 2);
     site.server.stop().await;
 }
