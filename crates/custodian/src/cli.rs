@@ -128,7 +128,8 @@ pub enum SubjectCommand {
     },
     /// Erase the person with this email address: delete everything except
     /// what the policy says must be kept (printed, with the reason), and
-    /// destroy their key so no copy, backups included, can be read.
+    /// destroy their key so no copy in the database can be read again.
+    /// Older backups stay readable until the master key is rotated.
     Erase {
         #[arg(long, value_name = "ADDR")]
         email: String,
