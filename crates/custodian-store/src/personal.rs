@@ -59,6 +59,31 @@ macro_rules! record_columns {
     };
 }
 
+/// Insert one record through any executor (a pool or a transaction): the
+/// one place the INSERT and its eleven values are written.
+macro_rules! insert_record {
+    ($executor:expr, $r:expr) => {
+        sqlx::query(concat!(
+            "INSERT INTO records (",
+            record_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(&$r.id)
+        .bind(&$r.subject_id)
+        .bind(&$r.category)
+        .bind(&$r.purpose)
+        .bind(&$r.source)
+        .bind(&$r.field)
+        .bind($r.collected_at)
+        .bind(&$r.retention_event)
+        .bind($r.event_at)
+        .bind($r.delete_after)
+        .bind(&$r.ciphertext)
+        .execute($executor)
+        .await?
+    };
+}
+
 fn subject_from<R: Row>(r: &R) -> Result<SubjectRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -285,10 +310,7 @@ impl PersonalData<'_> {
 
     pub async fn insert_record(&self, r: &RecordRow) -> Result<()> {
         with_pool!(&self.store.pool, p => {
-            sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-                .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
-                .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
-                .execute(p).await?;
+            insert_record!(p, r);
         });
         Ok(())
     }
@@ -311,10 +333,7 @@ impl PersonalData<'_> {
             .execute(&mut *tx).await?.rows_affected() == 1;
             if created {
                 for r in rows {
-                    sqlx::query(concat!("INSERT INTO records (", record_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-                        .bind(&r.id).bind(&r.subject_id).bind(&r.category).bind(&r.purpose).bind(&r.source).bind(&r.field)
-                        .bind(r.collected_at).bind(&r.retention_event).bind(r.event_at).bind(r.delete_after).bind(&r.ciphertext)
-                        .execute(&mut *tx).await?;
+                    insert_record!(&mut *tx, r);
                 }
                 tx.commit().await?;
             }
@@ -337,24 +356,7 @@ impl PersonalData<'_> {
         macro_rules! insert_all {
             ($tx:expr) => {{
                 for r in rows {
-                    sqlx::query(concat!(
-                        "INSERT INTO records (",
-                        record_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                    ))
-                    .bind(&r.id)
-                    .bind(&r.subject_id)
-                    .bind(&r.category)
-                    .bind(&r.purpose)
-                    .bind(&r.source)
-                    .bind(&r.field)
-                    .bind(r.collected_at)
-                    .bind(&r.retention_event)
-                    .bind(r.event_at)
-                    .bind(r.delete_after)
-                    .bind(&r.ciphertext)
-                    .execute(&mut *$tx)
-                    .await?;
+                    insert_record!(&mut *$tx, r);
                 }
             }};
         }

@@ -14,6 +14,20 @@ pub struct StaffRow {
     pub created_at: i64,
 }
 
+/// A staff row from a query result row, in one place.
+macro_rules! staff_from {
+    ($r:expr) => {
+        StaffRow {
+            username: $r.try_get("username")?,
+            role: $r.try_get("role")?,
+            password_hash: $r.try_get("password_hash")?,
+            totp_sealed: $r.try_get("totp_sealed")?,
+            totp_last_step: $r.try_get("totp_last_step")?,
+            created_at: $r.try_get("created_at")?,
+        }
+    };
+}
+
 impl Store {
     /// Create a staff account; false if the username is taken.
     pub async fn insert_staff(&self, s: &StaffRow) -> Result<bool> {
@@ -35,14 +49,7 @@ impl Store {
                 .fetch_optional(p)
                 .await?
                 .map(|r| -> Result<StaffRow, sqlx::Error> {
-                    Ok(StaffRow {
-                        username: r.try_get("username")?,
-                        role: r.try_get("role")?,
-                        password_hash: r.try_get("password_hash")?,
-                        totp_sealed: r.try_get("totp_sealed")?,
-                        totp_last_step: r.try_get("totp_last_step")?,
-                        created_at: r.try_get("created_at")?,
-                    })
+                    Ok(staff_from!(r))
                 })
                 .transpose()?
         });
@@ -57,14 +64,7 @@ impl Store {
                 .await?
                 .iter()
                 .map(|r| -> Result<StaffRow, sqlx::Error> {
-                    Ok(StaffRow {
-                        username: r.try_get("username")?,
-                        role: r.try_get("role")?,
-                        password_hash: r.try_get("password_hash")?,
-                        totp_sealed: r.try_get("totp_sealed")?,
-                        totp_last_step: r.try_get("totp_last_step")?,
-                        created_at: r.try_get("created_at")?,
-                    })
+                    Ok(staff_from!(r))
                 })
                 .collect::<Result<Vec<_>, _>>()?
         });
