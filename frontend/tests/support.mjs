@@ -13,13 +13,14 @@ import { chromium } from 'playwright-core'
 const here = dirname(fileURLToPath(import.meta.url))
 const binary = process.env.CUSTODIAN_BIN ?? join(here, '..', '..', 'target', 'debug', 'custodian')
 
-export async function startServer () {
+// `args`: extra `serve` arguments, such as ['--config', file].
+export async function startServer ({ args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'custodian-browser-'))
   // The demo site on SQLite, whatever the calling environment configures.
   const env = { ...process.env }
   delete env.CUSTODIAN_CONFIG
   delete env.CUSTODIAN_DATABASE_URL
-  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })

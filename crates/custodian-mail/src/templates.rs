@@ -10,14 +10,40 @@ struct MailTemplate {
     subject: &'static str,
 }
 
-const TEMPLATES: &[MailTemplate] = &[MailTemplate {
-    name: "test",
-    subject: "A test message from {{ site_name }}",
-}];
+const TEMPLATES: &[MailTemplate] = &[
+    MailTemplate {
+        name: "test",
+        subject: "A test message from {{ site_name }}",
+    },
+    MailTemplate {
+        name: "form_received",
+        subject: "{{ form_title }}: we have your message (reference {{ reference }})",
+    },
+    MailTemplate {
+        name: "case_reply",
+        subject: "Our reply about {{ reference }}",
+    },
+];
 
 const BODIES: &[(&str, &str)] = &[
     ("test.txt", include_str!("../templates/test.txt")),
     ("test.html", include_str!("../templates/test.html")),
+    (
+        "form_received.txt",
+        include_str!("../templates/form_received.txt"),
+    ),
+    (
+        "form_received.html",
+        include_str!("../templates/form_received.html"),
+    ),
+    (
+        "case_reply.txt",
+        include_str!("../templates/case_reply.txt"),
+    ),
+    (
+        "case_reply.html",
+        include_str!("../templates/case_reply.html"),
+    ),
 ];
 
 pub struct Templates {

@@ -117,6 +117,8 @@ pub struct CheckedConfig {
     /// Problems that do not stop the server, such as a declared cookie that
     /// this server never sets (a third party's, say).
     pub notes: Vec<String>,
+    /// Each form's dates, read once.
+    pub forms: IndexMap<String, crate::forms::CheckedForm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +128,7 @@ pub struct ResolvedCookieNames {
     pub consent: String,
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     file: &'a str,
     source: &'a str,
     found: Diagnostics,
@@ -135,18 +137,23 @@ struct Checker<'a> {
 impl Checker<'_> {
     /// Where `needle` (a table header such as `[policy.scope]`) first appears,
     /// for problems that belong to a whole table rather than one value.
-    fn find(&self, needle: &str) -> Range<usize> {
+    pub(crate) fn find(&self, needle: &str) -> Range<usize> {
         self.source
             .find(needle)
             .map_or(0..0, |start| start..start + needle.len())
     }
 
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.found
             .push(Diagnostic::at(self.file, self.source, span, message).help(help));
     }
 
-    fn reference(
+    pub(crate) fn reference(
         &mut self,
         kind: &str,
         known: &[&String],
@@ -563,6 +570,8 @@ pub fn check(
         "policy.purposes",
     );
 
+    let forms = crate::forms::check_forms(&mut c, &config, &retention);
+
     match (c.found.is_empty(), ip_retention) {
         (true, Some(ip_retention)) => Ok(CheckedConfig {
             config,
@@ -571,6 +580,7 @@ pub fn check(
             ip_retention,
             cookie_names: resolved,
             notes,
+            forms,
         }),
         _ => Err(c.found),
     }
@@ -625,7 +635,7 @@ fn is_domain(text: &str) -> bool {
         })
 }
 
-fn is_identifier(id: &str) -> bool {
+pub(crate) fn is_identifier(id: &str) -> bool {
     let mut chars = id.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod diagnostics;
 pub mod dpv;
+pub mod forms;
 pub mod law;
 pub mod machine;
 pub mod model;

@@ -22,6 +22,12 @@ pub struct SiteConfig {
     /// demo alone writes it to files).
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// The staff teams that answer forms, by id.
+    #[serde(default)]
+    pub teams: IndexMap<String, crate::forms::Team>,
+    /// The forms the site offers, by id: `/forms/<id>`.
+    #[serde(default)]
+    pub forms: IndexMap<String, crate::forms::Form>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from

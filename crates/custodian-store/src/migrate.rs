@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_records_restrict.sql"),
         postgres: include_str!("../migrations/postgres/0006_records_restrict.sql"),
     },
+    Migration {
+        version: 7,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0007_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0007_cases.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

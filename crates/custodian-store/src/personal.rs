@@ -468,6 +468,7 @@ impl PersonalData<'_> {
             for id in ids {
                 records += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             }
+            sqlx::query(cases::DELETE_EMPTY_CASES).execute(&mut *tx).await?;
             tx.commit().await?;
             records
         });
@@ -533,13 +534,21 @@ impl PersonalData<'_> {
     pub async fn erase(&self, e: &Erasure) -> Result<u64> {
         macro_rules! erase_in {
             ($tx:expr) => {{
-                let ids: Vec<String> = sqlx::query("SELECT id FROM records WHERE subject_id = $1")
-                    .bind(&e.subject_id).fetch_all(&mut *$tx).await?
-                    .iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
-                let mut deleted: u64 = 0;
-                for id in ids.iter().filter(|id| !e.keep_records.iter().any(|(k, _)| k == *id)) {
-                    deleted += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *$tx).await?.rows_affected();
-                }
+                let deleted: u64 = if e.keep_records.is_empty() {
+                    // The common case: everything goes, in one statement.
+                    sqlx::query("DELETE FROM records WHERE subject_id = $1")
+                        .bind(&e.subject_id).execute(&mut *$tx).await?.rows_affected()
+                } else {
+                    let ids: Vec<String> = sqlx::query("SELECT id FROM records WHERE subject_id = $1")
+                        .bind(&e.subject_id).fetch_all(&mut *$tx).await?
+                        .iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+                    let mut deleted = 0;
+                    for id in ids.iter().filter(|id| !e.keep_records.iter().any(|(k, _)| k == *id)) {
+                        deleted += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *$tx).await?.rows_affected();
+                    }
+                    deleted
+                };
+                sqlx::query(cases::DELETE_EMPTY_CASES_OF).bind(&e.subject_id).execute(&mut *$tx).await?;
                 for (id, ciphertext) in &e.keep_records {
                     sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
                         .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *$tx).await?;
@@ -623,3 +632,6 @@ impl PersonalData<'_> {
         Ok(row)
     }
 }
+
+// Declared after the macros above, which it uses.
+pub mod cases;

@@ -10,6 +10,13 @@
 //!   cargo bench -p custodian-vault --bench vault
 //!   BENCH_SUBJECTS=1000000 BENCH_RECORDS=10 cargo bench -p custodian-vault --bench vault
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test ... (a scratch database is created)
+//!
+//! Filling 10,000,000 records takes half an hour, so on PostgreSQL a filled
+//! database can be kept and measured again on a quiet machine:
+//!   BENCH_KEEP_DATABASE=1 ...           keep the scratch database (its name is printed)
+//!   BENCH_REUSE_DATABASE=NAME BENCH_MASTER_KEY=KEY BENCH_OFFSET=400 ...
+//!                                       skip filling; measure NAME again (kept too)
+//!   BENCH_FILL_ONLY=1 ...               fill, then stop before measuring
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -117,14 +124,20 @@ async fn main() {
     let per_subject = env("BENCH_RECORDS", 10);
     let samples = env("BENCH_SAMPLES", 200).min(subjects / 2).max(1);
     let dir = tempfile::tempdir().unwrap();
-    let scratch = format!("custodian_bench_{}", std::process::id());
+    let reuse = std::env::var("BENCH_REUSE_DATABASE").ok();
+    let keep = reuse.is_some() || std::env::var("BENCH_KEEP_DATABASE").is_ok();
+    let scratch = reuse
+        .clone()
+        .unwrap_or_else(|| format!("custodian_bench_{}", std::process::id()));
     let admin = std::env::var("BENCH_DATABASE_URL").ok();
     let url = match &admin {
         Some(admin) => {
-            Plain::connect(admin)
-                .await
-                .raw(&format!("CREATE DATABASE {scratch}"))
-                .await;
+            if reuse.is_none() {
+                Plain::connect(admin)
+                    .await
+                    .raw(&format!("CREATE DATABASE {scratch}"))
+                    .await;
+            }
             format!("{}/{scratch}", admin.rsplit_once('/').unwrap().0)
         }
         None => format!(
@@ -135,13 +148,26 @@ async fn main() {
     let store = Store::connect(&url).await.unwrap();
     store.migrate(0).await.unwrap();
     let plain = Plain::connect(&url).await;
-    plain.raw("CREATE TABLE plain_records (id TEXT PRIMARY KEY, owner TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL)").await;
-    plain
-        .raw("CREATE INDEX plain_by_owner ON plain_records (owner)")
-        .await;
+    if reuse.is_none() {
+        plain.raw("CREATE TABLE plain_records (id TEXT PRIMARY KEY, owner TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL)").await;
+        plain
+            .raw("CREATE INDEX plain_by_owner ON plain_records (owner)")
+            .await;
+    }
 
     let checked = custodian_policy::load("site.toml", POLICY, &ServerCookies::current()).unwrap();
-    let keys = Arc::new(LocalKeys::from_env_value(&MasterKey::generate().to_base64()).unwrap());
+    // A kept database is measured again under the same master key.
+    let master = match &reuse {
+        Some(_) => std::env::var("BENCH_MASTER_KEY")
+            .expect("BENCH_MASTER_KEY, printed by the run that kept the database"),
+        None => MasterKey::generate().to_base64(),
+    };
+    if keep && reuse.is_none() {
+        println!(
+            "keeping database {scratch}; measure it again with BENCH_REUSE_DATABASE={scratch} BENCH_MASTER_KEY={master}"
+        );
+    }
+    let keys = Arc::new(LocalKeys::from_env_value(&master).unwrap());
     let vault = Vault::open(store.clone(), keys, Arc::new(checked), 0)
         .await
         .unwrap();
@@ -163,68 +189,78 @@ async fn main() {
     let tasks = env("BENCH_TASKS", 4).max(1);
     let vault = Arc::new(vault);
     let plain = Arc::new(plain);
-    println!("{tasks} concurrent writers");
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for t in 0..tasks {
-        let (vault, fields) = (vault.clone(), fields.clone());
-        handles.push(tokio::spawn(async move {
-            for s in (t..subjects).step_by(tasks) {
-                let records: Vec<NewRecord> = fields
-                    .iter()
-                    .map(|f| NewRecord {
-                        category: "message",
-                        purpose: "answer_enquiries",
-                        source: "form:contact",
-                        field: f,
-                        value,
-                    })
-                    .collect();
-                vault
-                    .store_for_email(&format!("person{s}@example.com"), true, &records, 1)
-                    .await
-                    .unwrap();
-            }
-        }));
+    if reuse.is_some() {
+        println!("store: not measured (reusing a filled database)");
+    } else {
+        println!("{tasks} concurrent writers");
+        let started = Instant::now();
+        let mut handles = Vec::new();
+        for t in 0..tasks {
+            let (vault, fields) = (vault.clone(), fields.clone());
+            handles.push(tokio::spawn(async move {
+                for s in (t..subjects).step_by(tasks) {
+                    let records: Vec<NewRecord> = fields
+                        .iter()
+                        .map(|f| NewRecord {
+                            category: "message",
+                            purpose: "answer_enquiries",
+                            source: "form:contact",
+                            field: f,
+                            value,
+                        })
+                        .collect();
+                    vault
+                        .store_for_email(&format!("person{s}@example.com"), true, &records, 1)
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let vault_secs = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let mut handles = Vec::new();
+        for t in 0..tasks {
+            let (plain, fields) = (plain.clone(), fields.clone());
+            handles.push(tokio::spawn(async move {
+                for s in (t..subjects).step_by(tasks) {
+                    let rows: Vec<(String, String, String, String)> = fields
+                        .iter()
+                        .map(|f| {
+                            (
+                                format!("p{s}-{f}"),
+                                format!("person{s}"),
+                                f.clone(),
+                                value.to_owned(),
+                            )
+                        })
+                        .collect();
+                    plain.insert(&rows).await;
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let plain_secs = started.elapsed().as_secs_f64();
+        let total = (subjects * per_subject) as f64;
+        println!(
+            "store: vault {:.0} records/s, plain {:.0} records/s, ratio {:.2}",
+            total / vault_secs,
+            total / plain_secs,
+            (total / vault_secs) / (total / plain_secs)
+        );
     }
-    for h in handles {
-        h.await.unwrap();
+    if std::env::var("BENCH_FILL_ONLY").is_ok() {
+        return;
     }
-    let vault_secs = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for t in 0..tasks {
-        let (plain, fields) = (plain.clone(), fields.clone());
-        handles.push(tokio::spawn(async move {
-            for s in (t..subjects).step_by(tasks) {
-                let rows: Vec<(String, String, String, String)> = fields
-                    .iter()
-                    .map(|f| {
-                        (
-                            format!("p{s}-{f}"),
-                            format!("person{s}"),
-                            f.clone(),
-                            value.to_owned(),
-                        )
-                    })
-                    .collect();
-                plain.insert(&rows).await;
-            }
-        }));
-    }
-    for h in handles {
-        h.await.unwrap();
-    }
-    let plain_secs = started.elapsed().as_secs_f64();
-    let total = (subjects * per_subject) as f64;
-    println!(
-        "store: vault {:.0} records/s, plain {:.0} records/s, ratio {:.2}",
-        total / vault_secs,
-        total / plain_secs,
-        (total / vault_secs) / (total / plain_secs)
-    );
 
-    let pick = |i: usize| (i * 7919) % subjects;
+    // Each measuring run of a kept database takes other people (an erased
+    // person cannot be erased again): set BENCH_OFFSET for the next run.
+    let offset = env("BENCH_OFFSET", 0);
+    let pick = |i: usize| ((i + offset) * 7919) % subjects;
     let (mut vault_export, mut plain_select) = (Vec::new(), Vec::new());
     for i in 0..samples {
         let s = pick(i);
@@ -277,7 +313,7 @@ async fn main() {
     if let Plain::Postgres(p) = plain.as_ref() {
         p.close().await;
     }
-    if let Some(admin) = admin {
+    if let Some(admin) = admin.filter(|_| !keep) {
         Plain::connect(&admin)
             .await
             .raw(&format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))

@@ -10,6 +10,7 @@
 //! deadline, and the vault refuses anything the policy does not declare.
 
 mod blind_index;
+pub mod cases;
 mod crypto;
 mod error;
 pub mod export;
@@ -18,6 +19,7 @@ mod retention;
 mod rotate;
 mod vault;
 
+pub use cases::{Answer, CaseRef, NewCase, OpenedCase};
 pub use error::{Result, VaultError};
 pub use export::{Export, ExportItem};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};

@@ -59,7 +59,7 @@ pub struct KeptItem {
 pub struct Vault {
     pub(crate) store: Store,
     pub(crate) keys: Arc<dyn MasterKeys>,
-    index_key: DataKey,
+    pub(crate) index_key: DataKey,
     staff_secrets_key: DataKey,
     pub(crate) policy: Arc<CheckedConfig>,
 }
@@ -80,7 +80,7 @@ async fn vault_key(store: &Store, keys: &dyn MasterKeys, name: &str, now: i64) -
 }
 
 /// Seal each value under the subject's key, stamped from its rule.
-fn seal_records(
+pub(crate) fn seal_records(
     key: &DataKey,
     subject_id: &str,
     records: &[NewRecord<'_>],
@@ -398,7 +398,7 @@ impl Vault {
     }
 
     /// The retention rule for a record the policy declares, or why not.
-    fn check_declared(
+    pub(crate) fn check_declared(
         &self,
         record: &NewRecord<'_>,
     ) -> Result<custodian_policy::retention::RetentionRule> {
@@ -584,6 +584,7 @@ impl Vault {
             rows.reassign_record(&record.id, &from.id, &target.id, &ciphertext)
                 .await?;
         }
+        rows.reassign_cases(&from.id, &target.id).await?;
         rows.delete_subject(&from.id).await?;
         self.store
             .audit(

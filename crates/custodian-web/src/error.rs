@@ -12,6 +12,8 @@ pub enum AppError {
     Template(#[from] minijinja::Error),
     #[error(transparent)]
     Vault(#[from] custodian_vault::VaultError),
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 impl IntoResponse for AppError {

@@ -13,6 +13,7 @@ pub mod clock;
 mod consent;
 mod diff;
 mod error;
+pub mod forms;
 pub mod middleware;
 mod page;
 mod pages;

@@ -42,6 +42,15 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "staff_account_added.html",
     "staff_keys.html",
     "staff_mail.html",
+    "forms.html",
+    "form_start.html",
+    "form_fields.html",
+    "honeypot.html",
+    "form_page.html",
+    "form_check.html",
+    "form_sent.html",
+    "staff_cases.html",
+    "staff_case.html",
 ];
 
 pub struct Templates {

@@ -9,7 +9,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::middleware::{csrf, error_pages, request_log, security_headers, session};
 use crate::pages::{accessibility, cookies, home, privacy, versions};
 use crate::state::AppState;
-use crate::{assets, pages};
+use crate::{assets, forms, pages};
 
 pub fn router(state: AppState) -> Router {
     if !assets::stylesheet_present() {
@@ -27,6 +27,17 @@ pub fn router(state: AppState) -> Router {
         .route("/cookies/banner", post(cookies::banner))
         .route("/cookies/hide-message", post(pages::cookies::hide_message))
         .route("/accessibility", get(accessibility::show))
+        .route("/forms", get(forms::index))
+        .route("/forms/{form}", get(forms::start))
+        .route(
+            "/forms/{form}/check",
+            get(forms::show_check).post(forms::send),
+        )
+        .route("/forms/{form}/sent", get(forms::sent))
+        .route(
+            "/forms/{form}/{page}",
+            get(forms::show_page).post(forms::save_page),
+        )
         .merge(crate::staff::router(&state))
         .fallback(not_found)
         // Innermost first: the token is checked before any handler runs; a

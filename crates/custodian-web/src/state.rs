@@ -18,6 +18,11 @@ pub struct ServeOptions {
     pub body_limit: usize,
     /// How long an idle session lives on the server, in seconds.
     pub session_idle_seconds: i64,
+    /// A form sent back sooner than this after its first page was shown is
+    /// refused as automated.
+    pub min_fill_seconds: i64,
+    /// Form submissions accepted per minute from one client address.
+    pub submissions_per_minute: u32,
 }
 
 impl Default for ServeOptions {
@@ -25,6 +30,8 @@ impl Default for ServeOptions {
         ServeOptions {
             body_limit: 64 * 1024,
             session_idle_seconds: 24 * 60 * 60,
+            min_fill_seconds: 3,
+            submissions_per_minute: 30,
         }
     }
 }
@@ -54,6 +61,10 @@ pub struct Inner {
     pub content_hash: String,
     /// The notice body, rendered to HTML once.
     pub notice_html: String,
+    /// Sends mail through the outbox; none where the caller sends none.
+    pub mailer: Option<Arc<custodian_mail::Mailer>>,
+    /// Form submissions per client address (hashed, never stored).
+    pub submission_limiter: crate::forms::abuse::Limiter,
 }
 
 #[derive(Clone)]
@@ -76,6 +87,7 @@ impl AppState {
         vault_keys: Option<Arc<custodian_vault::LocalKeys>>,
         clock: Clock,
         options: ServeOptions,
+        mailer: Option<Arc<custodian_mail::Mailer>>,
     ) -> Result<(AppState, Publication), StartupError> {
         let now = clock.unix();
         let notice_markdown = notice::body_markdown(&checked);
@@ -97,6 +109,8 @@ impl AppState {
         let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
+        let submission_limiter =
+            crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute);
         // Computed once, now, rather than on the first sign-in's thread.
         let _ = crate::staff::credentials::decoy_hash();
         let state = AppState(Arc::new(Inner {
@@ -111,6 +125,8 @@ impl AppState {
             published,
             content_hash,
             notice_html,
+            mailer,
+            submission_limiter,
         }));
         Ok((state, publication))
     }

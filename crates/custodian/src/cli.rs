@@ -177,6 +177,24 @@ pub struct ServeArgs {
         default_value_t = 3600
     )]
     pub job_interval: u64,
+    /// A form sent back sooner than this many seconds after its first
+    /// page was shown is refused as automated.
+    #[arg(
+        long,
+        env = "CUSTODIAN_MIN_FILL_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 3
+    )]
+    pub min_fill_seconds: i64,
+    /// Forms accepted per minute from one client address (hashed in
+    /// memory, never stored).
+    #[arg(
+        long,
+        env = "CUSTODIAN_SUBMISSIONS_PER_MINUTE",
+        value_name = "N",
+        default_value_t = 30
+    )]
+    pub submissions_per_minute: u32,
 }
 
 #[derive(Debug, Subcommand)]

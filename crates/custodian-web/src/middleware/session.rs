@@ -40,6 +40,19 @@ pub struct SessionData {
     /// is read from the database on every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff: Option<String>,
+    /// Progress through each form being filled in, by form id: pages done
+    /// and consent answers. The answers themselves are in the vault.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub forms: std::collections::BTreeMap<String, custodian_forms::Progress>,
+    /// The form just sent and its reference, for the confirmation page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<SentForm>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SentForm {
+    pub form: String,
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,6 +121,30 @@ impl Session {
             inner.dirty = true;
         }
         flash
+    }
+
+    /// Progress through `form`, if started.
+    pub fn form_progress(&self, form: &str) -> Option<custodian_forms::Progress> {
+        self.lock().data.forms.get(form).cloned()
+    }
+
+    pub fn set_form_progress(&self, form: &str, progress: Option<custodian_forms::Progress>) {
+        let mut inner = self.lock();
+        match progress {
+            Some(p) => inner.data.forms.insert(form.to_owned(), p),
+            None => inner.data.forms.remove(form),
+        };
+        inner.dirty = true;
+    }
+
+    pub fn sent_form(&self) -> Option<SentForm> {
+        self.lock().data.sent.clone()
+    }
+
+    pub fn set_sent_form(&self, sent: Option<SentForm>) {
+        let mut inner = self.lock();
+        inner.data.sent = sent;
+        inner.dirty = true;
     }
 
     pub fn staff(&self) -> Option<String> {

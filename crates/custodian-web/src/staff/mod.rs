@@ -3,6 +3,7 @@
 //! every role and with none.
 
 mod admin;
+mod cases;
 pub mod credentials;
 mod pages;
 pub mod roles;
@@ -24,6 +25,7 @@ const ANYONE: &[Role] = &Role::ALL;
 const DPO: &[Role] = &[Role::Dpo];
 const DPO_OR_ADMIN: &[Role] = &[Role::Dpo, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
+const CASEWORKER: &[Role] = &[Role::Caseworker];
 
 /// A staff route, the roles it admits, and its handler.
 pub struct StaffRoute {
@@ -98,6 +100,37 @@ pub fn routes() -> Vec<StaffRoute> {
             post(admin::rotate_keys),
         ),
         route(Method::GET, "/staff/mail", ADMIN, get(admin::mail)),
+        route(Method::GET, "/staff/cases", CASEWORKER, get(cases::inbox)),
+        route(
+            Method::GET,
+            "/staff/cases/{id}",
+            CASEWORKER,
+            get(cases::show),
+        ),
+        route(
+            Method::POST,
+            "/staff/cases/{id}/assign",
+            CASEWORKER,
+            post(cases::assign),
+        ),
+        route(
+            Method::POST,
+            "/staff/cases/{id}/note",
+            CASEWORKER,
+            post(cases::note),
+        ),
+        route(
+            Method::POST,
+            "/staff/cases/{id}/reply",
+            CASEWORKER,
+            post(cases::reply),
+        ),
+        route(
+            Method::POST,
+            "/staff/cases/{id}/close",
+            CASEWORKER,
+            post(cases::close),
+        ),
     ]
 }
 

@@ -59,6 +59,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "Rotate the key that protects every person's data key.",
             ),
             "/staff/mail" => (r.path, "Outbox", "Mail waiting, sent and given up."),
+            "/staff/cases" => (
+                r.path,
+                "Cases",
+                "Messages sent through the site's forms: read, assign, reply and close.",
+            ),
             other => (other, other, ""),
         })
         .collect();
@@ -111,7 +116,7 @@ pub async fn audit(
         .into_response())
 }
 
-fn format_time(unix: i64) -> String {
+pub(crate) fn format_time(unix: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix) else {
         return String::new();
     };

@@ -13,7 +13,7 @@ pub enum Role {
     Admin,
     /// The data protection officer: people's requests, erasure, the audit log.
     Dpo,
-    /// Answers messages (casework arrives with issue 4).
+    /// Answers messages sent through forms: the case inboxes.
     Caseworker,
     /// Reads statistics and consultation results.
     Analyst,

@@ -57,13 +57,20 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
             .map_err(|e| crate::error::CliError::Runtime(e.into()))?;
     }
     let site_name = checked.config.site.name.clone();
+    let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
+    let options = ServeOptions {
+        min_fill_seconds: args.min_fill_seconds,
+        submissions_per_minute: args.submissions_per_minute,
+        ..ServeOptions::default()
+    };
     let (state, publication) = AppState::start(
         checked,
         store.clone(),
         vault.clone(),
         Some(keys),
         clock.clone(),
-        ServeOptions::default(),
+        options,
+        Some(mailer.clone()),
     )
     .await
     .context("cannot prepare the site")?;
@@ -86,7 +93,6 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     say!("Listening on http://{local}/ ({site_name})");
 
     let owner = format!("{:016x}", rand_owner());
-    let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
     let jobs = [
         tokio::spawn(crate::jobs::every(
             store.clone(),
@@ -116,7 +122,11 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
             args.mail_interval,
         )),
     ];
-    axum::serve(listener, custodian_web::router(state))
+    // The peer address reaches the form rate limiter, hashed in memory;
+    // it is never logged or stored.
+    let app =
+        custodian_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;

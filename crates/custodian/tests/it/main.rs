@@ -8,9 +8,11 @@
 mod support;
 
 mod architecture;
+mod casework;
 mod cli;
 mod cookies;
 mod csrf;
+mod forms;
 mod headers;
 mod jobs;
 mod logs;

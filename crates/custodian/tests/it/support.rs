@@ -207,10 +207,16 @@ impl Site {
     }
 
     pub async fn start_with(config: &str) -> Site {
+        Site::start_with_args(config, &[]).await
+    }
+
+    /// A site whose server gets extra `serve` arguments.
+    pub async fn start_with_args(config: &str, extra: &[&str]) -> Site {
         let dir = tempdir();
         let db = TestDb::new().await;
         let config_path = write(dir.path(), "site.toml", config);
-        let server = Server::start(&config_path, &dir.path().join("data"), &db).await;
+        let server =
+            Server::start_with_args(&config_path, &dir.path().join("data"), &db, extra).await;
         Site { dir, db, server }
     }
 

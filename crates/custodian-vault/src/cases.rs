@@ -1,0 +1,355 @@
+//! Form submissions: drafts held against an anonymous session while the
+//! person fills in a form, and cases, which is what staff answer.
+//!
+//! A draft's values are records under `draft:<form>` for the session's
+//! provisional subject, kept for at most a day. A case's values are records
+//! under `case:<id>`, and its row in `cases` holds only what casework sorts
+//! by. Opening a case writes the person (if new), every answer and the case
+//! row in one transaction: acknowledged means all of it is committed.
+
+use custodian_policy::retention::Event;
+use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow};
+use custodian_store::personal::{RecordRow, SubjectRow};
+
+use crate::blind_index::{email_index, session_index};
+use crate::crypto::{self, DataKey};
+use crate::error::{Result, VaultError};
+use crate::vault::{NewRecord, SubjectRef, Vault, new_id, record_aad};
+
+/// One answer, and what the policy says it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub category: &'a str,
+    pub purpose: &'a str,
+    /// The question's id.
+    pub field: &'a str,
+    pub value: &'a str,
+}
+
+/// A form submission to open as a case.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCase<'a> {
+    pub form: &'a str,
+    pub team: Option<&'a str>,
+    /// Capital letters before the reference number.
+    pub reference_prefix: &'a str,
+    /// The person's address, when the form asks for one: the case joins
+    /// whatever else is held about them, so one request finds it all.
+    pub email: Option<&'a str>,
+    pub answers: &'a [Answer<'a>],
+    /// Consent questions answered yes.
+    pub permissions: &'a [&'a str],
+}
+
+/// An opened case: its id (for staff) and the reference the person is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRef {
+    pub id: String,
+    pub reference: String,
+    /// Who sent it, for mail about it.
+    pub subject: SubjectRef,
+}
+
+/// A case as staff see it, decrypted.
+#[derive(Debug, Clone)]
+pub struct OpenedCase {
+    pub case: CaseRow,
+    /// (field, value) in the order they were stored.
+    pub answers: Vec<(String, String)>,
+}
+
+/// Letters people can read back without confusing them: no 0/O, 1/I/L, U.
+const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
+
+/// "HAH-7K3M-Q9XD": eight letters of thirty (about 39 bits), so a
+/// reference cannot be guessed.
+fn new_reference(prefix: &str) -> String {
+    let bytes: [u8; 8] = rand::random();
+    let chars: String = bytes
+        .iter()
+        .map(|b| char::from(REFERENCE_ALPHABET[usize::from(*b) % REFERENCE_ALPHABET.len()]))
+        .collect();
+    let (a, b) = chars.split_at(4);
+    format!("{prefix}-{a}-{b}")
+}
+
+fn draft_source(form: &str) -> String {
+    format!("draft:{form}")
+}
+
+pub fn case_source(case_id: &str) -> String {
+    format!("case:{case_id}")
+}
+
+fn as_records<'a>(answers: &'a [Answer<'a>], source: &'a str) -> Vec<NewRecord<'a>> {
+    answers
+        .iter()
+        .map(|a| NewRecord {
+            category: a.category,
+            purpose: a.purpose,
+            source,
+            field: a.field,
+            value: a.value,
+        })
+        .collect()
+}
+
+impl Vault {
+    /// Save the answers of one page of a draft, replacing what that page
+    /// held (`fields`: every question on it, so a cleared answer goes).
+    /// Kept for at most `keep_seconds`, whatever the purpose's own rule.
+    pub async fn save_draft(
+        &self,
+        session_id: &str,
+        form: &str,
+        fields: &[&str],
+        answers: &[Answer<'_>],
+        keep_seconds: i64,
+        now: i64,
+    ) -> Result<()> {
+        let source = draft_source(form);
+        let records = as_records(answers, &source);
+        let rules = records
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let cap = now.saturating_add(keep_seconds);
+        let subject = self.subject_for_session(session_id, now).await?;
+        for _ in 0..2 {
+            let row = self.subject_row(&subject).await?;
+            let key = self.subject_key(&row).await?;
+            let mut rows = crate::vault::seal_records(&key, &row.id, &records, &rules, now);
+            for r in &mut rows {
+                r.delete_after = Some(r.delete_after.map_or(cap, |d| d.min(cap)));
+            }
+            if self
+                .store
+                .personal_data()
+                .replace_fields(&row.id, &row.wrapped_key, &source, fields, &rows)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(VaultError::NoSuchSubject)
+    }
+
+    /// What a session's draft of `form` holds, by field: the person's own
+    /// answers shown back to them, so not a staff read.
+    pub async fn draft(&self, session_id: &str, form: &str) -> Result<Vec<(String, String)>> {
+        let index = session_index(&self.index_key, session_id);
+        let rows = self.store.personal_data();
+        let Some(subject) = rows.subject_by_session_index(&index).await? else {
+            return Ok(Vec::new());
+        };
+        let records = rows.records_from(&subject.id, &draft_source(form)).await?;
+        self.open_records(&subject, records)
+    }
+
+    /// Throw a draft away (it was sent, or the person started again).
+    pub async fn discard_draft(&self, session_id: &str, form: &str) -> Result<()> {
+        let index = session_index(&self.index_key, session_id);
+        let rows = self.store.personal_data();
+        if let Some(subject) = rows.subject_by_session_index(&index).await? {
+            rows.delete_source(&subject.id, &draft_source(form)).await?;
+        }
+        Ok(())
+    }
+
+    /// Decrypt records of one subject, failing loudly on any that will not.
+    fn open_records(
+        &self,
+        subject: &SubjectRow,
+        records: Vec<RecordRow>,
+    ) -> Result<Vec<(String, String)>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self
+            .keys
+            .unwrap(&subject.wrapped_key, &subject.master_key_id, &subject.id)?;
+        records
+            .into_iter()
+            .map(|r| {
+                let plain = crypto::open(
+                    key.as_bytes(),
+                    &r.ciphertext,
+                    record_aad(&r.id, &r.field, &subject.id).as_bytes(),
+                )
+                .and_then(|p| String::from_utf8(p).ok())
+                .ok_or_else(|| VaultError::CorruptRecord {
+                    record_id: r.id.clone(),
+                })?;
+                Ok((r.field, plain))
+            })
+            .collect()
+    }
+
+    /// Open a case from a submission: the person (found by their address,
+    /// or new and anonymous), every answer and the case row, committed
+    /// together. Durable on return.
+    pub async fn open_case(&self, new: &NewCase<'_>, now: i64) -> Result<CaseRef> {
+        // Checked against the policy before anything is written.
+        let probe = as_records(new.answers, "case:probe");
+        let rules = probe
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let permissions = new.permissions.join(" ");
+        for _ in 0..4 {
+            let id = new_id("c");
+            let source = case_source(&id);
+            let records = as_records(new.answers, &source);
+            let (fresh, subject_id, key, sealed_under) = self.submitter(new.email, now).await?;
+            let rows = crate::vault::seal_records(&key, &subject_id, &records, &rules, now);
+            let case = CaseRow {
+                id: id.clone(),
+                reference: new_reference(new.reference_prefix),
+                form: new.form.to_owned(),
+                team: new.team.map(str::to_owned),
+                subject_id: subject_id.clone(),
+                status: "new".to_owned(),
+                assigned_to: None,
+                permissions: permissions.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            match self
+                .store
+                .personal_data()
+                .insert_case(fresh.as_ref(), &subject_id, &sealed_under, &case, &rows)
+                .await?
+            {
+                CaseInsert::Inserted => {
+                    return Ok(CaseRef {
+                        id,
+                        reference: case.reference,
+                        subject: SubjectRef { id: subject_id },
+                    });
+                }
+                CaseInsert::SubjectChanged | CaseInsert::DuplicateReference => continue,
+            }
+        }
+        Err(VaultError::Rotation(
+            "could not open the case: the person's record kept changing; try again".into(),
+        ))
+    }
+
+    /// Who a submission belongs to: the person with this address (new if
+    /// unknown), or, with no address, a new person no one can look up.
+    /// Returns the row to create (if new), their id, key, and wrapped key.
+    async fn submitter(
+        &self,
+        email: Option<&str>,
+        now: i64,
+    ) -> Result<(Option<SubjectRow>, String, DataKey, Vec<u8>)> {
+        let index = email.map(|e| email_index(&self.index_key, e));
+        if let Some(index) = &index
+            && let Some(found) = self
+                .store
+                .personal_data()
+                .subject_by_email_index(index)
+                .await?
+        {
+            let key = self.subject_key(&found).await?;
+            return Ok((None, found.id.clone(), key, found.wrapped_key));
+        }
+        let id = new_id("s");
+        let key = DataKey::generate();
+        let (wrapped_key, master_key_id) = self.keys.wrap(&key, &id)?;
+        let row = SubjectRow {
+            id: id.clone(),
+            email_index: index,
+            session_index: None,
+            verified: false,
+            wrapped_key: wrapped_key.clone(),
+            master_key_id,
+            created_at: now,
+        };
+        Ok((Some(row), id, key, wrapped_key))
+    }
+
+    /// Cases for an inbox; no personal values, so not audited.
+    pub async fn cases(&self, filter: &CaseFilter<'_>) -> Result<Vec<CaseRow>> {
+        Ok(self.store.personal_data().cases(filter).await?)
+    }
+
+    /// A case's row: what it is and where it stands, nothing personal.
+    pub async fn case_row(&self, case_id: &str) -> Result<Option<CaseRow>> {
+        Ok(self.store.personal_data().case_by_id(case_id).await?)
+    }
+
+    /// One case, decrypted, for a member of staff: recorded in the audit log.
+    pub async fn read_case(&self, case_id: &str, actor: &str, now: i64) -> Result<OpenedCase> {
+        let rows = self.store.personal_data();
+        let case = rows
+            .case_by_id(case_id)
+            .await?
+            .ok_or(VaultError::NoSuchSubject)?;
+        let subject = rows
+            .subject_by_id(&case.subject_id)
+            .await?
+            .ok_or(VaultError::NoSuchSubject)?;
+        let records = rows
+            .records_from(&subject.id, &case_source(&case.id))
+            .await?;
+        let answers = self.open_records(&subject, records)?;
+        self.store
+            .audit(
+                now,
+                actor,
+                "read case",
+                Some(&subject.id),
+                &format!("case {}", case.reference),
+            )
+            .await?;
+        Ok(OpenedCase { case, answers })
+    }
+
+    /// Something happened to a case (a reply, closing): its records'
+    /// deadlines that hang on it are set, and its row says so.
+    pub async fn case_event(
+        &self,
+        case: &CaseRow,
+        status: &str,
+        assigned_to: Option<&str>,
+        event: Option<Event>,
+        now: i64,
+    ) -> Result<()> {
+        if let Some(event) = event {
+            self.event_happened(&case_source(&case.id), event, now)
+                .await?;
+        }
+        self.store
+            .personal_data()
+            .update_case(&case.id, status, assigned_to, now)
+            .await?;
+        Ok(())
+    }
+
+    /// The subject a case belongs to, as a reference for other vault calls.
+    pub fn case_subject(case: &CaseRow) -> SubjectRef {
+        SubjectRef {
+            id: case.subject_id.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_readable_and_carry_the_prefix() {
+        let r = new_reference("HAH");
+        assert_eq!(r.len(), "HAH-ABCD-EFGH".len());
+        assert!(r.starts_with("HAH-"));
+        assert!(
+            r.bytes()
+                .filter(|b| *b != b'-')
+                .skip(3)
+                .all(|b| REFERENCE_ALPHABET.contains(&b))
+        );
+        assert_ne!(new_reference("X"), new_reference("X"));
+    }
+}

@@ -1,0 +1,716 @@
+//! The public journey through a form, as the GOV.UK Design System lays it
+//! out: a start page, question pages (one question each where the form says
+//! so) with back links and the error summary, check your answers with
+//! Change links, and a confirmation page with a reference number.
+//!
+//! Answers in progress are held in the vault against the anonymous session
+//! for at most [`DRAFT_SECONDS`]; the session itself keeps only which pages
+//! are done and the consent answers. Sending opens a case through the vault
+//! in one transaction, and only then says so.
+
+pub mod abuse;
+mod view;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use custodian_forms::answers::{entered_from_stored, long_date};
+use custodian_forms::{Next, read_page};
+use custodian_policy::forms::{Form as FormSpec, FormKind, QuestionKind};
+use custodian_vault::{Answer, NewCase};
+use minijinja::context;
+use serde::Deserialize;
+use time::Date;
+
+use crate::error::AppResult;
+use crate::middleware::session::SentForm;
+use crate::page::Page;
+use crate::state::AppState;
+
+/// Answers not sent within a day are deleted, whatever the form's purpose
+/// keeps once sent: the notice says so.
+pub const DRAFT_SECONDS: i64 = 24 * 60 * 60;
+
+#[derive(Deserialize, Default)]
+pub struct ReturnTo {
+    #[serde(default, rename = "return")]
+    return_to: Option<String>,
+}
+
+impl ReturnTo {
+    fn to_check(&self) -> bool {
+        self.return_to.as_deref() == Some("check")
+    }
+}
+
+fn form_spec<'a>(app: &'a AppState, id: &str) -> Option<&'a FormSpec> {
+    app.checked.config.forms.get(id)
+}
+
+/// A page that explains a problem, with the status that names it.
+fn problem(
+    page: &Page,
+    status: StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+) -> AppResult<Response> {
+    problem_with_link(page, status, title, paragraphs, None)
+}
+
+/// The same, with a link to where the person should go next.
+fn problem_with_link(
+    page: &Page,
+    status: StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+    link: Option<(String, &str)>,
+) -> AppResult<Response> {
+    let link = link.map(|(href, text)| context! { href, text });
+    let mut response = page
+        .render("error.html", title, context! { paragraphs, link })?
+        .into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn not_found(page: &Page) -> AppResult<Response> {
+    problem(
+        page,
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        vec![
+            "There is no form at this address. If you typed it, check it is correct.".into(),
+            "Nothing has been saved.".into(),
+        ],
+    )
+}
+
+/// Whether a consultation takes responses today; a page saying when it
+/// opens or closed if not.
+fn closed_page(
+    app: &AppState,
+    page: &Page,
+    form_id: &str,
+    form: &FormSpec,
+) -> Option<AppResult<Response>> {
+    if form.kind != FormKind::Consultation {
+        return None;
+    }
+    let dates = app.checked.forms.get(form_id)?;
+    let today = app.clock.now().date();
+    if let Some(opens) = dates.opens
+        && today < opens
+    {
+        return Some(problem(
+            page,
+            StatusCode::FORBIDDEN,
+            &format!("{} is not open yet", form.title),
+            vec![format!(
+                "This consultation opens on {}. Come back then to respond. Nothing has been saved.",
+                long_date(opens)
+            )],
+        ));
+    }
+    if let Some(closes) = dates.closes
+        && today > closes
+    {
+        return Some(problem(
+            page,
+            StatusCode::FORBIDDEN,
+            &format!("{} has closed", form.title),
+            vec![format!(
+                "This consultation closed on {}. We are no longer accepting responses, so nothing has been saved.",
+                long_date(closes)
+            )],
+        ));
+    }
+    None
+}
+
+fn today(app: &AppState) -> Date {
+    app.clock.now().date()
+}
+
+/// `/forms`: every form the site offers.
+pub async fn index(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let forms: Vec<_> = app
+        .checked
+        .config
+        .forms
+        .iter()
+        .map(|(id, f)| context! { id, title => f.title, consultation => f.kind == FormKind::Consultation })
+        .collect();
+    Ok(page
+        .render(
+            "forms.html",
+            "Contact us and have your say",
+            context! { forms },
+        )?
+        .into_response())
+}
+
+/// `/forms/{form}`: what the form is for and what happens to the answers.
+pub async fn start(
+    State(app): State<AppState>,
+    Path(form_id): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let Some(form) = form_spec(&app, &form_id) else {
+        return not_found(&page);
+    };
+    let policy = &app.checked.config.policy;
+    let purpose = policy.purposes.get(form.purpose.get_ref());
+    let dates = app.checked.forms.get(&form_id);
+    let first = form.pages.first().map(|p| p.id.get_ref().clone());
+    let open = closed_page(&app, &page, &form_id, form).is_none();
+    Ok(page
+        .render(
+            "form_start.html",
+            &form.title,
+            context! {
+                form_id,
+                form_title => form.title,
+                introduction => form.introduction.as_deref().map(crate::render::markdown_to_html),
+                purpose_name => purpose.map(|p| p.name.clone()),
+                purpose_description => purpose.map(|p| p.description.trim().to_owned()),
+                retention => purpose.map(|p| p.retention.get_ref().clone()),
+                opens => dates.and_then(|d| d.opens).map(long_date),
+                closes => dates.and_then(|d| d.closes).map(long_date),
+                consultation => form.kind == FormKind::Consultation,
+                open,
+                first,
+            },
+        )?
+        .into_response())
+}
+
+/// The form and page an address names, if both exist and the form takes
+/// answers today; otherwise the page that says why not.
+fn locate<'a>(
+    app: &'a AppState,
+    page: &Page,
+    form_id: &str,
+    page_id: &str,
+) -> Result<(&'a FormSpec, usize, &'a custodian_policy::forms::FormPage), Box<Response>> {
+    let settle = |r: AppResult<Response>| Box::new(r.unwrap_or_else(IntoResponse::into_response));
+    let Some(form) = form_spec(app, form_id) else {
+        return Err(settle(not_found(page)));
+    };
+    let Some((index, form_page)) = form.page(page_id) else {
+        return Err(settle(not_found(page)));
+    };
+    if let Some(closed) = closed_page(app, page, form_id, form) {
+        return Err(settle(closed));
+    }
+    Ok((form, index, form_page))
+}
+
+/// A question page.
+pub async fn show_page(
+    State(app): State<AppState>,
+    Path((form_id, page_id)): Path<(String, String)>,
+    Query(ret): Query<ReturnTo>,
+    page: Page,
+) -> AppResult<Response> {
+    let (form, index, form_page) = match locate(&app, &page, &form_id, &page_id) {
+        Ok(found) => found,
+        Err(refusal) => return Ok(*refusal),
+    };
+    let session = page.session();
+    let mut progress = session.form_progress(&form_id).unwrap_or_default();
+    if !progress.may_answer(form, index) {
+        // Straight to a later page: start where they need to.
+        let to = progress.first_incomplete(form).map_or_else(
+            || format!("/forms/{form_id}/check"),
+            |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
+        );
+        return Ok(Redirect::to(&to).into_response());
+    }
+    if progress.started_at == 0 {
+        progress.started_at = app.clock.unix();
+        session.set_form_progress(&form_id, Some(progress.clone()));
+    }
+    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let mut entered = std::collections::BTreeMap::new();
+    for q in &form_page.questions {
+        let id = q.id.get_ref();
+        let stored = if q.kind == QuestionKind::Consent {
+            progress.consent_answered.iter().any(|c| c == id).then(|| {
+                if progress.permissions.iter().any(|c| c == id) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned()
+            })
+        } else {
+            draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.clone())
+        };
+        if let Some(v) = stored {
+            entered.insert(id.clone(), entered_from_stored(q, &v));
+        }
+    }
+    render_page(
+        &page,
+        &form_id,
+        form,
+        index,
+        &ret,
+        &entered,
+        &[],
+        StatusCode::OK,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_page(
+    page: &Page,
+    form_id: &str,
+    form: &FormSpec,
+    index: usize,
+    ret: &ReturnTo,
+    entered: &std::collections::BTreeMap<String, custodian_forms::Entered>,
+    errors: &[custodian_forms::FieldError],
+    status: StatusCode,
+) -> AppResult<Response> {
+    let Some(form_page) = form.pages.get(index) else {
+        return not_found(page);
+    };
+    let back = if ret.to_check() {
+        format!("/forms/{form_id}/check")
+    } else if index == 0 {
+        format!("/forms/{form_id}")
+    } else {
+        form.pages.get(index - 1).map_or_else(
+            || format!("/forms/{form_id}"),
+            |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
+        )
+    };
+    let questions = view::questions(form_page, entered, errors);
+    let single = form_page.questions.len() == 1;
+    let heading = if single {
+        form_page
+            .questions
+            .first()
+            .map(|q| q.label.clone())
+            .unwrap_or_default()
+    } else {
+        form_page.title.clone().unwrap_or_default()
+    };
+    let title = if errors.is_empty() {
+        format!("{heading} – {}", form.title)
+    } else {
+        format!("Error: {heading} – {}", form.title)
+    };
+    let action = if ret.to_check() {
+        format!("/forms/{form_id}/{}?return=check", form_page.id.get_ref())
+    } else {
+        format!("/forms/{form_id}/{}", form_page.id.get_ref())
+    };
+    let summary: Vec<_> = errors
+        .iter()
+        .map(|e| context! { field => e.field, text => e.text })
+        .collect();
+    let mut response = page
+        .render(
+            "form_page.html",
+            &title,
+            context! {
+                form_title => form.title,
+                heading,
+                single,
+                questions,
+                errors => summary,
+                back,
+                action,
+                honeypot => abuse::HONEYPOT,
+                step => index + 1,
+                steps => form.pages.len(),
+            },
+        )?
+        .into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The field names a page's form may send; anything else means the form
+/// was tampered with.
+fn expected_field(
+    app: &AppState,
+    form_page: &custodian_policy::forms::FormPage,
+    name: &str,
+) -> bool {
+    if name == app.checked.cookie_names.request_token || name == abuse::HONEYPOT {
+        return true;
+    }
+    form_page.questions.iter().any(|q| {
+        let id = q.id.get_ref();
+        name == id
+            || (q.kind == QuestionKind::Date
+                && ["day", "month", "year"]
+                    .iter()
+                    .any(|p| name == format!("{id}-{p}")))
+    })
+}
+
+fn tampered(page: &Page) -> AppResult<Response> {
+    problem(
+        page,
+        StatusCode::BAD_REQUEST,
+        "There is a problem with what was sent",
+        vec![
+            "The form that was sent does not match the page we showed, so we have not saved anything from it.".into(),
+            "Go back, reload the page, and answer the question again.".into(),
+        ],
+    )
+}
+
+fn honeypot_refusal(page: &Page) -> AppResult<Response> {
+    problem(
+        page,
+        StatusCode::BAD_REQUEST,
+        "Your form could not be sent",
+        vec![
+            "A field that people do not see was filled in, which usually means a program filled in the form rather than a person. We have not saved anything from it.".into(),
+            "If you are a person and your browser fills in forms for you, turn that off for this page, go back and try again, or write to us instead.".into(),
+        ],
+    )
+}
+
+/// Saving a question page.
+pub async fn save_page(
+    State(app): State<AppState>,
+    Path((form_id, page_id)): Path<(String, String)>,
+    Query(ret): Query<ReturnTo>,
+    page: Page,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (form, index, form_page) = match locate(&app, &page, &form_id, &page_id) {
+        Ok(found) => found,
+        Err(refusal) => return Ok(*refusal),
+    };
+    let session = page.session();
+    let mut progress = session.form_progress(&form_id).unwrap_or_default();
+    if !progress.may_answer(form, index) {
+        let first = progress
+            .first_incomplete(form)
+            .map(|p| p.id.get_ref().clone())
+            .unwrap_or_default();
+        return problem_with_link(
+            &page,
+            StatusCode::CONFLICT,
+            "Answer the earlier questions first",
+            vec![format!(
+                "This page comes later in {}. We have not saved what was sent.",
+                form.title
+            )],
+            Some((
+                format!("/forms/{form_id}/{first}"),
+                "Go to the first question you have not answered",
+            )),
+        );
+    }
+    if raw.iter().any(|(k, _)| !expected_field(&app, form_page, k)) {
+        return tampered(&page);
+    }
+    if raw
+        .iter()
+        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
+    {
+        return honeypot_refusal(&page);
+    }
+    let input = read_page(form_page, &raw, today(&app));
+    if !input.is_valid() {
+        return render_page(
+            &page,
+            &form_id,
+            form,
+            index,
+            &ret,
+            &input.entered,
+            &input.errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let mut fields = Vec::new();
+    let mut answers = Vec::new();
+    for (q, (id, value)) in form_page.questions.iter().zip(&input.answers) {
+        if q.kind == QuestionKind::Consent {
+            progress.set_consent(id, value.as_deref().map(|v| v == "yes"));
+            continue;
+        }
+        fields.push(id.as_str());
+        if let (Some(value), Some(category)) = (value, &q.category) {
+            answers.push(Answer {
+                category: category.get_ref(),
+                purpose: form.purpose_of(q),
+                field: id,
+                value,
+            });
+        }
+    }
+    let now = app.clock.unix();
+    if !fields.is_empty() {
+        app.vault
+            .save_draft(
+                &session.id(),
+                &form_id,
+                &fields,
+                &answers,
+                DRAFT_SECONDS,
+                now,
+            )
+            .await?;
+    }
+    if progress.started_at == 0 {
+        progress.started_at = now;
+    }
+    progress.mark_done(&page_id);
+    let next = if ret.to_check() && progress.first_incomplete(form).is_none() {
+        Next::Check
+    } else {
+        progress.next_after(form, index)
+    };
+    session.set_form_progress(&form_id, Some(progress));
+    let to = match next {
+        Next::Check => format!("/forms/{form_id}/check"),
+        Next::Page(p) => format!("/forms/{form_id}/{p}"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// Check your answers.
+pub async fn show_check(
+    State(app): State<AppState>,
+    Path(form_id): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let Some(form) = form_spec(&app, &form_id) else {
+        return not_found(&page);
+    };
+    if let Some(closed) = closed_page(&app, &page, &form_id, form) {
+        return closed;
+    }
+    let session = page.session();
+    let progress = session.form_progress(&form_id).unwrap_or_default();
+    if let Some(first) = progress.first_incomplete(form) {
+        return Ok(
+            Redirect::to(&format!("/forms/{form_id}/{}", first.id.get_ref())).into_response(),
+        );
+    }
+    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let rows = view::summary(&form_id, form, &draft, &progress);
+    let back = form.pages.last().map_or_else(
+        || format!("/forms/{form_id}"),
+        |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
+    );
+    Ok(page
+        .render(
+            "form_check.html",
+            &format!("Check your answers – {}", form.title),
+            context! {
+                form_title => form.title,
+                rows,
+                back,
+                action => format!("/forms/{form_id}/check"),
+                honeypot => abuse::HONEYPOT,
+                emails => form.confirmation_email.is_some(),
+            },
+        )?
+        .into_response())
+}
+
+/// Sending the form: the case is opened, committed, and only then confirmed.
+pub async fn send(
+    State(app): State<AppState>,
+    Path(form_id): Path<String>,
+    abuse::ClientAddress(address): abuse::ClientAddress,
+    page: Page,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let Some(form) = form_spec(&app, &form_id) else {
+        return not_found(&page);
+    };
+    if let Some(closed) = closed_page(&app, &page, &form_id, form) {
+        return closed;
+    }
+    if raw
+        .iter()
+        .any(|(k, _)| k != &app.checked.cookie_names.request_token && k != abuse::HONEYPOT)
+    {
+        return tampered(&page);
+    }
+    if raw
+        .iter()
+        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
+    {
+        return honeypot_refusal(&page);
+    }
+    let session = page.session();
+    let Some(progress) = session.form_progress(&form_id) else {
+        return problem_with_link(
+            &page,
+            StatusCode::CONFLICT,
+            "There is nothing to send",
+            vec![format!(
+                "You have not started {} in this browser, or your answers were deleted because a day passed without them being sent. Nothing has been saved.",
+                form.title
+            )],
+            Some((format!("/forms/{form_id}"), "Start the form")),
+        );
+    };
+    if let Some(first) = progress.first_incomplete(form) {
+        return problem_with_link(
+            &page,
+            StatusCode::CONFLICT,
+            "Some questions have not been answered",
+            vec!["Your form has not been sent, because there are questions you have not answered yet.".into()],
+            Some((format!("/forms/{form_id}/{}", first.id.get_ref()), "Continue the form")),
+        );
+    }
+    let now = app.clock.unix();
+    if now - progress.started_at < app.options.min_fill_seconds {
+        return problem(
+            &page,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Your form was sent too quickly",
+            vec![
+                "It arrived faster than a person could fill it in, so we have not sent it yet. Your answers are still here.".into(),
+                "Wait a few seconds, go back to check your answers, and send it again.".into(),
+            ],
+        );
+    }
+    if !app.submission_limiter.allow(address) {
+        return problem(
+            &page,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many forms have been sent from your connection",
+            vec![
+                "We limit how many forms can be sent from one internet connection each minute, to keep out automated messages. Your form has not been sent yet, and your answers are still here.".into(),
+                "Wait a minute, then go back to check your answers and send it again.".into(),
+            ],
+        );
+    }
+
+    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let mut answers = Vec::new();
+    for q in form.questions() {
+        let id = q.id.get_ref();
+        if q.kind == QuestionKind::Consent {
+            continue;
+        }
+        let value = draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.as_str());
+        match (value, &q.category) {
+            (Some(value), Some(category)) => answers.push(Answer {
+                category: category.get_ref(),
+                purpose: form.purpose_of(q),
+                field: id,
+                value,
+            }),
+            (None, _) if q.required => {
+                // The draft expired under them: start again, honestly.
+                session.set_form_progress(&form_id, None);
+                return problem_with_link(
+                    &page,
+                    StatusCode::CONFLICT,
+                    "Your answers have been deleted",
+                    vec!["We delete answers that have not been sent within a day, and yours reached that limit, so the form has not been sent.".into()],
+                    Some((format!("/forms/{form_id}"), "Start again")),
+                );
+            }
+            _ => {}
+        }
+    }
+    let email_question = form
+        .confirmation_email
+        .as_ref()
+        .and_then(|e| form.question(e.get_ref()))
+        .or_else(|| form.questions().find(|q| q.kind == QuestionKind::Email));
+    let email = email_question.and_then(|q| {
+        draft
+            .iter()
+            .find(|(f, _)| f == q.id.get_ref())
+            .map(|(_, v)| v.as_str())
+    });
+    let permissions: Vec<&str> = progress.permissions.iter().map(String::as_str).collect();
+    let prefix = form
+        .reference_prefix
+        .as_ref()
+        .map_or("REF", |p| p.get_ref().as_str());
+    let case = app
+        .vault
+        .open_case(
+            &NewCase {
+                form: &form_id,
+                team: form.team.as_ref().map(|t| t.get_ref().as_str()),
+                reference_prefix: prefix,
+                email,
+                answers: &answers,
+                permissions: &permissions,
+            },
+            now,
+        )
+        .await?;
+    // The case is committed. What follows is tidying up and courtesy: a
+    // failure there must not turn a kept message into an error page.
+    if let Err(e) = app.vault.discard_draft(&session.id(), &form_id).await {
+        tracing::warn!(error = %e, "a sent form's draft stays until its deadline");
+    }
+    if let (Some(mailer), Some(q), Some(to), true) = (
+        &app.mailer,
+        email_question,
+        email,
+        form.confirmation_email.is_some(),
+    ) && let Some(category) = &q.category
+    {
+        let mail = custodian_mail::NewMail {
+            subject: &case.subject,
+            to,
+            purpose: form.purpose_of(q),
+            category: category.get_ref(),
+            template: "form_received",
+            values: serde_json::json!({
+                "site_name": app.checked.config.site.name,
+                "form_title": form.title,
+                "reference": case.reference,
+                "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
+            }),
+        };
+        if let Err(e) = mailer.enqueue(mail, now).await {
+            tracing::error!(error = %e, "could not queue a form's confirmation email");
+        }
+    }
+    session.set_form_progress(&form_id, None);
+    session.set_sent_form(Some(SentForm {
+        form: form_id.clone(),
+        reference: case.reference,
+    }));
+    Ok(Redirect::to(&format!("/forms/{form_id}/sent")).into_response())
+}
+
+/// The confirmation page.
+pub async fn sent(
+    State(app): State<AppState>,
+    Path(form_id): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let Some(form) = form_spec(&app, &form_id) else {
+        return not_found(&page);
+    };
+    let Some(sent) = page.session().sent_form().filter(|s| s.form == form_id) else {
+        return Ok(Redirect::to(&format!("/forms/{form_id}")).into_response());
+    };
+    Ok(page
+        .render(
+            "form_sent.html",
+            &format!("{} sent", form.title),
+            context! {
+                form_title => form.title,
+                reference => sent.reference,
+                emailed => form.confirmation_email.is_some() && app.mailer.is_some(),
+                next => form.what_happens_next.as_deref().map(crate::render::markdown_to_html),
+            },
+        )?
+        .into_response())
+}

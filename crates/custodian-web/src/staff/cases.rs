@@ -1,0 +1,502 @@
+//! Casework: each team's inbox of messages sent through forms, and the
+//! case page where a caseworker reads one (decrypted by the vault, and
+//! recorded in the audit log), assigns it, writes internal notes, replies
+//! by email through the outbox and closes it. A reply and a close are the
+//! events the policy's retention rules hang on ("1 year after we reply").
+
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use custodian_policy::forms::{Form as FormSpec, QuestionKind};
+use custodian_policy::retention::Event;
+use custodian_store::personal::cases::{CaseFilter, CaseRow};
+use custodian_vault::cases::case_source;
+use custodian_vault::{NewRecord, Vault};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::staff::StaffUser;
+use crate::state::AppState;
+
+const STATUSES: [(&str, &str); 4] = [
+    ("new", "New"),
+    ("assigned", "Assigned"),
+    ("replied", "Replied"),
+    ("closed", "Closed"),
+];
+
+fn actor(user: &StaffUser) -> String {
+    format!("staff:{}", user.username)
+}
+
+fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(id, _)| *id == status)
+        .map_or("Unknown", |(_, label)| label)
+}
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    team: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    reference: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CaseSummary {
+    id: String,
+    reference: String,
+    form: String,
+    team: String,
+    status: &'static str,
+    status_id: String,
+    received: String,
+    assigned_to: Option<String>,
+}
+
+fn form_title(app: &AppState, form: &str) -> String {
+    app.checked
+        .config
+        .forms
+        .get(form)
+        .map_or_else(|| form.to_owned(), |f| f.title.clone())
+}
+
+fn team_name(app: &AppState, team: Option<&str>) -> String {
+    team.and_then(|t| app.checked.config.teams.get(t))
+        .map_or_else(|| "No team".to_owned(), |t| t.name.clone())
+}
+
+/// `/staff/cases`: the inbox, by team and status, or one reference.
+pub async fn inbox(
+    State(app): State<AppState>,
+    Query(q): Query<InboxQuery>,
+    page: Page,
+) -> AppResult<Response> {
+    let team = q.team.filter(|t| app.checked.config.teams.contains_key(t));
+    let status = q.status.filter(|s| STATUSES.iter().any(|(id, _)| id == s));
+    let reference = q
+        .reference
+        .map(|r| r.trim().to_ascii_uppercase())
+        .filter(|r| !r.is_empty());
+    let teams_filter = team.clone().map(|t| vec![t]);
+    let rows = app
+        .vault
+        .cases(&CaseFilter {
+            teams: teams_filter.as_deref(),
+            status: status.as_deref(),
+            reference: reference.as_deref(),
+            form: None,
+            limit: 200,
+        })
+        .await?;
+    let cases: Vec<CaseSummary> = rows
+        .into_iter()
+        .map(|c| CaseSummary {
+            form: form_title(&app, &c.form),
+            team: team_name(&app, c.team.as_deref()),
+            status: status_label(&c.status),
+            received: crate::staff::pages::format_time(c.created_at),
+            status_id: c.status,
+            id: c.id,
+            reference: c.reference,
+            assigned_to: c.assigned_to,
+        })
+        .collect();
+    let teams: Vec<_> = app
+        .checked
+        .config
+        .teams
+        .iter()
+        .map(|(id, t)| context! { id, name => t.name, selected => team.as_deref() == Some(id.as_str()) })
+        .collect();
+    let statuses: Vec<_> = STATUSES
+        .iter()
+        .map(|(id, label)| context! { id, label, selected => status.as_deref() == Some(*id) })
+        .collect();
+    Ok(page
+        .render(
+            "staff_cases.html",
+            "Cases",
+            context! { cases, teams, statuses, reference },
+        )?
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct AnswerRow {
+    question: String,
+    lines: Vec<String>,
+    identifies: bool,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    kind: &'static str,
+    by: String,
+    at: String,
+    lines: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Written {
+    by: String,
+    at: i64,
+    text: String,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
+}
+
+/// The address replies go to: the form's confirmation question, or its
+/// first email question.
+fn reply_address<'a>(form: &FormSpec, answers: &'a [(String, String)]) -> Option<&'a str> {
+    let question = form
+        .confirmation_email
+        .as_ref()
+        .map(|q| q.get_ref().clone())
+        .or_else(|| {
+            form.questions()
+                .find(|q| q.kind == QuestionKind::Email)
+                .map(|q| q.id.get_ref().clone())
+        })?;
+    answers
+        .iter()
+        .find(|(f, _)| *f == question)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn find_case(app: &AppState, id: &str) -> AppResult<Option<CaseRow>> {
+    Ok(app.vault.case_row(id).await?)
+}
+
+/// `/staff/cases/{id}`: one case, decrypted; the read is audited.
+pub async fn show(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    render_case(&app, &user, &id, &page, None, StatusCode::OK).await
+}
+
+async fn render_case(
+    app: &AppState,
+    user: &StaffUser,
+    id: &str,
+    page: &Page,
+    error: Option<(&str, &str, &str)>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let Some(_) = find_case(app, id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let opened = app
+        .vault
+        .read_case(id, &actor(user), app.clock.unix())
+        .await?;
+    let form = app.checked.config.forms.get(&opened.case.form);
+    let mut answers = Vec::new();
+    let mut timeline = Vec::new();
+    for (field, value) in &opened.answers {
+        match field.as_str() {
+            "note" | "reply" => {
+                if let Ok(w) = serde_json::from_str::<Written>(value) {
+                    timeline.push(Entry {
+                        kind: if field == "note" {
+                            "Internal note"
+                        } else {
+                            "Reply sent"
+                        },
+                        by: w.by,
+                        at: crate::staff::pages::format_time(w.at),
+                        lines: lines(&w.text),
+                    });
+                }
+            }
+            _ => {
+                let question = form.and_then(|f| f.question(field));
+                answers.push(AnswerRow {
+                    question: question.map_or_else(|| field.clone(), |q| q.label.clone()),
+                    lines: lines(&question.map_or_else(
+                        || value.clone(),
+                        |q| custodian_forms::answers::display(q, value),
+                    )),
+                    identifies: question.is_some_and(|q| q.identifies()),
+                });
+            }
+        }
+    }
+    let permissions: Vec<String> = opened
+        .case
+        .permissions
+        .split_whitespace()
+        .filter_map(|p| form.and_then(|f| f.question(p)).map(|q| q.label.clone()))
+        .collect();
+    let can_reply = form.is_some_and(|f| reply_address(f, &opened.answers).is_some());
+    let errors: Vec<_> = error
+        .iter()
+        .map(|(field, text, _)| context! { field, text })
+        .collect();
+    let reply_text = error.map(|(_, _, typed)| typed).unwrap_or("");
+    let c = &opened.case;
+    let mut response = page
+        .render(
+            "staff_case.html",
+            &format!(
+                "{}Case {}",
+                if errors.is_empty() { "" } else { "Error: " },
+                c.reference
+            ),
+            context! {
+                id => c.id,
+                reference => c.reference,
+                form => form_title(app, &c.form),
+                team => team_name(app, c.team.as_deref()),
+                status => status_label(&c.status),
+                status_id => c.status,
+                assigned_to => c.assigned_to,
+                mine => c.assigned_to.as_deref() == Some(user.username.as_str()),
+                received => crate::staff::pages::format_time(c.created_at),
+                answers,
+                timeline,
+                permissions,
+                can_reply,
+                errors,
+                reply_text,
+            },
+        )?
+        .into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Record a staff action on a case in the audit log (by reference, never
+/// its contents), then show the case again.
+async fn recorded(
+    app: &AppState,
+    user: &StaffUser,
+    action: &str,
+    case: &CaseRow,
+    now: i64,
+) -> AppResult<Response> {
+    app.store
+        .audit(
+            now,
+            &actor(user),
+            action,
+            Some(&case.subject_id),
+            &format!("case {}", case.reference),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response())
+}
+
+/// Assign the case to yourself.
+pub async fn assign(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let Some(case) = find_case(&app, &id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let now = app.clock.unix();
+    let status = if case.status == "new" {
+        "assigned"
+    } else {
+        case.status.as_str()
+    };
+    app.vault
+        .case_event(&case, status, Some(&user.username), None, now)
+        .await?;
+    recorded(&app, &user, "assign case", &case, now).await
+}
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// Where notes and replies are kept: the purpose the form serves, and the
+/// category its messages are.
+fn casework_stamp(app: &AppState, case: &CaseRow) -> Option<(String, String)> {
+    let form = app.checked.config.forms.get(&case.form)?;
+    let category = form
+        .questions()
+        .find(|q| q.kind == QuestionKind::LongText)
+        .and_then(|q| q.category.as_ref())
+        .map(|c| c.get_ref().clone())?;
+    Some((form.purpose.get_ref().clone(), category))
+}
+
+async fn keep_written(
+    app: &AppState,
+    case: &CaseRow,
+    field: &str,
+    user: &StaffUser,
+    text: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let Some((purpose, category)) = casework_stamp(app, case) else {
+        return Ok(false);
+    };
+    let value = serde_json::json!({ "by": user.username, "at": now, "text": text }).to_string();
+    let source = case_source(&case.id);
+    app.vault
+        .put(
+            &Vault::case_subject(case),
+            NewRecord {
+                category: &category,
+                purpose: &purpose,
+                source: &source,
+                field,
+                value: &value,
+            },
+            now,
+        )
+        .await?;
+    Ok(true)
+}
+
+/// An internal note, seen only by staff.
+pub async fn note(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+    page: Page,
+    Form(form): Form<TextForm>,
+) -> AppResult<Response> {
+    let Some(case) = find_case(&app, &id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let text = form.text.trim();
+    if text.is_empty() {
+        return render_case(
+            &app,
+            &user,
+            &id,
+            &page,
+            Some(("note", "Enter a note", "")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let now = app.clock.unix();
+    keep_written(&app, &case, "note", &user, text, now).await?;
+    recorded(&app, &user, "note on case", &case, now).await
+}
+
+/// A reply by email, through the outbox; the reply is kept in the case.
+pub async fn reply(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+    page: Page,
+    Form(form): Form<TextForm>,
+) -> AppResult<Response> {
+    let Some(case) = find_case(&app, &id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let text = form.text.trim().replace("\r\n", "\n");
+    if text.is_empty() {
+        return render_case(
+            &app,
+            &user,
+            &id,
+            &page,
+            Some(("reply", "Enter your reply", "")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let now = app.clock.unix();
+    let opened = app.vault.read_case(&id, &actor(&user), now).await?;
+    let spec = app.checked.config.forms.get(&case.form);
+    let to = spec.and_then(|f| reply_address(f, &opened.answers));
+    let (Some(to), Some(mailer), Some((purpose, _))) =
+        (to, &app.mailer, casework_stamp(&app, &case))
+    else {
+        return render_case(
+            &app,
+            &user,
+            &id,
+            &page,
+            Some((
+                "reply",
+                "This person did not give an email address, so we cannot reply by email",
+                &text,
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let category = spec
+        .and_then(|f| {
+            f.questions()
+                .find(|q| q.kind == QuestionKind::Email)
+                .and_then(|q| q.category.as_ref())
+        })
+        .map_or_else(String::new, |c| c.get_ref().clone());
+    mailer
+        .enqueue(
+            custodian_mail::NewMail {
+                subject: &Vault::case_subject(&case),
+                to,
+                purpose: &purpose,
+                category: &category,
+                template: "case_reply",
+                values: serde_json::json!({
+                    "site_name": app.checked.config.site.name,
+                    "reference": case.reference,
+                    "reply": text,
+                    "staff_signature": format!("{} team", team_name(&app, case.team.as_deref())),
+                }),
+            },
+            now,
+        )
+        .await
+        .map_err(|e| crate::error::AppError::Mail(e.to_string()))?;
+    keep_written(&app, &case, "reply", &user, &text, now).await?;
+    app.vault
+        .case_event(
+            &case,
+            "replied",
+            case.assigned_to.as_deref().or(Some(&user.username)),
+            Some(Event::Replied),
+            now,
+        )
+        .await?;
+    recorded(&app, &user, "reply to case", &case, now).await
+}
+
+/// Close the case: deadlines that wait for it start now.
+pub async fn close(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let Some(case) = find_case(&app, &id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let now = app.clock.unix();
+    app.vault
+        .case_event(
+            &case,
+            "closed",
+            case.assigned_to.as_deref(),
+            Some(Event::CaseClosed),
+            now,
+        )
+        .await?;
+    recorded(&app, &user, "close case", &case, now).await
+}
