@@ -147,3 +147,43 @@ test('a caseworker signs in with a one-time code, opens a case and replies by em
     await server.stop()
   }
 })
+
+test('an analyst reads a consultation\'s results, and the page passes axe-core', async () => {
+  const server = await startServer({ args: ['--min-fill-seconds', '0'] })
+  const browser = await launchBrowser()
+  try {
+    const page = await browser.context.newPage()
+    await page.goto(`${server.base}/forms/have_your_say/happy`)
+    await page.getByLabel('Quite happy').check()
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByLabel('Friends').check()
+    await page.getByLabel('Health').check()
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByLabel('If you could change one thing for children in England, what would it be?').fill('More parks.')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByLabel('Yes, but without my name').check()
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.locator('.govuk-panel--confirmation').waitFor()
+
+    const secret = addStaff(server, 'annie', 'analyst')
+    await page.goto(`${server.base}/staff/sign-in`)
+    await page.getByLabel('Username').fill('annie')
+    await page.getByLabel('Password').fill('a long staff passphrase')
+    await page.getByLabel('Code from your authenticator app').fill(totp(secret))
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(`${server.base}/staff`)
+    await page.getByRole('link', { name: 'Consultations' }).first().click()
+    await checkPage(page, 'the consultations list')
+    await page.getByRole('link', { name: 'Have your say: growing up in England' }).click()
+    await page.getByRole('heading', { name: 'Have your say: growing up in England' }).waitFor()
+    const text = await page.textContent('main')
+    assert.match(text, /1 response; 1 may be published/)
+    assert.match(text, /Quite happy: 100% \(1\)/)
+    assert.match(text, /More parks\./)
+    await checkPage(page, 'a consultation\'s results')
+  } finally {
+    await browser.close()
+    await server.stop()
+  }
+})

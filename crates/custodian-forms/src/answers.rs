@@ -105,7 +105,10 @@ fn read_question(q: &Question, raw: &[(String, String)], today: Date) -> (Entere
             };
             (entered, outcome)
         }
-        QuestionKind::Radios | QuestionKind::YesNo | QuestionKind::Consent => {
+        QuestionKind::Radios
+        | QuestionKind::YesNo
+        | QuestionKind::Consent
+        | QuestionKind::Publication => {
             let chosen = one(raw, id).to_owned();
             let entered = Entered {
                 choices: vec![chosen.clone()],
@@ -140,14 +143,23 @@ fn select_message(q: &Question) -> String {
         QuestionKind::YesNo | QuestionKind::Consent => {
             format!("Select yes if {}", q.error_name())
         }
+        QuestionKind::Publication => format!("Select whether {}", q.error_name()),
         _ => format!("Select {}", q.error_name()),
     }
 }
+
+/// A publication question's choices, as stored and as people read them.
+pub const PUBLICATION_CHOICES: [(&str, &str); 3] = [
+    ("named", "Yes, with my name"),
+    ("anonymous", "Yes, but without my name"),
+    ("no", "No, do not publish it"),
+];
 
 /// Whether `value` is one of the question's choices.
 pub fn offers(q: &Question, value: &str) -> bool {
     match q.kind {
         QuestionKind::YesNo | QuestionKind::Consent => matches!(value, "yes" | "no"),
+        QuestionKind::Publication => PUBLICATION_CHOICES.iter().any(|(v, _)| *v == value),
         _ => q.options.iter().any(|c| c.value.get_ref() == value),
     }
 }
@@ -408,7 +420,8 @@ pub fn entered_from_stored(q: &Question, value: &str) -> Entered {
         QuestionKind::Checkboxes
         | QuestionKind::Radios
         | QuestionKind::YesNo
-        | QuestionKind::Consent => Entered {
+        | QuestionKind::Consent
+        | QuestionKind::Publication => Entered {
             choices: value.split('\n').map(str::to_owned).collect(),
             ..Entered::default()
         },
@@ -430,6 +443,10 @@ pub fn display(q: &Question, value: &str) -> String {
             "no" => "No".to_owned(),
             other => other.to_owned(),
         },
+        QuestionKind::Publication => PUBLICATION_CHOICES
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map_or_else(|| value.to_owned(), |(_, label)| (*label).to_owned()),
         QuestionKind::Radios | QuestionKind::Checkboxes => value
             .split('\n')
             .map(|v| {

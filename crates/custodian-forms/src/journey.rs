@@ -2,6 +2,8 @@
 //! they have completed, when they started, their answers to consent
 //! questions) is kept with their session; their answers are in the vault.
 
+use std::collections::BTreeMap;
+
 use custodian_policy::forms::{Form, FormPage, QuestionKind};
 use serde::{Deserialize, Serialize};
 
@@ -15,12 +17,10 @@ pub struct Progress {
     /// Pages completed, in any order.
     #[serde(default)]
     pub done: Vec<String>,
-    /// Consent question ids answered yes.
+    /// Answers to permission questions, by question id: "yes" or "no" to
+    /// consent; "named", "anonymous" or "no" to publication.
     #[serde(default)]
-    pub permissions: Vec<String>,
-    /// Consent question ids answered at all (yes or no).
-    #[serde(default)]
-    pub consent_answered: Vec<String>,
+    pub permissions: BTreeMap<String, String>,
 }
 
 /// Where to go after a page is saved.
@@ -41,16 +41,34 @@ impl Progress {
         }
     }
 
-    /// Record the consent answers of a page: replaces what it said before.
-    pub fn set_consent(&mut self, question: &str, yes: Option<bool>) {
-        self.permissions.retain(|q| q != question);
-        self.consent_answered.retain(|q| q != question);
-        if let Some(yes) = yes {
-            self.consent_answered.push(question.to_owned());
-            if yes {
-                self.permissions.push(question.to_owned());
-            }
-        }
+    /// Record the answer to a permission question, replacing any before.
+    pub fn set_permission(&mut self, question: &str, answer: Option<&str>) {
+        match answer {
+            Some(a) => self.permissions.insert(question.to_owned(), a.to_owned()),
+            None => self.permissions.remove(question),
+        };
+    }
+
+    pub fn permission(&self, question: &str) -> Option<&str> {
+        self.permissions.get(question).map(String::as_str)
+    }
+
+    /// What the case keeps of these answers: each consent question answered
+    /// yes, as its id, and each publication choice other than no, as
+    /// `id=named` or `id=anonymous`.
+    pub fn granted(&self, form: &Form) -> Vec<String> {
+        form.questions()
+            .filter_map(|q| {
+                let id = q.id.get_ref();
+                match (q.kind, self.permission(id)) {
+                    (QuestionKind::Consent, Some("yes")) => Some(id.clone()),
+                    (QuestionKind::Publication, Some(choice @ ("named" | "anonymous"))) => {
+                        Some(format!("{id}={choice}"))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// The first page not yet completed, if any.
@@ -79,9 +97,11 @@ impl Progress {
     }
 }
 
-/// Whether a page's questions are consent questions only.
-pub fn is_consent(kind: QuestionKind) -> bool {
-    kind == QuestionKind::Consent
+/// Whether a case's permissions allow publishing it, and how.
+pub fn publication(permissions: &str) -> Option<&str> {
+    permissions
+        .split_whitespace()
+        .find_map(|p| p.split_once('=').map(|(_, choice)| choice))
 }
 
 #[cfg(test)]
@@ -128,11 +148,12 @@ category = "c"
     }
 
     #[test]
-    fn consent_answers_replace_earlier_ones() {
+    fn permission_answers_replace_earlier_ones() {
         let mut p = Progress::default();
-        p.set_consent("forward", Some(true));
-        p.set_consent("forward", Some(false));
-        assert!(p.permissions.is_empty());
-        assert_eq!(p.consent_answered, vec!["forward".to_owned()]);
+        p.set_permission("forward", Some("yes"));
+        p.set_permission("forward", Some("no"));
+        assert_eq!(p.permission("forward"), Some("no"));
+        assert_eq!(publication("forward publish=anonymous"), Some("anonymous"));
+        assert_eq!(publication("forward"), None);
     }
 }

@@ -3,6 +3,7 @@
 //! comes next ([`journey`]). The web crate renders the pages; the vault
 //! keeps the answers.
 
+pub mod analysis;
 pub mod answers;
 pub mod journey;
 

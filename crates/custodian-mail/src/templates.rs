@@ -20,31 +20,27 @@ const TEMPLATES: &[MailTemplate] = &[
         subject: "{{ form_title }}: we have your message (reference {{ reference }})",
     },
     MailTemplate {
+        name: "case_forward",
+        subject: "{{ site_name }}: a message passed to you (reference {{ reference }})",
+    },
+    MailTemplate {
         name: "case_reply",
         subject: "Our reply about {{ reference }}",
     },
 ];
 
-const BODIES: &[(&str, &str)] = &[
-    ("test.txt", include_str!("../templates/test.txt")),
-    ("test.html", include_str!("../templates/test.html")),
-    (
-        "form_received.txt",
-        include_str!("../templates/form_received.txt"),
-    ),
-    (
-        "form_received.html",
-        include_str!("../templates/form_received.html"),
-    ),
-    (
-        "case_reply.txt",
-        include_str!("../templates/case_reply.txt"),
-    ),
-    (
-        "case_reply.html",
-        include_str!("../templates/case_reply.html"),
-    ),
-];
+/// Both bodies of each template, named once: `templates/NAME.txt` and
+/// `templates/NAME.html`.
+macro_rules! bodies {
+    ($($name:literal),* $(,)?) => {
+        &[$(
+            (concat!($name, ".txt"), include_str!(concat!("../templates/", $name, ".txt"))),
+            (concat!($name, ".html"), include_str!(concat!("../templates/", $name, ".html"))),
+        )*]
+    };
+}
+
+const BODIES: &[(&str, &str)] = bodies!["test", "form_received", "case_forward", "case_reply"];
 
 pub struct Templates {
     env: Environment<'static>,
@@ -62,6 +58,18 @@ impl Templates {
         for (name, source) in BODIES {
             env.add_template(name, source)
                 .map_err(|e| MailError::Config(e.to_string()))?;
+        }
+        // A template without its bodies would fail only when a message is
+        // sent: refuse to start instead.
+        for t in TEMPLATES {
+            for ext in ["txt", "html"] {
+                let file = format!("{}.{ext}", t.name);
+                if env.get_template(&file).is_err() {
+                    return Err(MailError::Config(format!(
+                        "mail template {file} is missing"
+                    )));
+                }
+            }
         }
         Ok(Templates { env })
     }

@@ -96,9 +96,18 @@ pub enum QuestionKind {
     /// purpose or a recipient. Kept with the case as a permission, not as
     /// a personal value.
     Consent,
+    /// Consultations: may we publish your response, with your name,
+    /// without it, or not at all. A permission, like consent.
+    Publication,
 }
 
 impl QuestionKind {
+    /// Permission questions: their answers are kept with the case as what
+    /// the person allowed, not as personal values, so they have no category.
+    pub fn is_permission(self) -> bool {
+        matches!(self, QuestionKind::Consent | QuestionKind::Publication)
+    }
+
     /// Whether answers of this kind identify the person by themselves.
     fn identifies_by_default(self) -> bool {
         matches!(self, QuestionKind::Email | QuestionKind::Phone)
@@ -227,10 +236,19 @@ impl Form {
             .find(|(_, p)| p.id.get_ref() == id)
     }
 
+    /// Whether a question's answer identifies the person, so the form can
+    /// offer to publish a response with the person's name.
+    pub fn asks_identity(&self) -> bool {
+        self.questions()
+            .any(|q| q.identifies() && q.kind == QuestionKind::Text)
+    }
+
     /// The purpose an answer to `question` is stored for.
     pub fn purpose_of<'a>(&'a self, question: &'a Question) -> &'a str {
         match (question.kind, &question.purpose) {
-            (QuestionKind::Consent, _) | (_, None) => self.purpose.get_ref(),
+            (QuestionKind::Consent | QuestionKind::Publication, _) | (_, None) => {
+                self.purpose.get_ref()
+            }
             (_, Some(p)) => p.get_ref(),
         }
     }
@@ -487,11 +505,24 @@ fn check_question(
             "write the question people will read",
         );
     }
-    if q.kind == QuestionKind::Consent {
+    if q.kind == QuestionKind::Publication {
+        if form.kind != FormKind::Consultation {
+            c.error(q.id.span(), format!("question `{qid}` asks to publish a response, but the form is not a consultation"), "use type = \"publication\" only in forms with kind = \"consultation\"");
+        }
+        if let Some(p) = &q.purpose
+            && policy
+                .purposes
+                .get(p.get_ref())
+                .is_some_and(|purpose| purpose.lawful_basis != crate::law::LawfulBasis::Consent)
+        {
+            c.error(p.span(), format!("publication question `{qid}` permits purpose `{}`, which does not rest on consent", p.get_ref()), "publishing what someone said needs their consent: name a purpose with lawful_basis = \"consent\"");
+        }
+    }
+    if q.kind.is_permission() {
         match &q.purpose {
             None => c.error(
                 q.id.span(),
-                format!("consent question `{qid}` does not say what a yes allows"),
+                format!("{} question `{qid}` does not say what a yes allows", if q.kind == QuestionKind::Consent { "consent" } else { "publication" }),
                 "add purpose = \"<id>\": the purpose a yes permits (and recipient = \"<id>\" if it permits passing it on)",
             ),
             Some(p) => {

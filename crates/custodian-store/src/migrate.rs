@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_cases.sql"),
         postgres: include_str!("../migrations/postgres/0007_cases.sql"),
     },
+    Migration {
+        version: 8,
+        name: "disclosures",
+        sqlite: include_str!("../migrations/sqlite/0008_disclosures.sql"),
+        postgres: include_str!("../migrations/postgres/0008_disclosures.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -14,6 +14,8 @@ pub enum AppError {
     Vault(#[from] custodian_vault::VaultError),
     #[error("mail: {0}")]
     Mail(String),
+    #[error("export: {0}")]
+    Export(String),
 }
 
 impl IntoResponse for AppError {

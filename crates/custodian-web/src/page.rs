@@ -133,7 +133,7 @@ impl Page {
             csrf_field => self.app.checked.cookie_names.request_token,
             csrf_token => self.csrf_token(),
             banner => self.banner(),
-            staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo, caseworker => s.role == crate::staff::Role::Caseworker }),
+            staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo, caseworker => s.role == crate::staff::Role::Caseworker, analyst => s.role == crate::staff::Role::Analyst }),
             cookie_categories => categories,
         };
         let html = self

@@ -51,6 +51,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "form_sent.html",
     "staff_cases.html",
     "staff_case.html",
+    "staff_consultations.html",
+    "staff_consultation.html",
 ];
 
 pub struct Templates {

@@ -235,15 +235,8 @@ pub async fn show_page(
     let mut entered = std::collections::BTreeMap::new();
     for q in &form_page.questions {
         let id = q.id.get_ref();
-        let stored = if q.kind == QuestionKind::Consent {
-            progress.consent_answered.iter().any(|c| c == id).then(|| {
-                if progress.permissions.iter().any(|c| c == id) {
-                    "yes"
-                } else {
-                    "no"
-                }
-                .to_owned()
-            })
+        let stored = if q.kind.is_permission() {
+            progress.permission(id).map(str::to_owned)
         } else {
             draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.clone())
         };
@@ -287,7 +280,7 @@ fn render_page(
             |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
         )
     };
-    let questions = view::questions(form_page, entered, errors);
+    let questions = view::questions(form, form_page, entered, errors);
     let single = form_page.questions.len() == 1;
     let heading = if single {
         form_page
@@ -436,8 +429,8 @@ pub async fn save_page(
     let mut fields = Vec::new();
     let mut answers = Vec::new();
     for (q, (id, value)) in form_page.questions.iter().zip(&input.answers) {
-        if q.kind == QuestionKind::Consent {
-            progress.set_consent(id, value.as_deref().map(|v| v == "yes"));
+        if q.kind.is_permission() {
+            progress.set_permission(id, value.as_deref());
             continue;
         }
         fields.push(id.as_str());
@@ -597,7 +590,7 @@ pub async fn send(
     let mut answers = Vec::new();
     for q in form.questions() {
         let id = q.id.get_ref();
-        if q.kind == QuestionKind::Consent {
+        if q.kind.is_permission() {
             continue;
         }
         let value = draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.as_str());
@@ -633,7 +626,8 @@ pub async fn send(
             .find(|(f, _)| f == q.id.get_ref())
             .map(|(_, v)| v.as_str())
     });
-    let permissions: Vec<&str> = progress.permissions.iter().map(String::as_str).collect();
+    let granted = progress.granted(form);
+    let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
     let prefix = form
         .reference_prefix
         .as_ref()

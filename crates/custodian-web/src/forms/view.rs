@@ -42,12 +42,24 @@ fn kind_name(kind: QuestionKind) -> &'static str {
         QuestionKind::Radios => "radios",
         QuestionKind::Checkboxes => "checkboxes",
         QuestionKind::YesNo | QuestionKind::Consent => "yes_no",
+        QuestionKind::Publication => "radios",
     }
 }
 
-fn choices(q: &Question, entered: &Entered) -> Vec<ChoiceView> {
+fn choices(q: &Question, entered: &Entered, asks_identity: bool) -> Vec<ChoiceView> {
     let checked = |v: &str| entered.choices.iter().any(|c| c == v);
     match q.kind {
+        QuestionKind::Publication => custodian_forms::answers::PUBLICATION_CHOICES
+            .into_iter()
+            // With a name only where the form asks for one.
+            .filter(|(v, _)| asks_identity || *v != "named")
+            .map(|(v, l)| ChoiceView {
+                value: v.to_owned(),
+                label: l.to_owned(),
+                hint: None,
+                checked: checked(v),
+            })
+            .collect(),
         QuestionKind::YesNo | QuestionKind::Consent => [("yes", "Yes"), ("no", "No")]
             .into_iter()
             .map(|(v, l)| ChoiceView {
@@ -71,6 +83,7 @@ fn choices(q: &Question, entered: &Entered) -> Vec<ChoiceView> {
 }
 
 pub fn questions(
+    form: &Form,
     page: &FormPage,
     entered: &std::collections::BTreeMap<String, Entered>,
     errors: &[FieldError],
@@ -103,7 +116,7 @@ pub fn questions(
                 label: q.label.clone(),
                 hint: q.hint.clone(),
                 autocomplete: q.autocomplete().map(str::to_owned),
-                options: choices(q, &entered),
+                options: choices(q, &entered, form.asks_identity()),
                 error: error.map(|e| e.text.clone()),
                 heading,
                 numeric: q.format == Some(custodian_policy::forms::TextFormat::WholeNumber),
@@ -136,14 +149,8 @@ pub fn summary(
     for page in &form.pages {
         for q in &page.questions {
             let id = q.id.get_ref();
-            let value = if q.kind == QuestionKind::Consent {
-                progress.consent_answered.iter().any(|c| c == id).then(|| {
-                    if progress.permissions.iter().any(|c| c == id) {
-                        "yes".to_owned()
-                    } else {
-                        "no".to_owned()
-                    }
-                })
+            let value = if q.kind.is_permission() {
+                progress.permission(id).map(str::to_owned)
             } else {
                 draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.clone())
             };

@@ -16,7 +16,7 @@ use custodian_vault::{NewRecord, Vault};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
@@ -86,11 +86,16 @@ pub async fn inbox(
         .reference
         .map(|r| r.trim().to_ascii_uppercase())
         .filter(|r| !r.is_empty());
-    let teams_filter = team.clone().map(|t| vec![t]);
+    // Without a team chosen, every team's cases: consultation responses
+    // belong to no team, and are for analysis, never casework.
+    let teams_filter: Vec<String> = match &team {
+        Some(t) => vec![t.clone()],
+        None => app.checked.config.teams.keys().cloned().collect(),
+    };
     let rows = app
         .vault
         .cases(&CaseFilter {
-            teams: teams_filter.as_deref(),
+            teams: Some(&teams_filter),
             status: status.as_deref(),
             reference: reference.as_deref(),
             form: None,
@@ -143,6 +148,16 @@ struct Entry {
     by: String,
     at: String,
     lines: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Disclosed {
+    recipient: String,
+    to: String,
+    reason: String,
+    version: String,
+    by: String,
+    at: i64,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +223,31 @@ async fn render_case(
     let mut timeline = Vec::new();
     for (field, value) in &opened.answers {
         match field.as_str() {
+            "disclosure" => {
+                if let Ok(d) = serde_json::from_str::<Disclosed>(value) {
+                    let recipient = app
+                        .checked
+                        .config
+                        .policy
+                        .recipients
+                        .get(&d.recipient)
+                        .map_or_else(|| d.recipient.clone(), |r| r.name.clone());
+                    let what = if d.version == "full" {
+                        "the full message, with their permission"
+                    } else {
+                        "the message without their personal details (no permission)"
+                    };
+                    timeline.push(Entry {
+                        kind: "Passed on",
+                        by: d.by,
+                        at: crate::staff::pages::format_time(d.at),
+                        lines: vec![
+                            format!("To {recipient} ({}): {what}.", d.to),
+                            format!("Why: {}", d.reason),
+                        ],
+                    });
+                }
+            }
             "note" | "reply" => {
                 if let Ok(w) = serde_json::from_str::<Written>(value) {
                     timeline.push(Entry {
@@ -239,9 +279,35 @@ async fn render_case(
         .case
         .permissions
         .split_whitespace()
-        .filter_map(|p| form.and_then(|f| f.question(p)).map(|q| q.label.clone()))
+        .filter_map(|p| {
+            let (id, choice) = p.split_once('=').unwrap_or((p, ""));
+            let q = form.and_then(|f| f.question(id))?;
+            Some(if choice.is_empty() {
+                q.label.clone()
+            } else {
+                format!(
+                    "{}: {}",
+                    q.label,
+                    custodian_forms::answers::display(q, choice)
+                )
+            })
+        })
         .collect();
     let can_reply = form.is_some_and(|f| reply_address(f, &opened.answers).is_some());
+    let recipients: Vec<_> = form
+        .and_then(|f| app.checked.config.policy.purposes.get(f.purpose.get_ref()))
+        .map(|p| {
+            p.recipients
+                .iter()
+                .filter_map(|r| {
+                    let id = r.recipient.get_ref();
+                    let named = app.checked.config.policy.recipients.get(id)?;
+                    let permitted = form.is_some_and(|f| permits(f, &opened.case, id));
+                    Some(context! { id, name => named.name, when => r.when, permitted })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let errors: Vec<_> = error
         .iter()
         .map(|(field, text, _)| context! { field, text })
@@ -270,6 +336,7 @@ async fn render_case(
                 timeline,
                 permissions,
                 can_reply,
+                recipients,
                 errors,
                 reply_text,
             },
@@ -465,7 +532,7 @@ pub async fn reply(
             now,
         )
         .await
-        .map_err(|e| crate::error::AppError::Mail(e.to_string()))?;
+        .map_err(|e| AppError::Mail(e.to_string()))?;
     keep_written(&app, &case, "reply", &user, &text, now).await?;
     app.vault
         .case_event(
@@ -499,4 +566,149 @@ pub async fn close(
         )
         .await?;
     recorded(&app, &user, "close case", &case, now).await
+}
+
+/// Whether the person said yes to a consent question that permits passing
+/// their message to `recipient`.
+fn permits(form: &FormSpec, case: &CaseRow, recipient: &str) -> bool {
+    form.questions().any(|q| {
+        q.kind == QuestionKind::Consent
+            && q.recipient
+                .as_ref()
+                .is_some_and(|r| r.get_ref() == recipient)
+            && case
+                .permissions
+                .split_whitespace()
+                .any(|p| p == q.id.get_ref())
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ForwardForm {
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Pass a case to another organisation: the full message only with the
+/// person's recorded permission, otherwise without any answer that
+/// identifies them; either way recorded as a disclosure.
+pub async fn forward(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    Path(id): Path<String>,
+    page: Page,
+    Form(f): Form<ForwardForm>,
+) -> AppResult<Response> {
+    let Some(case) = find_case(&app, &id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let Some(spec) = app.checked.config.forms.get(&case.form) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let purpose = spec.purpose.get_ref();
+    let named = app
+        .checked
+        .config
+        .policy
+        .purposes
+        .get(purpose)
+        .is_some_and(|p| {
+            p.recipients
+                .iter()
+                .any(|r| r.recipient.get_ref() == &f.recipient)
+        });
+    let to = f.to.trim();
+    let reason = f.reason.trim();
+    let problem = if !named {
+        Some(("recipient", "Select who to pass the case to"))
+    } else if !custodian_forms::answers::looks_like_email(to) {
+        Some((
+            "to",
+            "Enter the email address to send it to, like name@example.gov.uk",
+        ))
+    } else if reason.is_empty() {
+        Some(("reason", "Enter why you are passing the case on"))
+    } else {
+        None
+    };
+    if let Some((field, text)) = problem {
+        return render_case(
+            &app,
+            &user,
+            &id,
+            &page,
+            Some((field, text, "")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let (Some(mailer), Some((_, category))) = (&app.mailer, casework_stamp(&app, &case)) else {
+        return Err(AppError::Mail("mail is not set up".into()));
+    };
+    let now = app.clock.unix();
+    let opened = app.vault.read_case(&id, &actor(&user), now).await?;
+    let permitted = permits(spec, &case, &f.recipient);
+    let answers: Vec<_> = opened
+        .answers
+        .iter()
+        .filter_map(|(field, value)| {
+            let q = spec.question(field)?;
+            (permitted || !q.identifies()).then(|| {
+                context! { question => q.label, value => custodian_forms::answers::display(q, value) }
+            })
+        })
+        .collect();
+    let recipient_name = app
+        .checked
+        .config
+        .policy
+        .recipients
+        .get(&f.recipient)
+        .map_or_else(|| f.recipient.clone(), |r| r.name.clone());
+    mailer
+        .enqueue(
+            custodian_mail::NewMail {
+                subject: &Vault::case_subject(&case),
+                to,
+                purpose,
+                category: &category,
+                template: "case_forward",
+                values: serde_json::json!({
+                    "site_name": app.checked.config.site.name,
+                    "reference": case.reference,
+                    "recipient_name": recipient_name,
+                    "answers": answers,
+                    "redacted": !permitted,
+                }),
+            },
+            now,
+        )
+        .await
+        .map_err(|e| AppError::Mail(e.to_string()))?;
+    let details = serde_json::json!({
+        "recipient": f.recipient,
+        "to": to,
+        "reason": reason,
+        "version": if permitted { "full" } else { "redacted" },
+        "by": user.username,
+        "at": now,
+    })
+    .to_string();
+    app.vault
+        .record_disclosure(
+            &case,
+            purpose,
+            &category,
+            &f.recipient,
+            permitted,
+            &details,
+            &actor(&user),
+            now,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response())
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod cases;
+mod consultations;
 pub mod credentials;
 mod pages;
 pub mod roles;
@@ -26,6 +27,7 @@ const DPO: &[Role] = &[Role::Dpo];
 const DPO_OR_ADMIN: &[Role] = &[Role::Dpo, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
 const CASEWORKER: &[Role] = &[Role::Caseworker];
+const ANALYST: &[Role] = &[Role::Analyst];
 
 /// A staff route, the roles it admits, and its handler.
 pub struct StaffRoute {
@@ -127,9 +129,39 @@ pub fn routes() -> Vec<StaffRoute> {
         ),
         route(
             Method::POST,
+            "/staff/cases/{id}/forward",
+            CASEWORKER,
+            post(cases::forward),
+        ),
+        route(
+            Method::POST,
             "/staff/cases/{id}/close",
             CASEWORKER,
             post(cases::close),
+        ),
+        route(
+            Method::GET,
+            "/staff/consultations",
+            ANALYST,
+            get(consultations::list),
+        ),
+        route(
+            Method::GET,
+            "/staff/consultations/{id}",
+            ANALYST,
+            get(consultations::show),
+        ),
+        route(
+            Method::GET,
+            "/staff/consultations/{id}/responses.csv",
+            ANALYST,
+            get(consultations::csv_all),
+        ),
+        route(
+            Method::GET,
+            "/staff/consultations/{id}/publishable.csv",
+            ANALYST,
+            get(consultations::csv_publishable),
         ),
     ]
 }

@@ -59,6 +59,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "Rotate the key that protects every person's data key.",
             ),
             "/staff/mail" => (r.path, "Outbox", "Mail waiting, sent and given up."),
+            "/staff/consultations" => (
+                r.path,
+                "Consultations",
+                "Results of each consultation, and exports without identifying answers.",
+            ),
             "/staff/cases" => (
                 r.path,
                 "Cases",

@@ -46,7 +46,14 @@ fn only_the_vault_opens_the_door_to_personal_data() {
 #[test]
 fn only_the_store_personal_module_names_the_vault_tables_in_sql() {
     let mut clauses = Vec::new();
-    for table in ["records", "subjects", "vault_keys", "tombstones", "cases"] {
+    for table in [
+        "records",
+        "subjects",
+        "vault_keys",
+        "tombstones",
+        "cases",
+        "disclosures",
+    ] {
         for verb in ["FROM", "INTO", "UPDATE", "JOIN"] {
             clauses.push(format!("{verb} {table}"));
         }

@@ -8,14 +8,25 @@ use custodian_store::personal::cases::CaseFilter;
 use crate::support::{Browser, Site, SmtpServer, fixture_with_smtp};
 
 async fn send_contact_form(b: &mut Browser) {
+    send_as(
+        b,
+        "Ada Lovelace",
+        "ada@example.com",
+        "Can you help me?",
+        "no",
+    )
+    .await;
+}
+
+async fn send_as(b: &mut Browser, name: &str, email: &str, message: &str, forward: &str) {
     for (path, fields) in [
-        ("/forms/contact/name", vec![("name", "Ada Lovelace")]),
-        ("/forms/contact/email", vec![("email", "ada@example.com")]),
+        ("/forms/contact/name", vec![("name", name)]),
+        ("/forms/contact/email", vec![("email", email)]),
         (
             "/forms/contact/message",
-            vec![("topic", "rights"), ("message", "Can you help me?")],
+            vec![("topic", "rights"), ("message", message)],
         ),
-        ("/forms/contact/permission", vec![("forward", "no")]),
+        ("/forms/contact/permission", vec![("forward", forward)]),
     ] {
         let p = b.submit(path, path, &fields).await;
         assert_eq!(p.status, 303, "{path}: {}", p.body);
@@ -160,4 +171,121 @@ async fn other_roles_cannot_open_the_inbox() {
     let mut staff = site.browser();
     assert_eq!(staff.sign_in("dana", &secret).await.status, 303);
     assert_eq!(staff.get("/staff/cases").await.status, 403);
+}
+
+#[tokio::test]
+async fn passing_a_case_on_sends_personal_details_only_with_permission_and_is_recorded() {
+    let smtp = SmtpServer::start().await;
+    let site = Site::start_with_args(
+        &fixture_with_smtp(smtp.port),
+        &["--min-fill-seconds", "0", "--mail-interval", "1"],
+    )
+    .await;
+    send_as(
+        &mut site.browser(),
+        "Nell Nope",
+        "nell@example.com",
+        "Who runs schools?",
+        "no",
+    )
+    .await;
+    send_as(
+        &mut site.browser(),
+        "Yan Yes",
+        "yan@example.com",
+        "Who runs hospitals?",
+        "yes",
+    )
+    .await;
+    smtp.wait_for(2).await;
+    let (_, vault) = site.vault().await;
+    let all = vault
+        .cases(&CaseFilter {
+            limit: 10,
+            ..CaseFilter::default()
+        })
+        .await
+        .unwrap();
+    let secret = site.add_staff("casey", "caseworker");
+    let mut staff = site.browser();
+    assert_eq!(staff.sign_in("casey", &secret).await.status, 303);
+    for case in &all {
+        let path = format!("/staff/cases/{}", case.id);
+        // Refused: a recipient the policy does not name, and no reason.
+        let p = staff
+            .submit(
+                &path,
+                &format!("{path}/forward"),
+                &[
+                    ("recipient", "the_press"),
+                    ("to", "desk@dept.example"),
+                    ("reason", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 422);
+        let p = staff
+            .submit(
+                &path,
+                &format!("{path}/forward"),
+                &[
+                    ("recipient", "other_departments"),
+                    ("to", "desk@dept.example"),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 422);
+        assert!(p.body.contains("Enter why you are passing the case on"));
+        let p = staff
+            .submit(
+                &path,
+                &format!("{path}/forward"),
+                &[
+                    ("recipient", "other_departments"),
+                    ("to", "desk@dept.example"),
+                    ("reason", "They run it"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        let page = staff.get(&path).await;
+        assert!(page.body.contains("Passed on"));
+    }
+    let messages = smtp.wait_for(4).await;
+    let forwarded: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("passed to you"))
+        .collect();
+    assert_eq!(forwarded.len(), 2);
+    let to_nell = forwarded
+        .iter()
+        .find(|m| m.contains("Who runs schools?"))
+        .unwrap();
+    assert!(
+        !to_nell.contains("Nell") && !to_nell.contains("nell@example.com"),
+        "{to_nell}"
+    );
+    assert!(to_nell.contains("have been removed"));
+    let to_yan = forwarded
+        .iter()
+        .find(|m| m.contains("Who runs hospitals?"))
+        .unwrap();
+    assert!(
+        to_yan.contains("Yan Yes") && to_yan.contains("yan@example.com"),
+        "{to_yan}"
+    );
+
+    // Each is in the disclosure record, on the basis it had.
+    for (email, version) in [
+        ("nell@example.com", "redacted"),
+        ("yan@example.com", "full"),
+    ] {
+        let person = vault.find_by_email(email).await.unwrap().unwrap();
+        let disclosures = vault.disclosures(&person).await.unwrap();
+        assert_eq!(disclosures.len(), 1);
+        assert_eq!(disclosures[0].recipient, "other_departments");
+        assert_eq!(disclosures[0].version, version);
+        assert_eq!(disclosures[0].actor, "staff:casey");
+    }
 }

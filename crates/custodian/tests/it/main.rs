@@ -10,6 +10,7 @@ mod support;
 mod architecture;
 mod casework;
 mod cli;
+mod consultations;
 mod cookies;
 mod csrf;
 mod forms;
