@@ -56,6 +56,23 @@ impl Store {
         Ok(row)
     }
 
+    /// Remove a staff account: their sessions stop working at once, because
+    /// every staff request reads the account. False if there was none.
+    pub async fn delete_staff(&self, username: &str) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("DELETE FROM staff WHERE username = $1").bind(username).execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Give a staff account another role, from its next request on.
+    pub async fn set_staff_role(&self, username: &str, role: &str) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("UPDATE staff SET role = $1 WHERE username = $2").bind(role).bind(username).execute(p).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     /// Every staff account, by username.
     pub async fn staff_accounts(&self) -> Result<Vec<StaffRow>> {
         let rows = with_pool!(&self.pool, p => {

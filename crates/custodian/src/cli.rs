@@ -115,6 +115,20 @@ pub enum StaffCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Remove a staff account (someone who has left): their sessions stop
+    /// working at once. Their entries in the audit log stay.
+    Remove {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+    },
+    /// Give a staff account another role, from its next request on.
+    Role {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+        /// admin, dpo, caseworker, analyst or editor.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

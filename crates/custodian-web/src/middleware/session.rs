@@ -128,8 +128,12 @@ impl Session {
         self.lock().data.forms.get(form).cloned()
     }
 
+    /// Only a change is written: saving a page again costs no session write.
     pub fn set_form_progress(&self, form: &str, progress: Option<custodian_forms::Progress>) {
         let mut inner = self.lock();
+        if inner.data.forms.get(form) == progress.as_ref() {
+            return;
+        }
         match progress {
             Some(p) => inner.data.forms.insert(form.to_owned(), p),
             None => inner.data.forms.remove(form),

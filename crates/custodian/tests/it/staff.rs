@@ -477,3 +477,49 @@ async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
     assert!(audit.body.contains("staff add") && audit.body.contains("rotate master key"));
     site.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_changed_role_or_a_removed_account_takes_effect_on_the_next_request() {
+    let site = Site::start().await;
+    let secret = site.add_staff("morgan", "caseworker");
+    let mut browser = site.browser();
+    assert_eq!(browser.sign_in("morgan", &secret).await.status, 303);
+    assert_eq!(browser.get("/staff/cases").await.status, 200);
+
+    let out = site.cli(&["staff", "role", "--username", "morgan", "--role", "analyst"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    assert_eq!(browser.get("/staff/cases").await.status, 403);
+    assert_eq!(browser.get("/staff/consultations").await.status, 200);
+
+    let out = site.cli(&["staff", "remove", "--username", "morgan"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let page = browser.get("/staff/consultations").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location().as_deref(), Some("/staff/sign-in"));
+
+    let out = site.cli(&["staff", "remove", "--username", "morgan"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::support::stderr(&out).contains("no staff account named `morgan`"));
+    let out = site.cli(&["staff", "role", "--username", "nobody", "--role", "wizard"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::support::stderr(&out).contains("is not a role"));
+
+    let (store, _) = site.vault().await;
+    let entries = store.audit_recent(None, 50).await.unwrap();
+    for action in ["staff role", "staff remove"] {
+        assert!(
+            entries.iter().any(|e| e.action == action),
+            "{action} audited"
+        );
+    }
+}
