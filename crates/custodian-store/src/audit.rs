@@ -103,6 +103,7 @@ impl Store {
     ) -> Result<i64> {
         let seq = match &self.pool {
             Pool::Sqlite(p) => {
+                let _turn = self.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let seq = append_in!(tx, at, actor, action, subject, detail);
                 tx.commit().await?;

@@ -88,6 +88,12 @@ pub(crate) use with_pool;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// SQLite has one write lock, and writers that find it taken sleep in
+    /// its busy handler with growing back-off (up to 100 ms a try), which
+    /// makes a few requests wait far longer than the rest. This process's
+    /// write transactions queue here in turn instead, first come first
+    /// served; other processes still meet at SQLite's own lock.
+    pub(crate) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -101,7 +107,10 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writer: std::sync::Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -77,6 +77,7 @@ impl Store {
     ) -> Result<Vec<OutboxRow>> {
         let claimed = match &self.pool {
             Pool::Sqlite(p) => {
+                let _turn = self.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let ids: Vec<String> = sqlx::query(
                     "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2",

@@ -362,6 +362,7 @@ impl PersonalData<'_> {
         }
         let written = match &self.store.pool {
             crate::Pool::Sqlite(p) => {
+                let _turn = self.store.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let key: Option<Vec<u8>> =
                     sqlx::query("SELECT wrapped_key FROM subjects WHERE id = $1")
@@ -578,6 +579,7 @@ impl PersonalData<'_> {
         }
         let deleted = match &self.store.pool {
             crate::Pool::Sqlite(p) => {
+                let _turn = self.store.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let deleted = erase_in!(tx);
                 tx.commit().await?;

@@ -151,6 +151,7 @@ impl PersonalData<'_> {
         }
         let outcome = match &self.store.pool {
             crate::Pool::Sqlite(p) => {
+                let _turn = self.store.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 if subject_ready!(tx, "SELECT wrapped_key FROM subjects WHERE id = $1") {
                     write_case!(tx)
@@ -210,6 +211,7 @@ impl PersonalData<'_> {
         }
         let written = match &self.store.pool {
             crate::Pool::Sqlite(p) => {
+                let _turn = self.store.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 replace_in!(tx, "SELECT wrapped_key FROM subjects WHERE id = $1")
             }
