@@ -127,6 +127,17 @@ pub fn analyse(form: &Form, responses: &[Response]) -> Analysis {
     }
 }
 
+/// A cell a spreadsheet will not run: text from the public that starts
+/// like a formula ("=HYPERLINK(...)") is prefixed with an apostrophe, as
+/// OWASP advises against CSV injection.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// The header and rows of an export: one column per analysable question,
 /// answers as they read. `publishable`: only responses whose authors
 /// agreed to publication.
@@ -145,7 +156,7 @@ pub fn export_rows(
                 .iter()
                 .map(|q| {
                     r.answer(q.id.get_ref())
-                        .map(|v| display(q, v).replace('\n', "; "))
+                        .map(|v| inert(&display(q, v).replace('\n', "; ")))
                         .unwrap_or_default()
                 })
                 .collect()
@@ -223,5 +234,8 @@ category = "c"
         );
         let (_, publishable) = export_rows(&f, &all, true);
         assert_eq!(publishable, vec![vec!["Yes".to_owned(), "Good".to_owned()]]);
+        let formula = [response("Eve", "no", "=HYPERLINK(\"http://x\")", None)];
+        let (_, rows) = export_rows(&f, &formula, false);
+        assert_eq!(rows[0][1], "'=HYPERLINK(\"http://x\")");
     }
 }

@@ -129,6 +129,13 @@ fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
             checked.config.policy.automated_decisions.trim().to_owned() + "\n",
         ),
     ];
+    if !checked.config.forms.is_empty() {
+        // After "How we use your information": what each form is for.
+        out.insert(
+            3,
+            ("forms".into(), "Our online forms".into(), forms(checked)),
+        );
+    }
     if let Some(children) = &checked.config.policy.children {
         let age = *children.parental_consent_age.get_ref();
         out.push((
@@ -283,6 +290,36 @@ fn how_we_use_it(checked: &CheckedConfig) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// Each form, the purpose its answers serve and how long they are kept,
+/// and what happens to answers that are never sent.
+fn forms(checked: &CheckedConfig) -> String {
+    let policy = &checked.config.policy;
+    let mut out = String::new();
+    for form in checked.config.forms.values() {
+        let purpose = policy.purposes.get(form.purpose.get_ref());
+        let name = purpose.map_or(form.purpose.get_ref().as_str(), |p| p.name.as_str());
+        let kept = checked
+            .retention
+            .get(form.purpose.get_ref())
+            .map(|rule| format!(" How long we keep your answers: {rule}."))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- {} (what it is for: {}).{kept}",
+            inline(&form.title),
+            inline(name)
+        );
+        if form
+            .questions()
+            .any(|q| q.kind == crate::forms::QuestionKind::Publication)
+        {
+            out.push_str("  We publish what you told us only if you say we may, and without your name unless you choose otherwise.\n");
+        }
+    }
+    out.push_str("\nIf you start a form and do not send it, what you have entered is deleted within a day.\n");
     out
 }
 

@@ -107,3 +107,15 @@ fn bad_dates_options_and_teams_are_refused() {
     assert!(found.contains("team `nobody` is not declared"), "{found}");
     assert!(found.contains("offers fewer than two options"), "{found}");
 }
+
+#[test]
+fn the_notice_lists_each_form_and_says_unsent_answers_go_within_a_day() {
+    let checked = load("site.toml", FIXTURE, &ServerCookies::current()).unwrap();
+    let notice = custodian_policy::notice::body_markdown(&checked);
+    assert!(notice.contains("## Our online forms"), "{notice}");
+    assert!(notice.contains("- Contact us (what it is for: Answering your questions). How long we keep your answers: 1 year after the case is closed."), "{notice}");
+    assert!(notice.contains("We publish what you told us only if you say we may"));
+    assert!(notice.contains(
+        "If you start a form and do not send it, what you have entered is deleted within a day."
+    ));
+}

@@ -358,3 +358,37 @@ async fn erasing_the_person_removes_their_cases() {
     );
     assert!(cases(&site).await.is_empty());
 }
+
+#[tokio::test]
+async fn abandoned_answers_are_deleted_within_a_day_and_sent_ones_are_not() {
+    let site = site().await;
+    let mut sender = site.browser();
+    fill_contact(&mut sender).await;
+    let p = sender
+        .submit("/forms/contact/check", "/forms/contact/check", &[])
+        .await;
+    assert_eq!(p.status, 303);
+    let mut quitter = site.browser();
+    answer(
+        &mut quitter,
+        "/forms/contact/name",
+        &[("name", "Quentin Quit")],
+    )
+    .await;
+    let session = quitter.jar.get("custodian_session").cloned().unwrap();
+
+    let (_, vault) = site.vault().await;
+    assert_eq!(vault.draft(&session, "contact").await.unwrap().len(), 1);
+    let now = crate::support::now();
+    // Nothing is due yet; a day later the draft is, and only the draft.
+    assert!(vault.retention_due(now + 60).await.unwrap().is_empty());
+    let due = vault.retention_due(now + 24 * 60 * 60 + 60).await.unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].source, "draft:contact");
+    vault
+        .enforce_retention(now + 24 * 60 * 60 + 60)
+        .await
+        .unwrap();
+    assert!(vault.draft(&session, "contact").await.unwrap().is_empty());
+    assert_eq!(cases(&site).await.len(), 1, "the sent form is kept");
+}
