@@ -1,4 +1,4 @@
-//! `/`: what the site is and where to find its privacy information.
+//! `/`: what the site is, its forms, and where to find its privacy information.
 
 use axum::extract::State;
 use axum::response::Html;
@@ -10,6 +10,13 @@ use crate::state::AppState;
 
 pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<String>> {
     let policy = &app.checked.config.policy;
+    let forms: Vec<_> = app
+        .checked
+        .config
+        .forms
+        .iter()
+        .map(|(id, f)| context! { id, title => f.title })
+        .collect();
     page.render(
         "home.html",
         "Home",
@@ -17,6 +24,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
             controller => custodian_policy::notice::phrase_case(&policy.controller.name),
             version => app.published.sequence,
             published => app.published.date,
+            forms,
         },
     )
 }

@@ -55,6 +55,9 @@ async fn cases(site: &Site) -> Vec<custodian_store::personal::cases::CaseRow> {
 async fn a_person_fills_in_checks_changes_and_sends_a_form() {
     let site = site().await;
     let mut b = site.browser();
+    // The home page leads to every form.
+    let home = b.get("/").await;
+    assert!(html(&home).contains("href=\"/forms/contact\""));
     fill_contact(&mut b).await;
 
     let check = b.get("/forms/contact/check").await;
