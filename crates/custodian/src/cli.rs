@@ -209,6 +209,11 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub submissions_per_minute: u32,
+    /// Serve requests only, running no background jobs (retention, the
+    /// session sweep, mail delivery): for instances beside one that runs
+    /// them. Mail queued here waits until an instance with jobs sends it.
+    #[arg(long, env = "CUSTODIAN_NO_JOBS")]
+    pub no_jobs: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -93,35 +93,40 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     say!("Listening on http://{local}/ ({site_name})");
 
     let owner = format!("{:016x}", rand_owner());
-    let jobs = [
-        tokio::spawn(crate::jobs::every(
-            store.clone(),
-            clock.clone(),
-            owner.clone(),
-            "retention",
-            args.job_interval,
-            {
-                let (vault, clock) = (vault.clone(), clock.clone());
-                move || crate::jobs::retention(vault.clone(), clock.clone())
-            },
-        )),
-        tokio::spawn(crate::jobs::every(
-            store.clone(),
-            clock.clone(),
-            owner,
-            "session sweep",
-            args.job_interval,
-            {
-                let (store, clock) = (store.clone(), clock.clone());
-                move || crate::jobs::sweep_sessions(store.clone(), clock.clone())
-            },
-        )),
-        tokio::spawn(crate::jobs::deliver_mail(
-            mailer,
-            clock.clone(),
-            args.mail_interval,
-        )),
-    ];
+    let jobs = if args.no_jobs {
+        tracing::info!("--no-jobs: retention, the session sweep and mail delivery run elsewhere");
+        Vec::new()
+    } else {
+        vec![
+            tokio::spawn(crate::jobs::every(
+                store.clone(),
+                clock.clone(),
+                owner.clone(),
+                "retention",
+                args.job_interval,
+                {
+                    let (vault, clock) = (vault.clone(), clock.clone());
+                    move || crate::jobs::retention(vault.clone(), clock.clone())
+                },
+            )),
+            tokio::spawn(crate::jobs::every(
+                store.clone(),
+                clock.clone(),
+                owner,
+                "session sweep",
+                args.job_interval,
+                {
+                    let (store, clock) = (store.clone(), clock.clone());
+                    move || crate::jobs::sweep_sessions(store.clone(), clock.clone())
+                },
+            )),
+            tokio::spawn(crate::jobs::deliver_mail(
+                mailer,
+                clock.clone(),
+                args.mail_interval,
+            )),
+        ]
+    };
     // The peer address reaches the form rate limiter, hashed in memory;
     // it is never logged or stored.
     let app =
