@@ -367,6 +367,26 @@ async fn recorded(
     Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response())
 }
 
+/// The case page again with one error (field, message, what was typed),
+/// and nothing changed.
+async fn refuse(
+    app: &AppState,
+    user: &StaffUser,
+    id: &str,
+    page: &Page,
+    error: (&str, &str, &str),
+) -> AppResult<Response> {
+    render_case(
+        app,
+        user,
+        id,
+        page,
+        Some(error),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// Assign the case to yourself.
 pub async fn assign(
     State(app): State<AppState>,
@@ -448,15 +468,7 @@ pub async fn note(
     };
     let text = form.text.trim();
     if text.is_empty() {
-        return render_case(
-            &app,
-            &user,
-            &id,
-            &page,
-            Some(("note", "Enter a note", "")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&app, &user, &id, &page, ("note", "Enter a note", "")).await;
     }
     let now = app.clock.unix();
     keep_written(&app, &case, "note", &user, text, now).await?;
@@ -476,15 +488,7 @@ pub async fn reply(
     };
     let text = form.text.trim().replace("\r\n", "\n");
     if text.is_empty() {
-        return render_case(
-            &app,
-            &user,
-            &id,
-            &page,
-            Some(("reply", "Enter your reply", "")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&app, &user, &id, &page, ("reply", "Enter your reply", "")).await;
     }
     let now = app.clock.unix();
     let opened = app.vault.read_case(&id, &actor(&user), now).await?;
@@ -493,17 +497,16 @@ pub async fn reply(
     let (Some(to), Some(mailer), Some((purpose, _))) =
         (to, &app.mailer, casework_stamp(&app, &case))
     else {
-        return render_case(
+        return refuse(
             &app,
             &user,
             &id,
             &page,
-            Some((
+            (
                 "reply",
                 "This person did not give an email address, so we cannot reply by email",
                 &text,
-            )),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            ),
         )
         .await;
     };
@@ -636,15 +639,7 @@ pub async fn forward(
         None
     };
     if let Some((field, text)) = problem {
-        return render_case(
-            &app,
-            &user,
-            &id,
-            &page,
-            Some((field, text, "")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&app, &user, &id, &page, (field, text, "")).await;
     }
     let (Some(mailer), Some((_, category))) = (&app.mailer, casework_stamp(&app, &case)) else {
         return Err(AppError::Mail("mail is not set up".into()));
