@@ -4,10 +4,9 @@
 // in with a one-time code, opens the case and replies.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startServer, launchBrowser, accessibilityViolations, addStaff, totp } from './support.mjs'
+import { startServer, launchBrowser, accessibilityViolations, addStaff, totp, startSmtp, configWithSmtp } from './support.mjs'
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples')
 // The demo (the Children's Commissioner) and the other two examples.
@@ -94,7 +93,9 @@ for (const site of SITES) {
 }
 
 test('a caseworker signs in with a one-time code, opens a case and replies by email', async () => {
-  const server = await startServer({ args: ['--min-fill-seconds', '0', '--mail-interval', '1'] })
+  const smtp = await startSmtp()
+  const config = configWithSmtp(join(examples, 'childrens-commissioner.toml'), smtp)
+  const server = await startServer({ args: ['--config', config, '--min-fill-seconds', '0', '--mail-interval', '1'] })
   const browser = await launchBrowser()
   try {
     const page = await browser.context.newPage()
@@ -128,23 +129,14 @@ test('a caseworker signs in with a one-time code, opens a case and replies by em
     await page.getByLabel('Your reply').fill('Your school decides, with your carers.')
     await page.getByRole('button', { name: 'Send reply' }).click()
     await page.getByText('Reply sent', { exact: true }).waitFor()
-    // The demo writes mail as files; the reply arrives there.
-    const outbox = join(server.dataDir, 'outbox')
-    let found = ''
-    for (let i = 0; i < 100 && !found; i++) {
-      let entries = []
-      try { entries = readdirSync(outbox, { withFileTypes: true }) } catch { entries = [] }
-      for (const f of entries.filter((e) => e.isFile())) {
-        const text = readFileSync(join(outbox, f.name), 'utf8')
-        if (text.includes('Our reply about')) found = text
-      }
-      if (!found) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    // The reply arrives at the SMTP server.
+    const found = await smtp.waitFor('sam.case@example.com', /Our reply about/)
     assert.match(found, /To: sam\.case@example\.com/)
     assert.match(found, /Your school decides, with your carers\./)
   } finally {
     await browser.close()
     await server.stop()
+    smtp.stop()
   }
 })
 

@@ -3,11 +3,12 @@
 // playwright-core.
 import { spawn, spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { createServer, connect } from 'node:net'
 import { chromium } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -114,4 +115,54 @@ export function totp (secret, seconds = Date.now() / 1000) {
   const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest()
   const offset = mac[19] & 15
   return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).toString().padStart(6, '0')
+}
+
+// A real SMTP server on loopback (aiosmtpd, installed by scripts/setup
+// --tests), keeping what it receives in a Maildir.
+export async function startSmtp () {
+  const maildir = mkdtempSync(join(tmpdir(), 'custodian-smtp-'))
+  for (const sub of ['tmp', 'new', 'cur']) mkdirSync(join(maildir, sub), { recursive: true })
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
+  })
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: 'ignore' })
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.end(); resolve(true) })
+      socket.on('error', () => resolve(false))
+    })
+    if (up) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const messages = () => readdirSync(join(maildir, 'new')).map((f) => readFileSync(join(maildir, 'new', f), 'utf8'))
+  return {
+    port,
+    messages,
+    // The first message to `to` whose text matches `pattern`, with
+    // quoted-printable soft breaks undone so links read whole.
+    async waitFor (to, pattern) {
+      for (let i = 0; i < 300; i++) {
+        const found = messages().map((m) => m.replace(/=\r?\n/g, '').replace(/=3D/g, '=')).find((m) => m.includes(`To: ${to}`) && pattern.test(m))
+        if (found) return found
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      throw new Error(`no message to ${to} matching ${pattern}`)
+    },
+    stop () {
+      child.kill('SIGTERM')
+      rmSync(maildir, { recursive: true, force: true })
+    }
+  }
+}
+
+// A copy of a site config that sends mail through `smtp`.
+export function configWithSmtp (configPath, smtp) {
+  const dir = mkdtempSync(join(tmpdir(), 'custodian-config-'))
+  const file = join(dir, 'site.toml')
+  writeFileSync(file, readFileSync(configPath, 'utf8') +
+    `\n[mail]\nfrom = "Custodian test <noreply@test.example>"\ntransport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtp.port}\nsmtp_security = "none"\n`)
+  return file
 }

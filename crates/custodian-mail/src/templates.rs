@@ -27,6 +27,26 @@ const TEMPLATES: &[MailTemplate] = &[
         name: "case_reply",
         subject: "Our reply about {{ reference }}",
     },
+    MailTemplate {
+        name: "account_confirm",
+        subject: "Confirm your email address for {{ site_name }}",
+    },
+    MailTemplate {
+        name: "account_exists",
+        subject: "You already have a {{ site_name }} account",
+    },
+    MailTemplate {
+        name: "password_reset",
+        subject: "Reset your {{ site_name }} password",
+    },
+    MailTemplate {
+        name: "email_change_confirm",
+        subject: "Confirm your new email address for {{ site_name }}",
+    },
+    MailTemplate {
+        name: "email_changed",
+        subject: "Your {{ site_name }} email address has changed",
+    },
 ];
 
 /// Both bodies of each template, named once: `templates/NAME.txt` and
@@ -40,7 +60,17 @@ macro_rules! bodies {
     };
 }
 
-const BODIES: &[(&str, &str)] = bodies!["test", "form_received", "case_forward", "case_reply"];
+const BODIES: &[(&str, &str)] = bodies![
+    "test",
+    "form_received",
+    "case_forward",
+    "case_reply",
+    "account_confirm",
+    "account_exists",
+    "password_reset",
+    "email_change_confirm",
+    "email_changed",
+];
 
 pub struct Templates {
     env: Environment<'static>,

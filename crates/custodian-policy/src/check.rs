@@ -56,6 +56,8 @@ pub enum CookieRole {
     Session,
     RequestToken,
     Consent,
+    /// Set only by a site with accounts, while someone is signed in.
+    Status,
 }
 
 impl CookieRole {
@@ -64,13 +66,16 @@ impl CookieRole {
             CookieRole::Session => "session",
             CookieRole::RequestToken => "request_token",
             CookieRole::Consent => "consent",
+            CookieRole::Status => "status",
         }
     }
 
     /// How the server sets this cookie, which the declaration must match.
     pub fn lifetime(self) -> CookieLifetime {
         match self {
-            CookieRole::Session | CookieRole::RequestToken => CookieLifetime::Session,
+            CookieRole::Session | CookieRole::RequestToken | CookieRole::Status => {
+                CookieLifetime::Session
+            }
             CookieRole::Consent => CookieLifetime::For(CONSENT_COOKIE_PERIOD),
         }
     }
@@ -80,6 +85,7 @@ impl CookieRole {
             CookieRole::Session => &names.session,
             CookieRole::RequestToken => &names.request_token,
             CookieRole::Consent => &names.consent,
+            CookieRole::Status => &names.status,
         }
     }
 }
@@ -126,6 +132,8 @@ pub struct ResolvedCookieNames {
     pub session: String,
     pub request_token: String,
     pub consent: String,
+    /// Present when the site has accounts.
+    pub status: Option<String>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -492,7 +500,11 @@ pub fn check(
 
     // Every cookie the server sets must be declared, and declared as it behaves.
     let names_config = &config.site.cookie_names;
-    for role in &server.0 {
+    let mut roles = server.0.clone();
+    if config.accounts.is_some() && !roles.contains(&CookieRole::Status) {
+        roles.push(CookieRole::Status);
+    }
+    for role in &roles {
         let configured = role.name(names_config);
         let name = configured.get_ref();
         let declared = policy
@@ -517,17 +529,22 @@ pub fn check(
         session: names_config.session.get_ref().clone(),
         request_token: names_config.request_token.get_ref().clone(),
         consent: names_config.consent.get_ref().clone(),
+        status: config
+            .accounts
+            .as_ref()
+            .map(|_| names_config.status.get_ref().clone()),
     };
-    let server_names = [
+    let mut server_names = vec![
         &resolved.session,
         &resolved.request_token,
         &resolved.consent,
     ];
+    server_names.extend(resolved.status.as_ref());
     if server_names.iter().collect::<HashSet<_>>().len() != server_names.len() {
         c.error(
             names_config.session.span(),
             "two of the server's cookies share a name",
-            "give site.cookie_names.session, request_token and consent different names",
+            "give site.cookie_names.session, request_token, consent and status different names",
         );
     }
     let notes = policy
@@ -571,6 +588,7 @@ pub fn check(
     );
 
     let forms = crate::forms::check_forms(&mut c, &config, &retention);
+    crate::accounts::check_accounts(&mut c, &config, &retention);
 
     match (c.found.is_empty(), ip_retention) {
         (true, Some(ip_retention)) => Ok(CheckedConfig {

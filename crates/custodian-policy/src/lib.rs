@@ -6,6 +6,7 @@
 //! ([`check`]), and turns it into the privacy notice ([`notice`]), which the
 //! web server and `custodian policy render` both present.
 
+pub mod accounts;
 pub mod check;
 pub mod diagnostics;
 pub mod dpv;

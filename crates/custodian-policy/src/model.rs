@@ -28,6 +28,9 @@ pub struct SiteConfig {
     /// The forms the site offers, by id: `/forms/<id>`.
     #[serde(default)]
     pub forms: IndexMap<String, crate::forms::Form>,
+    /// Accounts for the public. Absent: the site offers none.
+    #[serde(default)]
+    pub accounts: Option<crate::accounts::Accounts>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from
@@ -108,6 +111,11 @@ pub struct CookieNames {
     pub request_token: Spanned<String>,
     #[serde(default = "default_consent_cookie")]
     pub consent: Spanned<String>,
+    /// Set while someone is signed in to an account: a random identifier
+    /// that says a page is personal (so no cache keeps it) and that must
+    /// match the session's own copy for the sign-in to count.
+    #[serde(default = "default_status_cookie")]
+    pub status: Spanned<String>,
 }
 
 impl Default for CookieNames {
@@ -116,6 +124,7 @@ impl Default for CookieNames {
             session: default_session_cookie(),
             request_token: default_csrf_cookie(),
             consent: default_consent_cookie(),
+            status: default_status_cookie(),
         }
     }
 }
@@ -128,6 +137,9 @@ fn default_csrf_cookie() -> Spanned<String> {
 }
 fn default_consent_cookie() -> Spanned<String> {
     Spanned::new(0..0, "cookie_preferences".to_owned())
+}
+fn default_status_cookie() -> Spanned<String> {
+    Spanned::new(0..0, "custodian_status".to_owned())
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

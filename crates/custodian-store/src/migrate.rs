@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_disclosures.sql"),
         postgres: include_str!("../migrations/postgres/0008_disclosures.sql"),
     },
+    Migration {
+        version: 9,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0009_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0009_accounts.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -470,6 +470,7 @@ impl PersonalData<'_> {
                 records += sqlx::query("DELETE FROM records WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             }
             sqlx::query(cases::DELETE_EMPTY_CASES).execute(&mut *tx).await?;
+            sqlx::query(accounts::DELETE_EMPTY_ACCOUNTS).execute(&mut *tx).await?;
             tx.commit().await?;
             records
         });
@@ -550,6 +551,9 @@ impl PersonalData<'_> {
                     deleted
                 };
                 sqlx::query(cases::DELETE_EMPTY_CASES_OF).bind(&e.subject_id).execute(&mut *$tx).await?;
+                // An account is its records: with them gone, so is it (its
+                // links go with it).
+                sqlx::query(accounts::DELETE_ACCOUNTS_OF).bind(&e.subject_id).execute(&mut *$tx).await?;
                 for (id, ciphertext) in &e.keep_records {
                     sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
                         .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *$tx).await?;
@@ -636,4 +640,5 @@ impl PersonalData<'_> {
 }
 
 // Declared after the macros above, which it uses.
+pub mod accounts;
 pub mod cases;

@@ -17,6 +17,11 @@ pub fn email_index(key: &DataKey, email: &str) -> Vec<u8> {
     index(key, "email", &normalise_email(email))
 }
 
+/// User names compare without case or surrounding space, like addresses.
+pub fn username_index(key: &DataKey, username: &str) -> Vec<u8> {
+    index(key, "username", &username.trim().to_lowercase())
+}
+
 /// The index of an anonymous session, for provisional subjects.
 pub fn session_index(key: &DataKey, session_id: &str) -> Vec<u8> {
     index(key, "session", session_id)

@@ -16,6 +16,14 @@ use crate::crypto::{self, DataKey};
 use crate::error::{Result, VaultError};
 use crate::vault::{NewRecord, SubjectRef, Vault, new_id, record_aad};
 
+/// Whose draft: an anonymous session's (a provisional person found by the
+/// session), or, once someone has signed in, their account's.
+#[derive(Debug, Clone, Copy)]
+pub enum DraftOwner<'a> {
+    Session(&'a str),
+    Account(&'a SubjectRef),
+}
+
 /// One answer, and what the policy says it is.
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {
@@ -36,6 +44,9 @@ pub struct NewCase<'a> {
     /// The person's address, when the form asks for one: the case joins
     /// whatever else is held about them, so one request finds it all.
     pub email: Option<&'a str>,
+    /// The account of someone signed in: the case is theirs, whatever
+    /// address they give.
+    pub account: Option<&'a SubjectRef>,
     pub answers: &'a [Answer<'a>],
     /// Consent questions answered yes.
     pub permissions: &'a [&'a str],
@@ -100,7 +111,7 @@ impl Vault {
     /// Kept for at most `keep_seconds`, whatever the purpose's own rule.
     pub async fn save_draft(
         &self,
-        session_id: &str,
+        owner: DraftOwner<'_>,
         form: &str,
         fields: &[&str],
         answers: &[Answer<'_>],
@@ -114,7 +125,10 @@ impl Vault {
             .map(|r| self.check_declared(r))
             .collect::<Result<Vec<_>>>()?;
         let cap = now.saturating_add(keep_seconds);
-        let subject = self.subject_for_session(session_id, now).await?;
+        let subject = match owner {
+            DraftOwner::Session(id) => self.subject_for_session(id, now).await?,
+            DraftOwner::Account(subject) => subject.clone(),
+        };
         for _ in 0..2 {
             let row = self.subject_row(&subject).await?;
             let key = self.subject_key(&row).await?;
@@ -134,30 +148,44 @@ impl Vault {
         Err(VaultError::NoSuchSubject)
     }
 
-    /// What a session's draft of `form` holds, by field: the person's own
-    /// answers shown back to them, so not a staff read.
-    pub async fn draft(&self, session_id: &str, form: &str) -> Result<Vec<(String, String)>> {
-        let index = session_index(&self.index_key, session_id);
+    async fn draft_holder(&self, owner: DraftOwner<'_>) -> Result<Option<SubjectRow>> {
         let rows = self.store.personal_data();
-        let Some(subject) = rows.subject_by_session_index(&index).await? else {
+        Ok(match owner {
+            DraftOwner::Session(id) => {
+                rows.subject_by_session_index(&session_index(&self.index_key, id))
+                    .await?
+            }
+            DraftOwner::Account(subject) => rows.subject_by_id(&subject.id).await?,
+        })
+    }
+
+    /// What a draft of `form` holds, by field: the person's own answers
+    /// shown back to them, so not a staff read.
+    pub async fn draft(&self, owner: DraftOwner<'_>, form: &str) -> Result<Vec<(String, String)>> {
+        let Some(subject) = self.draft_holder(owner).await? else {
             return Ok(Vec::new());
         };
-        let records = rows.records_from(&subject.id, &draft_source(form)).await?;
+        let records = self
+            .store
+            .personal_data()
+            .records_from(&subject.id, &draft_source(form))
+            .await?;
         self.open_records(&subject, records)
     }
 
     /// Throw a draft away (it was sent, or the person started again).
-    pub async fn discard_draft(&self, session_id: &str, form: &str) -> Result<()> {
-        let index = session_index(&self.index_key, session_id);
-        let rows = self.store.personal_data();
-        if let Some(subject) = rows.subject_by_session_index(&index).await? {
-            rows.delete_source(&subject.id, &draft_source(form)).await?;
+    pub async fn discard_draft(&self, owner: DraftOwner<'_>, form: &str) -> Result<()> {
+        if let Some(subject) = self.draft_holder(owner).await? {
+            self.store
+                .personal_data()
+                .delete_source(&subject.id, &draft_source(form))
+                .await?;
         }
         Ok(())
     }
 
     /// Decrypt records of one subject, failing loudly on any that will not.
-    fn open_records(
+    pub(crate) fn open_records(
         &self,
         subject: &SubjectRow,
         records: Vec<RecordRow>,
@@ -200,7 +228,8 @@ impl Vault {
             let id = new_id("c");
             let source = case_source(&id);
             let records = as_records(new.answers, &source);
-            let (fresh, subject_id, key, sealed_under) = self.submitter(new.email, now).await?;
+            let (fresh, subject_id, key, sealed_under) =
+                self.submitter(new.account, new.email, now).await?;
             let rows = crate::vault::seal_records(&key, &subject_id, &records, &rules, now);
             let case = CaseRow {
                 id: id.clone(),
@@ -240,9 +269,15 @@ impl Vault {
     /// Returns the row to create (if new), their id, key, and wrapped key.
     async fn submitter(
         &self,
+        account: Option<&SubjectRef>,
         email: Option<&str>,
         now: i64,
     ) -> Result<(Option<SubjectRow>, String, DataKey, Vec<u8>)> {
+        if let Some(account) = account {
+            let found = self.subject_row(account).await?;
+            let key = self.subject_key(&found).await?;
+            return Ok((None, found.id.clone(), key, found.wrapped_key));
+        }
         let index = email.map(|e| email_index(&self.index_key, e));
         if let Some(index) = &index
             && let Some(found) = self
@@ -267,6 +302,20 @@ impl Vault {
             created_at: now,
         };
         Ok((Some(row), id, key, wrapped_key))
+    }
+
+    /// One person's cases, newest first, for their own account page: no
+    /// personal values, so not audited.
+    pub async fn cases_of(&self, subject: &SubjectRef) -> Result<Vec<CaseRow>> {
+        Ok(self
+            .store
+            .personal_data()
+            .cases(&CaseFilter {
+                subject: Some(&subject.id),
+                limit: 200,
+                ..CaseFilter::default()
+            })
+            .await?)
     }
 
     /// Cases for an inbox; no personal values, so not audited.

@@ -9,6 +9,7 @@
 //! from the policy with its category, purpose, source and a deletion
 //! deadline, and the vault refuses anything the policy does not declare.
 
+pub mod accounts;
 mod blind_index;
 pub mod cases;
 mod crypto;
@@ -19,7 +20,10 @@ mod retention;
 mod rotate;
 mod vault;
 
-pub use cases::{Answer, CaseRef, NewCase, OpenedCase};
+pub use accounts::{
+    AccountDetails, AccountRef, LinkOutcome, LinkPurpose, NewAccount, Registration,
+};
+pub use cases::{Answer, CaseRef, DraftOwner, NewCase, OpenedCase};
 pub use error::{Result, VaultError};
 pub use export::{Export, ExportItem};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};

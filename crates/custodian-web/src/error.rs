@@ -16,6 +16,8 @@ pub enum AppError {
     Mail(String),
     #[error("export: {0}")]
     Export(String),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl IntoResponse for AppError {

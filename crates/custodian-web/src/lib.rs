@@ -8,6 +8,7 @@
 //!   request log, applied to every page.
 //! - [`render`]: templates and the Markdown the notice is written in.
 
+pub mod accounts;
 mod assets;
 pub mod clock;
 mod consent;
@@ -17,6 +18,7 @@ pub mod forms;
 pub mod middleware;
 mod page;
 mod pages;
+pub mod passwords;
 mod render;
 mod routes;
 pub mod staff;

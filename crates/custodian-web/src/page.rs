@@ -17,6 +17,7 @@ pub struct Page {
     app: AppState,
     session: Session,
     staff: Option<crate::staff::StaffUser>,
+    account: Option<custodian_vault::AccountRef>,
     nonce: Option<CsrfNonce>,
     pub path: String,
     pub consent: ConsentChoice,
@@ -53,6 +54,10 @@ impl FromRequestParts<AppState> for Page {
         Ok(Page {
             app: app.clone(),
             staff: parts.extensions.get::<crate::staff::StaffUser>().cloned(),
+            account: parts
+                .extensions
+                .get::<crate::accounts::signed_in::SignedIn>()
+                .map(|s| s.0.clone()),
             nonce: parts.extensions.get::<CsrfNonce>().cloned(),
             session,
             path: parts.uri.path().to_owned(),
@@ -74,6 +79,7 @@ impl Page {
     ) -> Self {
         Page {
             staff: None,
+            account: None,
             app,
             session,
             nonce,
@@ -85,6 +91,11 @@ impl Page {
 
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The public account signed in, if any.
+    pub fn account(&self) -> Option<&custodian_vault::AccountRef> {
+        self.account.as_ref()
     }
 
     fn csrf_token(&self) -> String {
@@ -135,6 +146,8 @@ impl Page {
             banner => self.banner(),
             staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo, caseworker => s.role == crate::staff::Role::Caseworker, analyst => s.role == crate::staff::Role::Analyst }),
             cookie_categories => categories,
+            accounts => self.app.checked.config.accounts.is_some(),
+            signed_in => self.account.is_some(),
         };
         let html = self
             .app

@@ -53,6 +53,21 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "staff_case.html",
     "staff_consultations.html",
     "staff_consultation.html",
+    "account_fields.html",
+    "account_register.html",
+    "account_check_email.html",
+    "account_confirm.html",
+    "account_confirmed.html",
+    "account_sign_in.html",
+    "account_reset_request.html",
+    "account_reset_sent.html",
+    "account_reset_new.html",
+    "account_change_password.html",
+    "account_change_email.html",
+    "account_email_changed.html",
+    "account.html",
+    "account_delete.html",
+    "account_deleted.html",
 ];
 
 pub struct Templates {

@@ -39,13 +39,19 @@ pub fn router(state: AppState) -> Router {
             get(forms::show_page).post(forms::save_page),
         )
         .merge(crate::staff::router(&state))
+        .merge(crate::accounts::router(&state))
         .fallback(not_found)
         // Innermost first: the token is checked before any handler runs; a
         // panic becomes a 500 (logged without its message, which could hold
-        // input); the session is saved before the reply; error pages wrap
+        // input); a public sign-in is checked against its account; the
+        // session is saved before the reply; error pages wrap
         // everything, including the session layer's own failures.
         .layer(from_fn_with_state(state.clone(), csrf::layer))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::accounts::signed_in::layer,
+        ))
         .layer(from_fn_with_state(state.clone(), session::layer))
         .layer(from_fn_with_state(state.clone(), error_pages::layer));
 

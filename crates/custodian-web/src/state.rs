@@ -23,6 +23,9 @@ pub struct ServeOptions {
     pub min_fill_seconds: i64,
     /// Form submissions accepted per minute from one client address.
     pub submissions_per_minute: u32,
+    /// Where people reach the site, for links in emails: `--public-url`,
+    /// else the config's `site.base_url`, else the listening address.
+    pub public_url: String,
 }
 
 impl Default for ServeOptions {
@@ -32,6 +35,7 @@ impl Default for ServeOptions {
             session_idle_seconds: 24 * 60 * 60,
             min_fill_seconds: 3,
             submissions_per_minute: 30,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }
@@ -112,7 +116,7 @@ impl AppState {
         let submission_limiter =
             crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute);
         // Computed once, now, rather than on the first sign-in's thread.
-        let _ = crate::staff::credentials::decoy_hash();
+        let _ = crate::passwords::decoy_hash();
         let state = AppState(Arc::new(Inner {
             checked,
             store,

@@ -175,6 +175,11 @@ pub struct ServeArgs {
         default_value = "127.0.0.1:8080"
     )]
     pub listen: SocketAddr,
+    /// Where people reach the site, for links in emails (a confirmation or
+    /// password-reset link). Default: the config's site.base_url, or for
+    /// the built-in demo, the listening address.
+    #[arg(long, env = "CUSTODIAN_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Seconds between mail deliveries.
     #[arg(
         long,

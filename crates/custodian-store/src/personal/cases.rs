@@ -68,6 +68,8 @@ pub struct CaseFilter<'a> {
     pub status: Option<&'a str>,
     pub reference: Option<&'a str>,
     pub form: Option<&'a str>,
+    /// One person's cases (their account page).
+    pub subject: Option<&'a str>,
     pub limit: i64,
 }
 
@@ -274,6 +276,9 @@ impl PersonalData<'_> {
         if f.form.is_some() {
             sql.push_str(&format!(" AND form = ${}", next()));
         }
+        if f.subject.is_some() {
+            sql.push_str(&format!(" AND subject_id = ${}", next()));
+        }
         sql.push_str(&format!(
             " ORDER BY created_at DESC, id DESC LIMIT ${}",
             next()
@@ -286,6 +291,7 @@ impl PersonalData<'_> {
             if let Some(s) = f.status { q = q.bind(s); }
             if let Some(r) = f.reference { q = q.bind(r); }
             if let Some(form) = f.form { q = q.bind(form); }
+            if let Some(subject) = f.subject { q = q.bind(subject); }
             q = q.bind(f.limit);
             q.fetch_all(p).await?.iter().map(case_from).collect::<Result<Vec<_>, _>>()?
         });
@@ -309,10 +315,16 @@ impl PersonalData<'_> {
     }
 
     /// Move cases to another subject (a merge).
+    /// Everything that names a subject besides its records (cases, the
+    /// disclosures made about them, mail waiting to go to them) moves to
+    /// another, when two turn out to be one person.
     pub async fn reassign_cases(&self, from: &str, into: &str) -> Result<()> {
         with_pool!(&self.store.pool, p => {
-            sqlx::query("UPDATE cases SET subject_id = $1 WHERE subject_id = $2")
-                .bind(into).bind(from).execute(p).await?;
+            for table in ["cases", "disclosures", "outbox"] {
+                // The table names are the constants above, not input.
+                sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET subject_id = $1 WHERE subject_id = $2")))
+                    .bind(into).bind(from).execute(p).await?;
+            }
         });
         Ok(())
     }

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use custodian_forms::answers::{entered_from_stored, long_date};
 use custodian_forms::{Next, read_page};
 use custodian_policy::forms::{Form as FormSpec, FormKind, QuestionKind};
-use custodian_vault::{Answer, NewCase};
+use custodian_vault::{Answer, DraftOwner, NewCase};
 use minijinja::context;
 use serde::Deserialize;
 use time::Date;
@@ -41,6 +41,15 @@ pub struct ReturnTo {
 impl ReturnTo {
     fn to_check(&self) -> bool {
         self.return_to.as_deref() == Some("check")
+    }
+}
+
+/// Whose draft this is: the account's once someone has signed in (what
+/// they entered before signing in moved there), else the session's.
+fn draft_owner<'a>(page: &'a Page, session_id: &'a str) -> DraftOwner<'a> {
+    match page.account() {
+        Some(account) => DraftOwner::Account(&account.subject),
+        None => DraftOwner::Session(session_id),
     }
 }
 
@@ -218,6 +227,7 @@ pub async fn show_page(
         Err(refusal) => return Ok(*refusal),
     };
     let session = page.session();
+    let session_id = session.id();
     let mut progress = session.form_progress(&form_id).unwrap_or_default();
     if !progress.may_answer(form, index) {
         // Straight to a later page: start where they need to.
@@ -231,7 +241,10 @@ pub async fn show_page(
         progress.started_at = app.clock.unix();
         session.set_form_progress(&form_id, Some(progress.clone()));
     }
-    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let draft = app
+        .vault
+        .draft(draft_owner(&page, &session_id), &form_id)
+        .await?;
     let mut entered = std::collections::BTreeMap::new();
     for q in &form_page.questions {
         let id = q.id.get_ref();
@@ -384,6 +397,7 @@ pub async fn save_page(
         Err(refusal) => return Ok(*refusal),
     };
     let session = page.session();
+    let session_id = session.id();
     let mut progress = session.form_progress(&form_id).unwrap_or_default();
     if !progress.may_answer(form, index) {
         let first = progress
@@ -447,7 +461,7 @@ pub async fn save_page(
     if !fields.is_empty() {
         app.vault
             .save_draft(
-                &session.id(),
+                draft_owner(&page, &session_id),
                 &form_id,
                 &fields,
                 &answers,
@@ -486,13 +500,17 @@ pub async fn show_check(
         return closed;
     }
     let session = page.session();
+    let session_id = session.id();
     let progress = session.form_progress(&form_id).unwrap_or_default();
     if let Some(first) = progress.first_incomplete(form) {
         return Ok(
             Redirect::to(&format!("/forms/{form_id}/{}", first.id.get_ref())).into_response(),
         );
     }
-    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let draft = app
+        .vault
+        .draft(draft_owner(&page, &session_id), &form_id)
+        .await?;
     let rows = view::summary(&form_id, form, &draft, &progress);
     let back = form.pages.last().map_or_else(
         || format!("/forms/{form_id}"),
@@ -541,6 +559,7 @@ pub async fn send(
         return honeypot_refusal(&page);
     }
     let session = page.session();
+    let session_id = session.id();
     let Some(progress) = session.form_progress(&form_id) else {
         return problem_with_link(
             &page,
@@ -586,7 +605,10 @@ pub async fn send(
         );
     }
 
-    let draft = app.vault.draft(&session.id(), &form_id).await?;
+    let draft = app
+        .vault
+        .draft(draft_owner(&page, &session_id), &form_id)
+        .await?;
     let mut answers = Vec::new();
     for q in form.questions() {
         let id = q.id.get_ref();
@@ -640,6 +662,7 @@ pub async fn send(
                 team: form.team.as_ref().map(|t| t.get_ref().as_str()),
                 reference_prefix: prefix,
                 email,
+                account: page.account().map(|a| &a.subject),
                 answers: &answers,
                 permissions: &permissions,
             },
@@ -648,7 +671,11 @@ pub async fn send(
         .await?;
     // The case is committed. What follows is tidying up and courtesy: a
     // failure there must not turn a kept message into an error page.
-    if let Err(e) = app.vault.discard_draft(&session.id(), &form_id).await {
+    if let Err(e) = app
+        .vault
+        .discard_draft(draft_owner(&page, &session_id), &form_id)
+        .await
+    {
         tracing::warn!(error = %e, "a sent form's draft stays until its deadline");
     }
     if let (Some(mailer), Some(q), Some(to), true) = (

@@ -47,6 +47,21 @@ pub struct SessionData {
     /// The form just sent and its reference, for the confirmation page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<SentForm>,
+    /// The public account signed in on this session; checked against the
+    /// account and the login-status cookie on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<SignedInAccount>,
+}
+
+/// Who is signed in, by opaque ids only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SignedInAccount {
+    pub id: String,
+    /// The account's credential version at sign-in: a password or address
+    /// changed since then ends this sign-in.
+    pub version: i64,
+    /// SHA-256 of the login-status cookie's random value, hex.
+    pub status: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -62,6 +77,9 @@ pub enum Flash {
     CookiesRejected,
     CookieSettingsSaved,
     SignedOut,
+    AccountSignedOut,
+    PasswordChanged,
+    EmailChangeSent,
 }
 
 #[derive(Debug)]
@@ -161,6 +179,29 @@ impl Session {
         self.rotate();
         let mut inner = self.lock();
         inner.data.staff = Some(username.to_owned());
+        inner.dirty = true;
+    }
+
+    pub fn account(&self) -> Option<SignedInAccount> {
+        self.lock().data.account.clone()
+    }
+
+    /// A new identifier, as for staff; what the session held anonymously
+    /// (which forms are under way) stays with it.
+    pub fn sign_in_account(&self, account: SignedInAccount) {
+        self.rotate();
+        let mut inner = self.lock();
+        inner.data.account = Some(account);
+        inner.dirty = true;
+    }
+
+    /// Signed out, and nothing of the signed-in session carries over.
+    pub fn sign_out_account(&self) {
+        self.rotate();
+        let mut inner = self.lock();
+        inner.data.account = None;
+        inner.data.forms.clear();
+        inner.data.sent = None;
         inner.dirty = true;
     }
 

@@ -99,6 +99,7 @@ pub async fn inbox(
             status: status.as_deref(),
             reference: reference.as_deref(),
             form: None,
+            subject: None,
             limit: 200,
         })
         .await?;

@@ -1,6 +1,5 @@
 //! Staff credentials: Argon2id password hashes and TOTP codes.
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use totp_rs::{Builder, Secret};
 
 /// Staff passwords guard everyone's data, so they are long.
@@ -32,32 +31,7 @@ pub fn check_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Argon2id with its default cost and a random salt, as a PHC string.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
-}
-
-/// A hash of a random password nobody has, checked when the username is
-/// unknown so that an unknown name takes as long to refuse as a wrong
-/// password (and so reveals nothing about which names exist).
-pub fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let random: [u8; 24] = rand::random();
-        hash_password(&format!("{random:?}")).unwrap_or_default()
-    });
-    &DECOY
-}
-
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
+pub use crate::passwords::{decoy_hash, hash_password, verify_password};
 
 /// A new authenticator secret, with what a person types or scans.
 pub struct NewTotp {
@@ -95,6 +69,7 @@ pub fn check_totp(secret: &[u8], code: &str, now: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::PasswordHash;
 
     #[test]
     fn passwords_hash_and_verify() {

@@ -58,9 +58,28 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     let site_name = checked.config.site.name.clone();
     let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    // The demo's base_url is the real site's: its links must come here.
+    let configured = checked
+        .config
+        .site
+        .base_url
+        .clone()
+        .filter(|_| global.config.is_some());
+    let public_url = args
+        .public_url
+        .clone()
+        .or(configured)
+        .unwrap_or_else(|| format!("http://{local}"));
     let options = ServeOptions {
         min_fill_seconds: args.min_fill_seconds,
         submissions_per_minute: args.submissions_per_minute,
+        public_url,
         ..ServeOptions::default()
     };
     let (state, publication) = AppState::start(
@@ -83,12 +102,6 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         }
     }
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let local = listener
-        .local_addr()
-        .context("cannot read the listening address")?;
     // Tests and scripts read this line to find the port when asked for port 0.
     say!("Listening on http://{local}/ ({site_name})");
 

@@ -389,7 +389,14 @@ async fn abandoned_answers_are_deleted_within_a_day_and_sent_ones_are_not() {
     let session = quitter.jar.get("custodian_session").cloned().unwrap();
 
     let (_, vault) = site.vault().await;
-    assert_eq!(vault.draft(&session, "contact").await.unwrap().len(), 1);
+    assert_eq!(
+        vault
+            .draft(custodian_vault::DraftOwner::Session(&session), "contact")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let now = crate::support::now();
     // Nothing is due yet; a day later the draft is, and only the draft.
     assert!(vault.retention_due(now + 60).await.unwrap().is_empty());
@@ -400,6 +407,12 @@ async fn abandoned_answers_are_deleted_within_a_day_and_sent_ones_are_not() {
         .enforce_retention(now + 24 * 60 * 60 + 60)
         .await
         .unwrap();
-    assert!(vault.draft(&session, "contact").await.unwrap().is_empty());
+    assert!(
+        vault
+            .draft(custodian_vault::DraftOwner::Session(&session), "contact")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(cases(&site).await.len(), 1, "the sent form is kept");
 }

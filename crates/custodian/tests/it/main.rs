@@ -7,6 +7,7 @@
 
 mod support;
 
+mod accounts;
 mod architecture;
 mod casework;
 mod cli;

@@ -376,6 +376,30 @@ impl Site {
         }
     }
 
+    /// Rows in a table, read directly: for checking that nothing was
+    /// stored, whatever the server says.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        let counted: Result<i64, sqlx::Error> = match &self.db.url {
+            Some(url) => match sqlx::PgConnection::connect(url).await {
+                Ok(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+                Err(e) => Err(e),
+            },
+            None => {
+                let url = format!(
+                    "sqlite://{}",
+                    self.data_dir().join("custodian.db").display()
+                );
+                match sqlx::SqliteConnection::connect(&url).await {
+                    Ok(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        counted.unwrap_or_else(|e| panic!("count {table}: {e}"))
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.server.base)
     }
@@ -741,4 +765,67 @@ pub fn fixture_with_smtp(port: u16) -> String {
     format!(
         "{FIXTURE}\n[mail]\nfrom = \"Test Site <noreply@test.example>\"\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_security = \"none\"\n"
     )
+}
+
+/// Accounts for the fixture: what `[accounts]` needs in the policy.
+pub const ACCOUNTS: &str = r#"
+[accounts]
+purpose = "accounts"
+email_category = "account_email"
+username_category = "account_username"
+password_category = "account_password"
+
+[policy.categories.account_email]
+name = "Your account's email address"
+description = "The address you register with."
+dpv = "pd:EmailAddress"
+
+[policy.categories.account_username]
+name = "Your user name"
+description = "The name you sign in with."
+dpv = "pd:Username"
+
+[policy.categories.account_password]
+name = "Your password"
+description = "Kept only as a hash that cannot be turned back into it."
+dpv = "pd:Password"
+
+[policy.purposes.accounts]
+name = "Your account"
+description = "Your account lets you sign in and see what you have sent us."
+lawful_basis = "public_task"
+categories = ["account_email", "account_username", "account_password"]
+retention = "2 years after your last sign-in"
+
+[[policy.cookies]]
+name = "custodian_status"
+purpose = "Says that you are signed in, so that pages for you are never stored by a cache."
+essential = true
+duration = "session"
+holds = "A random identifier."
+"#;
+
+/// The fixture with accounts, sending through an SMTP server on loopback.
+pub fn fixture_with_accounts(port: u16) -> String {
+    format!("{}{ACCOUNTS}", fixture_with_smtp(port))
+}
+
+/// A message's text with quoted-printable soft line breaks and escapes
+/// undone, so links in it can be read whole.
+pub fn mail_text(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// The path of the first link to `prefix` in a message, such as
+/// `/account/confirm/<token>`.
+pub fn link_in(raw: &str, prefix: &str) -> Option<String> {
+    let text = mail_text(raw);
+    let start = text.find(prefix)?;
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "/-_".contains(c)))
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_owned())
 }

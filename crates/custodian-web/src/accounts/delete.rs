@@ -1,0 +1,47 @@
+//! `/account/delete`: what deleting the account removes and what the policy
+//! says must be kept (and why), then, once confirmed, the erasure itself
+//! through the vault. The person's key is destroyed with it.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+
+use super::signed_in::{SignedIn, clear_status_cookie};
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::state::AppState;
+
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(account): SignedIn,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let (deleted, kept) = app.vault.erasure_preview(&account.subject, now).await?;
+    Ok(page
+        .render(
+            "account_delete.html",
+            "Delete your account",
+            context! { deleted, kept },
+        )?
+        .into_response())
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(account): SignedIn,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let report = app.vault.delete_account(&account, now).await?;
+    page.session().sign_out_account();
+    let mut response = page
+        .render(
+            "account_deleted.html",
+            "Your account has been deleted",
+            context! { deleted => report.deleted, kept => report.kept },
+        )?
+        .into_response();
+    clear_status_cookie(&app, &mut response);
+    Ok(response)
+}

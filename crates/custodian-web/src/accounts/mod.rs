@@ -1,0 +1,189 @@
+//! Accounts for the public, where the site's config has `[accounts]`:
+//! register, confirm the address, sign in and out, reset a forgotten
+//! password, change the address or password, see what the account holds,
+//! and delete it.
+//!
+//! Every value goes through the vault (`custodian_vault::accounts`). Pages
+//! never say whether an address has an account: registering with one that
+//! has, or asking to reset a password for one that has none, looks the same
+//! as success, and the address's owner learns the rest by email.
+
+mod confirm;
+mod delete;
+mod email;
+mod page;
+mod password;
+mod register;
+mod reset;
+mod sign_in;
+pub mod signed_in;
+
+use axum::Router;
+use axum::routing::{get, post};
+use custodian_vault::AccountRef;
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A confirmation link works for a day; an unconfirmed account goes with it.
+pub const CONFIRM_SECONDS: i64 = 24 * 60 * 60;
+/// A password-reset link works for an hour.
+pub const RESET_SECONDS: i64 = 60 * 60;
+
+/// Failed sign-ins to one account before it waits.
+pub const MAX_SIGN_IN_FAILURES: i64 = 5;
+pub const SIGN_IN_WINDOW_SECONDS: i64 = 15 * 60;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    if state.checked.config.accounts.is_none() {
+        return Router::new();
+    }
+    Router::new()
+        .route("/account", get(page::show))
+        .route(
+            "/account/register",
+            get(register::show).post(register::submit),
+        )
+        .route("/account/check-your-email", get(register::check_email))
+        .route(
+            "/account/confirm/{token}",
+            get(confirm::show).post(confirm::submit),
+        )
+        .route("/account/sign-in", get(sign_in::show).post(sign_in::submit))
+        .route("/account/sign-out", post(sign_in::sign_out))
+        .route(
+            "/account/reset-password",
+            get(reset::show_request).post(reset::submit_request),
+        )
+        .route(
+            "/account/reset-password/{token}",
+            get(reset::show_new).post(reset::submit_new),
+        )
+        .route(
+            "/account/change-password",
+            get(password::show).post(password::submit),
+        )
+        .route(
+            "/account/change-email",
+            get(email::show).post(email::submit),
+        )
+        .route(
+            "/account/confirm-email/{token}",
+            get(email::show_confirm).post(email::submit_confirm),
+        )
+        .route("/account/delete", get(delete::show).post(delete::submit))
+}
+
+/// A problem with one field, for the error summary and the field itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub text: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, text: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            text: text.into(),
+        }
+    }
+}
+
+/// A form page shown again with its errors: "Error: " before the title, as
+/// the Design System asks, and 400, because nothing was done.
+pub fn invalid(
+    page: &crate::page::Page,
+    template: &str,
+    title: &str,
+    content: minijinja::Value,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let html = page.render(template, &format!("Error: {title}"), content)?;
+    Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())
+}
+
+/// A page that explains why a link did not work and where to go instead.
+pub fn link_problem(
+    page: &crate::page::Page,
+    title: &str,
+    paragraphs: Vec<String>,
+    next: (&str, &str),
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let link = minijinja::context! { href => next.0, text => next.1 };
+    let mut response = page
+        .render(
+            "error.html",
+            title,
+            minijinja::context! { paragraphs, link },
+        )?
+        .into_response();
+    *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    Ok(response)
+}
+
+/// An absolute link for an email: the site's public address and a path.
+pub fn link(app: &AppState, path: &str) -> String {
+    format!("{}{path}", app.options.public_url.trim_end_matches('/'))
+}
+
+/// Queue a message about an account to `to`. The address and the values
+/// are held in the vault until the message has gone.
+pub async fn send(
+    app: &AppState,
+    account: &AccountRef,
+    to: &str,
+    template: &str,
+    values: serde_json::Value,
+) -> AppResult<()> {
+    let (Some(mailer), Some(config)) = (&app.mailer, &app.checked.config.accounts) else {
+        tracing::warn!(template, "no mailer: an account message was not queued");
+        return Ok(());
+    };
+    let mut values = values;
+    if let Some(map) = values.as_object_mut() {
+        map.insert(
+            "site_name".into(),
+            app.checked.config.site.name.clone().into(),
+        );
+    }
+    mailer
+        .enqueue(
+            custodian_mail::NewMail {
+                subject: &account.subject,
+                to,
+                purpose: config.purpose.get_ref(),
+                category: config.email_category.get_ref(),
+                template,
+                values,
+            },
+            app.clock.unix(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| AppError::Mail(e.to_string()))
+}
+
+/// A user name: what people can type and read back. Letters, digits and
+/// `.`, `-` or `_`; never an `@`, so a user name cannot pass for an address.
+pub fn check_username(username: &str) -> Result<(), String> {
+    let n = username.chars().count();
+    if n == 0 {
+        return Err("Enter a user name".into());
+    }
+    if !(3..=30).contains(&n) {
+        return Err("User name must be between 3 and 30 characters".into());
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(
+            "User name must only include letters, numbers, full stops, hyphens and underscores"
+                .into(),
+        );
+    }
+    Ok(())
+}

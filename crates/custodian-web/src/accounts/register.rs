@@ -1,0 +1,165 @@
+//! `/account/register`: email address, user name and password. The reply
+//! is the same whether or not the address has an account already; the
+//! address's owner is told which by email.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use custodian_forms::answers::looks_like_email;
+use custodian_vault::{NewAccount, Registration};
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{CONFIRM_SECONDS, FieldError, check_username, invalid, link, send};
+use crate::error::AppResult;
+use crate::forms::abuse::ClientAddress;
+use crate::page::Page;
+use crate::passwords::{check_new_password, hash_off_thread};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn show(page: Page) -> AppResult<Response> {
+    if page.account().is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    Ok(page
+        .render(
+            "account_register.html",
+            "Create an account",
+            context! { email => "", username => "" },
+        )?
+        .into_response())
+}
+
+pub fn email_error(email: &str) -> Option<FieldError> {
+    if email.is_empty() {
+        Some(FieldError::new("email", "Enter your email address"))
+    } else if !looks_like_email(email) {
+        Some(FieldError::new(
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ))
+    } else {
+        None
+    }
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    client: ClientAddress,
+    Form(form): Form<RegisterForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim().to_owned();
+    let username = form.username.trim().to_owned();
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(email_error(&email));
+    if let Err(text) = check_username(&username) {
+        errors.push(FieldError::new("username", text));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter a password"));
+    } else if let Err(text) = check_new_password(&form.password, &[&email, &username]) {
+        errors.push(FieldError::new("password", text));
+    }
+    if errors.is_empty() && !app.submission_limiter.allow(client.0) {
+        errors.push(FieldError::new(
+            "email",
+            "There have been too many attempts from your connection. Wait a minute, then try again",
+        ));
+    }
+    if !errors.is_empty() {
+        return refuse(&page, &email, &username, errors);
+    }
+    let hash = hash_off_thread(form.password.clone())
+        .await
+        .map_err(crate::error::AppError::Internal)?;
+    let now = app.clock.unix();
+    let outcome = app
+        .vault
+        .register(
+            NewAccount {
+                email: &email,
+                username: &username,
+                password_hash: &hash,
+            },
+            CONFIRM_SECONDS,
+            now,
+        )
+        .await?;
+    match outcome {
+        Registration::Created { account, token } => {
+            send(
+                &app,
+                &account,
+                &email,
+                "account_confirm",
+                json!({
+                    "username": username,
+                    "link": link(&app, &format!("/account/confirm/{token}")),
+                    "hours": CONFIRM_SECONDS / 3600,
+                }),
+            )
+            .await?;
+        }
+        Registration::AddressHasAccount { account } => {
+            send(
+                &app,
+                &account,
+                &email,
+                "account_exists",
+                json!({
+                    "sign_in": link(&app, "/account/sign-in"),
+                    "reset": link(&app, "/account/reset-password"),
+                }),
+            )
+            .await?;
+        }
+        Registration::UsernameTaken => {
+            return refuse(
+                &page,
+                &email,
+                &username,
+                vec![FieldError::new(
+                    "username",
+                    "That user name is taken. Choose a different one",
+                )],
+            );
+        }
+    }
+    Ok(Redirect::to("/account/check-your-email").into_response())
+}
+
+fn refuse(
+    page: &Page,
+    email: &str,
+    username: &str,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    invalid(
+        page,
+        "account_register.html",
+        "Create an account",
+        context! { errors, email, username },
+    )
+}
+
+pub async fn check_email(page: Page) -> AppResult<Response> {
+    Ok(page
+        .render(
+            "account_check_email.html",
+            "Check your email",
+            context! { hours => CONFIRM_SECONDS / 3600 },
+        )?
+        .into_response())
+}

@@ -1,0 +1,168 @@
+//! Resetting a forgotten password: ask with an email address (the reply is
+//! the same whether or not it has an account), then follow the emailed link
+//! and choose a new password. Setting it signs out every other session and
+//! makes every other link of the account stop working.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use custodian_vault::{LinkOutcome, LinkPurpose};
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::register::email_error;
+use super::{FieldError, RESET_SECONDS, invalid, link, link_problem, send};
+use crate::error::{AppError, AppResult};
+use crate::forms::abuse::ClientAddress;
+use crate::middleware::session::Flash;
+use crate::page::Page;
+use crate::passwords::{check_new_password, hash_off_thread};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct RequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn show_request(page: Page) -> AppResult<Response> {
+    Ok(page
+        .render(
+            "account_reset_request.html",
+            "Reset your password",
+            context! { email => "" },
+        )?
+        .into_response())
+}
+
+pub async fn submit_request(
+    State(app): State<AppState>,
+    page: Page,
+    client: ClientAddress,
+    Form(form): Form<RequestForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim().to_owned();
+    let mut errors: Vec<FieldError> = email_error(&email).into_iter().collect();
+    if errors.is_empty() && !app.submission_limiter.allow(client.0) {
+        errors.push(FieldError::new(
+            "email",
+            "There have been too many attempts from your connection. Wait a minute, then try again",
+        ));
+    }
+    if !errors.is_empty() {
+        return invalid(
+            &page,
+            "account_reset_request.html",
+            "Reset your password",
+            context! { errors, email },
+        );
+    }
+    let now = app.clock.unix();
+    if let Some(account) = app.vault.account_by_email(&email).await? {
+        let token = app
+            .vault
+            .account_link(&account, LinkPurpose::Reset, RESET_SECONDS, now)
+            .await?;
+        send(
+            &app,
+            &account,
+            &email,
+            "password_reset",
+            json!({
+                "link": link(&app, &format!("/account/reset-password/{token}")),
+                "minutes": RESET_SECONDS / 60,
+            }),
+        )
+        .await?;
+    }
+    Ok(page
+        .render(
+            "account_reset_sent.html",
+            "Check your email",
+            context! { minutes => RESET_SECONDS / 60 },
+        )?
+        .into_response())
+}
+
+fn expired(page: &Page) -> AppResult<Response> {
+    link_problem(
+        page,
+        "This link has expired",
+        vec![
+            "Links to reset a password work once, for 1 hour, and stop working if your password or email address changes.".into(),
+            "Ask for a new link and use it within the hour.".into(),
+        ],
+        ("/account/reset-password", "Get a new link"),
+    )
+}
+
+pub async fn show_new(
+    State(app): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    match app
+        .vault
+        .check_link(&token, LinkPurpose::Reset, now)
+        .await?
+    {
+        LinkOutcome::Done(_) => Ok(page
+            .render(
+                "account_reset_new.html",
+                "Choose a new password",
+                context! { action => format!("/account/reset-password/{token}") },
+            )?
+            .into_response()),
+        _ => expired(&page),
+    }
+}
+
+pub async fn submit_new(
+    State(app): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    // The password is checked before the link is used, so a refused
+    // password leaves the link working for another try.
+    let LinkOutcome::Done(account) = app
+        .vault
+        .check_link(&token, LinkPurpose::Reset, now)
+        .await?
+    else {
+        return expired(&page);
+    };
+    let details = app.vault.account_details(&account).await?;
+    let problem = if form.password.is_empty() {
+        Some("Enter a new password".to_owned())
+    } else {
+        check_new_password(&form.password, &[&details.email, &details.username]).err()
+    };
+    if let Some(text) = problem {
+        let errors = vec![FieldError::new("password", text)];
+        return invalid(
+            &page,
+            "account_reset_new.html",
+            "Choose a new password",
+            context! { errors, action => format!("/account/reset-password/{token}") },
+        );
+    }
+    let LinkOutcome::Done(account) = app.vault.use_reset_link(&token, now).await? else {
+        return expired(&page);
+    };
+    let hash = hash_off_thread(form.password.clone())
+        .await
+        .map_err(AppError::Internal)?;
+    app.vault.set_password(&account, &hash, now).await?;
+    page.session().set_flash(Flash::PasswordChanged);
+    Ok(Redirect::to("/account/sign-in").into_response())
+}

@@ -1,0 +1,194 @@
+//! `/account/sign-in` and `/account/sign-out`. Sign-in is throttled per
+//! account across instances (the count is in the database), takes as long
+//! for an unknown name as for a wrong password, and carries what the person
+//! was filling in anonymously into their account.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::signed_in::{SignedIn, clear_status_cookie, sign_in};
+use super::{FieldError, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW_SECONDS, invalid};
+use crate::error::AppResult;
+use crate::middleware::session::Flash;
+use crate::page::Page;
+use crate::passwords::{decoy_hash, verify_off_thread};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct SignInForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, rename = "return")]
+    return_to: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReturnQuery {
+    #[serde(default, rename = "return")]
+    return_to: String,
+}
+
+/// Only a path on this site, so the parameter cannot send anyone elsewhere.
+pub fn safe_return(path: &str) -> Option<&str> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.len() <= 200
+        && path.bytes().all(|b| b.is_ascii_graphic());
+    ok.then_some(path)
+}
+
+pub async fn show(page: Page, Query(query): Query<ReturnQuery>) -> AppResult<Response> {
+    if page.account().is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let signed_out = page.flash == Some(Flash::AccountSignedOut);
+    let password_changed = page.flash == Some(Flash::PasswordChanged);
+    Ok(page
+        .render(
+            "account_sign_in.html",
+            "Sign in",
+            context! {
+                signed_out,
+                password_changed,
+                login => "",
+                return_to => safe_return(&query.return_to),
+            },
+        )?
+        .into_response())
+}
+
+fn throttle_key(login: &str) -> Vec<u8> {
+    Sha256::digest(format!("account sign-in|{}", login.trim().to_lowercase())).to_vec()
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    let login = form.login.trim().to_owned();
+    let return_to = safe_return(&form.return_to).map(str::to_owned);
+    let mut errors = Vec::new();
+    if login.is_empty() {
+        errors.push(FieldError::new(
+            "login",
+            "Enter your email address or user name",
+        ));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    }
+    if !errors.is_empty() {
+        return refuse(&page, &login, return_to.as_deref(), errors);
+    }
+    let now = app.clock.unix();
+    let key = throttle_key(&login);
+    // Counted before checking, so attempts in parallel cannot all slip
+    // under the limit; success clears the count.
+    app.store
+        .record_sign_in_failure(&key, now, now - SIGN_IN_WINDOW_SECONDS)
+        .await?;
+    if app
+        .store
+        .sign_in_failures(&key, now - SIGN_IN_WINDOW_SECONDS)
+        .await?
+        > MAX_SIGN_IN_FAILURES
+    {
+        return refuse(
+            &page,
+            &login,
+            return_to.as_deref(),
+            vec![FieldError::new(
+                "login",
+                "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again, or reset your password",
+            )],
+        );
+    }
+    let credentials = app.vault.credentials(&login).await?;
+    let hash = credentials
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
+    let password_ok = verify_off_thread(hash, form.password.clone()).await;
+    let account = credentials.filter(|_| password_ok).map(|c| c.account);
+    let Some(account) = account else {
+        return refuse(
+            &page,
+            &login,
+            return_to.as_deref(),
+            vec![FieldError::new(
+                "login",
+                "The email address, user name or password is not right",
+            )],
+        );
+    };
+    if !account.verified {
+        return refuse(
+            &page,
+            &login,
+            return_to.as_deref(),
+            vec![FieldError::new(
+                "login",
+                "You need to confirm your email address first: follow the link in the email we sent you",
+            )],
+        );
+    }
+    app.store.clear_sign_in_failures(&key).await?;
+    let mut response = Redirect::to(return_to.as_deref().unwrap_or("/account")).into_response();
+    sign_in(&app, page.session(), &headers, &account, &mut response).await?;
+    app.store
+        .audit(
+            now,
+            &format!("account:{}", account.id),
+            "sign in",
+            Some(&account.subject.id),
+            "",
+        )
+        .await?;
+    Ok(response)
+}
+
+fn refuse(
+    page: &Page,
+    login: &str,
+    return_to: Option<&str>,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    invalid(
+        page,
+        "account_sign_in.html",
+        "Sign in",
+        context! { errors, login, return_to },
+    )
+}
+
+pub async fn sign_out(
+    State(app): State<AppState>,
+    page: Page,
+    signed_in: Option<axum::Extension<SignedIn>>,
+) -> AppResult<Response> {
+    if let Some(axum::Extension(SignedIn(account))) = signed_in {
+        app.store
+            .audit(
+                app.clock.unix(),
+                &format!("account:{}", account.id),
+                "sign out",
+                Some(&account.subject.id),
+                "",
+            )
+            .await?;
+    }
+    page.session().sign_out_account();
+    page.session().set_flash(Flash::AccountSignedOut);
+    let mut response = Redirect::to("/account/sign-in").into_response();
+    clear_status_cookie(&app, &mut response);
+    Ok(response)
+}
