@@ -110,7 +110,7 @@ test('a caseworker signs in with a one-time code, opens a case and replies by em
     const reference = (await page.textContent('#reference')).trim()
     const check = checkPage
 
-    const secret = addStaff(server, 'casey', 'caseworker')
+    const secret = addStaff(server, 'casey', 'caseworker', ['enquiries'])
     await page.goto(`${server.base}/staff/sign-in`)
     await page.getByLabel('Username').fill('casey')
     await page.getByLabel('Password').fill('a long staff passphrase')

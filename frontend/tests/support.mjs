@@ -82,11 +82,12 @@ export async function accessibilityViolations (page) {
 
 // Create a staff account through the CLI, as an operator would; returns the
 // authenticator secret it prints.
-export function addStaff (server, username, role) {
+// `teams`: for a caseworker, the teams whose cases they answer.
+export function addStaff (server, username, role, teams = []) {
   const env = { ...process.env }
   delete env.CUSTODIAN_CONFIG
   delete env.CUSTODIAN_DATABASE_URL
-  const out = spawnSync(binary, ['staff', 'add', '--username', username, '--role', role, '--password-stdin', '--data-dir', server.dataDir], {
+  const out = spawnSync(binary, ['staff', 'add', '--username', username, '--role', role, ...teams.flatMap((t) => ['--team', t]), '--password-stdin', '--data-dir', server.dataDir], {
     input: 'a long staff passphrase\n',
     env,
     encoding: 'utf8'

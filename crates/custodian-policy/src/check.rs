@@ -589,6 +589,7 @@ pub fn check(
 
     let forms = crate::forms::check_forms(&mut c, &config, &retention);
     crate::accounts::check_accounts(&mut c, &config, &retention);
+    crate::updates::check_updates(&mut c, &config, &retention);
 
     match (c.found.is_empty(), ip_retention) {
         (true, Some(ip_retention)) => Ok(CheckedConfig {

@@ -17,6 +17,7 @@ pub mod model;
 pub mod notice;
 pub mod period;
 pub mod retention;
+pub mod updates;
 pub mod version;
 
 pub use check::{CheckedConfig, ServerCookies, check};

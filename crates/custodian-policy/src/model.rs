@@ -31,6 +31,12 @@ pub struct SiteConfig {
     /// Accounts for the public. Absent: the site offers none.
     #[serde(default)]
     pub accounts: Option<crate::accounts::Accounts>,
+    /// Email updates: what a subscription holds.
+    #[serde(default)]
+    pub updates: Option<crate::updates::Updates>,
+    /// What people may subscribe to, by id.
+    #[serde(default)]
+    pub topics: IndexMap<String, crate::updates::Topic>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from

@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0009_accounts.sql"),
     },
+    Migration {
+        version: 10,
+        name: "staff teams",
+        sqlite: include_str!("../migrations/sqlite/0010_staff_teams.sql"),
+        postgres: include_str!("../migrations/postgres/0010_staff_teams.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

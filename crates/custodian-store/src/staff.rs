@@ -73,6 +73,36 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// The teams whose cases a staff member answers, by id.
+    pub async fn staff_teams(&self, username: &str) -> Result<Vec<String>> {
+        let teams = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT team FROM staff_teams WHERE username = $1 ORDER BY team")
+                .bind(username).fetch_all(p).await?
+                .iter().map(|r| r.try_get::<String, _>("team")).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(teams)
+    }
+
+    /// Replace a staff member's teams, from their next request on. False if
+    /// there is no such account.
+    pub async fn set_staff_teams(&self, username: &str, teams: &[String]) -> Result<bool> {
+        let found = with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let found = sqlx::query("SELECT 1 FROM staff WHERE username = $1")
+                .bind(username).fetch_optional(&mut *tx).await?.is_some();
+            if found {
+                sqlx::query("DELETE FROM staff_teams WHERE username = $1").bind(username).execute(&mut *tx).await?;
+                for team in teams {
+                    sqlx::query("INSERT INTO staff_teams (username, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(username).bind(team).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            found
+        });
+        Ok(found)
+    }
+
     /// Every staff account, by username.
     pub async fn staff_accounts(&self) -> Result<Vec<StaffRow>> {
         let rows = with_pool!(&self.pool, p => {

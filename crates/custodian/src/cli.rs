@@ -114,12 +114,25 @@ pub enum StaffCommand {
         /// Read the password from standard input: the only way to give it.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// For a caseworker: a team (from the config's [teams]) whose
+        /// cases they answer; repeat for several. Required when the site
+        /// has more than one team.
+        #[arg(long = "team", value_name = "TEAM")]
+        teams: Vec<String>,
     },
     /// Remove a staff account (someone who has left): their sessions stop
     /// working at once. Their entries in the audit log stay.
     Remove {
         #[arg(long, value_name = "NAME")]
         username: String,
+    },
+    /// Set the teams whose cases a caseworker answers, from their next
+    /// request on: exactly the teams given.
+    Teams {
+        #[arg(long, value_name = "NAME")]
+        username: String,
+        #[arg(long = "team", value_name = "TEAM", required = true)]
+        teams: Vec<String>,
     },
     /// Give a staff account another role, from its next request on.
     Role {

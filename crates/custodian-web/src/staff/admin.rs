@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custodian_store::staff::StaffRow;
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::AppResult;
 use crate::page::Page;
@@ -35,6 +35,16 @@ fn role_options() -> Vec<RoleOption> {
         .collect()
 }
 
+/// The site's teams, for the caseworker's checkboxes.
+fn team_options(app: &AppState) -> Vec<(String, String)> {
+    app.checked
+        .config
+        .teams
+        .iter()
+        .map(|(id, t)| (id.clone(), t.name.clone()))
+        .collect()
+}
+
 pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Response> {
     let staff: Vec<(String, String)> = app
         .store
@@ -54,19 +64,35 @@ pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Resp
         .render(
             "staff_accounts.html",
             "Staff accounts",
-            context! { staff, roles => role_options(), username => "", role => "" },
+            context! { staff, roles => role_options(), teams => team_options(&app), username => "", role => "" },
         )?
         .into_response())
 }
 
-#[derive(Deserialize)]
+/// The add-account form, from its fields (teams are checkboxes, so a
+/// field that repeats).
+#[derive(Default)]
 pub struct NewAccount {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     password: String,
+    teams: Vec<String>,
+}
+
+impl NewAccount {
+    fn from_fields(fields: Vec<(String, String)>) -> Self {
+        let mut form = NewAccount::default();
+        for (key, value) in fields {
+            match key.as_str() {
+                "username" => form.username = value,
+                "role" => form.role = value,
+                "password" => form.password = value,
+                "team" => form.teams.push(value),
+                _ => {}
+            }
+        }
+        form
+    }
 }
 
 #[derive(Serialize)]
@@ -79,8 +105,9 @@ pub async fn add_account(
     State(app): State<AppState>,
     Extension(user): Extension<StaffUser>,
     page: Page,
-    Form(form): Form<NewAccount>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let form = NewAccount::from_fields(fields);
     let username = form.username.trim().to_lowercase();
     let mut errors = Vec::new();
     if let Err(text) = check_username(&username) {
@@ -107,6 +134,20 @@ pub async fn add_account(
             text: format!("Enter a password: {text}"),
         });
     }
+    let teams = match role {
+        // Boxes ticked for another role mean nothing: only caseworkers
+        // belong to teams.
+        Ok(role) if role != Role::Caseworker => Vec::new(),
+        Ok(role) => crate::staff::teams::teams_for(&app.checked, role, &form.teams)
+            .map_err(|_| {
+                errors.push(FieldError {
+                    field: "team",
+                    text: "Select the teams whose messages this caseworker answers".into(),
+                })
+            })
+            .unwrap_or_default(),
+        Err(()) => Vec::new(),
+    };
     let (Ok(role), true) = (role, errors.is_empty()) else {
         return refuse(&app, &page, errors, &username, &form.role).await;
     };
@@ -126,7 +167,11 @@ pub async fn add_account(
         totp_last_step: 0,
         created_at: now,
     };
-    if !app.store.insert_staff(&row).await? {
+    let inserted = app.store.insert_staff(&row).await?;
+    if inserted {
+        app.store.set_staff_teams(&username, &teams).await?;
+    }
+    if !inserted {
         let text = format!("There is already a staff account called {username}");
         return refuse(
             &app,
@@ -146,7 +191,7 @@ pub async fn add_account(
             &format!("staff:{}", user.username),
             "staff add",
             None,
-            &format!("{username} as {role}"),
+            &format!("{username} as {role} {}", teams.join(" ")),
         )
         .await?;
     Ok(page
@@ -175,7 +220,7 @@ async fn refuse(
     let html = page.render(
         "staff_accounts.html",
         "Error: Staff accounts",
-        context! { staff, roles => role_options(), errors, username, role },
+        context! { staff, roles => role_options(), teams => team_options(app), errors, username, role },
     )?;
     Ok((StatusCode::BAD_REQUEST, html).into_response())
 }

@@ -77,20 +77,21 @@ fn team_name(app: &AppState, team: Option<&str>) -> String {
 /// `/staff/cases`: the inbox, by team and status, or one reference.
 pub async fn inbox(
     State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
     Query(q): Query<InboxQuery>,
     page: Page,
 ) -> AppResult<Response> {
-    let team = q.team.filter(|t| app.checked.config.teams.contains_key(t));
+    let team = q.team.filter(|t| user.teams.contains(t));
     let status = q.status.filter(|s| STATUSES.iter().any(|(id, _)| id == s));
     let reference = q
         .reference
         .map(|r| r.trim().to_ascii_uppercase())
         .filter(|r| !r.is_empty());
-    // Without a team chosen, every team's cases: consultation responses
-    // belong to no team, and are for analysis, never casework.
+    // Without a team chosen, every one of the member's teams: consultation
+    // responses belong to no team, and are for analysis, never casework.
     let teams_filter: Vec<String> = match &team {
         Some(t) => vec![t.clone()],
-        None => app.checked.config.teams.keys().cloned().collect(),
+        None => user.teams.clone(),
     };
     let rows = app
         .vault
@@ -121,6 +122,7 @@ pub async fn inbox(
         .config
         .teams
         .iter()
+        .filter(|(id, _)| user.teams.contains(id))
         .map(|(id, t)| context! { id, name => t.name, selected => team.as_deref() == Some(id.as_str()) })
         .collect();
     let statuses: Vec<_> = STATUSES
@@ -190,8 +192,14 @@ fn reply_address<'a>(form: &FormSpec, answers: &'a [(String, String)]) -> Option
         .map(|(_, v)| v.as_str())
 }
 
-async fn find_case(app: &AppState, id: &str) -> AppResult<Option<CaseRow>> {
-    Ok(app.vault.case_row(id).await?)
+/// A case the member may work on: one of their teams'. Any other case is
+/// answered as if it did not exist, so its reference tells them nothing.
+async fn find_case(app: &AppState, user: &StaffUser, id: &str) -> AppResult<Option<CaseRow>> {
+    Ok(app
+        .vault
+        .case_row(id)
+        .await?
+        .filter(|c| c.team.as_ref().is_some_and(|t| user.teams.contains(t))))
 }
 
 /// `/staff/cases/{id}`: one case, decrypted; the read is audited.
@@ -212,7 +220,7 @@ async fn render_case(
     error: Option<(&str, &str, &str)>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let Some(_) = find_case(app, id).await? else {
+    let Some(_) = find_case(app, user, id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let opened = app
@@ -394,7 +402,7 @@ pub async fn assign(
     Extension(user): Extension<StaffUser>,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let Some(case) = find_case(&app, &id).await? else {
+    let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let now = app.clock.unix();
@@ -464,7 +472,7 @@ pub async fn note(
     page: Page,
     Form(form): Form<TextForm>,
 ) -> AppResult<Response> {
-    let Some(case) = find_case(&app, &id).await? else {
+    let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let text = form.text.trim();
@@ -484,7 +492,7 @@ pub async fn reply(
     page: Page,
     Form(form): Form<TextForm>,
 ) -> AppResult<Response> {
-    let Some(case) = find_case(&app, &id).await? else {
+    let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let text = form.text.trim().replace("\r\n", "\n");
@@ -556,7 +564,7 @@ pub async fn close(
     Extension(user): Extension<StaffUser>,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let Some(case) = find_case(&app, &id).await? else {
+    let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let now = app.clock.unix();
@@ -607,7 +615,7 @@ pub async fn forward(
     page: Page,
     Form(f): Form<ForwardForm>,
 ) -> AppResult<Response> {
-    let Some(case) = find_case(&app, &id).await? else {
+    let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let Some(spec) = app.checked.config.forms.get(&case.form) else {

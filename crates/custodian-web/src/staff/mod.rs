@@ -9,6 +9,7 @@ pub mod credentials;
 mod pages;
 pub mod roles;
 mod sign_in;
+pub mod teams;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -171,6 +172,8 @@ pub fn routes() -> Vec<StaffRoute> {
 pub struct StaffUser {
     pub username: String,
     pub role: Role,
+    /// The teams whose cases they answer (caseworkers).
+    pub teams: Vec<String>,
 }
 
 /// Refused because the role does not admit it; the error page says so.
@@ -217,8 +220,14 @@ async fn require(
         refused.extensions_mut().insert(NotYourPage);
         return refused;
     }
-    request
-        .extensions_mut()
-        .insert(StaffUser { username, role });
+    let teams = match app.store.staff_teams(&username).await {
+        Ok(teams) => teams,
+        Err(e) => return crate::error::AppError::from(e).into_response(),
+    };
+    request.extensions_mut().insert(StaffUser {
+        username,
+        role,
+        teams,
+    });
     next.run(request).await
 }

@@ -1,5 +1,7 @@
-//! `custodian staff add --username NAME --role ROLE --password-stdin`,
-//! `staff remove --username NAME` and `staff role --username NAME --role ROLE`.
+//! `custodian staff add --username NAME --role ROLE --password-stdin
+//! [--team TEAM ...]`, `staff remove --username NAME`, `staff role
+//! --username NAME --role ROLE` and `staff teams --username NAME --team
+//! TEAM ...`.
 
 use custodian_store::staff::StaffRow;
 use custodian_web::staff::Role;
@@ -12,7 +14,13 @@ use crate::site;
 
 pub async fn run(global: &Global, command: &StaffCommand) -> CliResult {
     match command {
-        StaffCommand::Add { username, role, .. } => add(global, username, role).await,
+        StaffCommand::Add {
+            username,
+            role,
+            teams,
+            ..
+        } => add(global, username, role, teams).await,
+        StaffCommand::Teams { username, teams } => change_teams(global, username, teams).await,
         StaffCommand::Remove { username } => remove(global, username).await,
         StaffCommand::Role { username, role } => change_role(global, username, role).await,
     }
@@ -55,11 +63,61 @@ async fn change_role(global: &Global, username: &str, role: &str) -> CliResult {
         )
         .await?;
     say!("{username} is now {}", role.label());
+    if role == Role::Caseworker && opened.store.staff_teams(username).await?.is_empty() {
+        match teams_for(opened.vault.policy(), role, &[]) {
+            Ok(teams) => {
+                opened.store.set_staff_teams(username, &teams).await?;
+                if !teams.is_empty() {
+                    say!("{username} answers for: {}", teams.join(", "));
+                }
+            }
+            Err(_) => say!(
+                "{username} belongs to no team yet, so sees no cases: give them teams with `custodian staff teams --username {username} --team TEAM`"
+            ),
+        }
+    }
     opened.store.close().await;
     Ok(())
 }
 
-async fn add(global: &Global, username: &str, role: &str) -> CliResult {
+fn teams_for(
+    policy: &custodian_policy::CheckedConfig,
+    role: Role,
+    given: &[String],
+) -> Result<Vec<String>, CliError> {
+    custodian_web::staff::teams::teams_for(policy, role, given)
+        .map_err(|e| CliError::Invalid(e.replace("name the teams", "name the teams with --team")))
+}
+
+async fn change_teams(global: &Global, username: &str, teams: &[String]) -> CliResult {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let opened = site::open_vault(global, now).await?;
+    let role = opened
+        .store
+        .staff(username)
+        .await?
+        .and_then(|s| s.role.parse::<Role>().ok())
+        .ok_or_else(|| {
+            CliError::Invalid(format!("there is no staff account named `{username}`"))
+        })?;
+    let teams = teams_for(opened.vault.policy(), role, teams)?;
+    opened.store.set_staff_teams(username, &teams).await?;
+    opened
+        .store
+        .audit(
+            now,
+            &site::operator(),
+            "staff teams",
+            None,
+            &format!("{username}: {}", teams.join(" ")),
+        )
+        .await?;
+    say!("{username} answers for: {}", teams.join(", "));
+    opened.store.close().await;
+    Ok(())
+}
+
+async fn add(global: &Global, username: &str, role: &str, teams: &[String]) -> CliResult {
     check_username(username).map_err(CliError::Invalid)?;
     let role: Role = role.parse().map_err(CliError::Invalid)?;
     let mut password = String::new();
@@ -71,6 +129,7 @@ async fn add(global: &Global, username: &str, role: &str) -> CliResult {
 
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let opened = site::open_vault(global, now).await?;
+    let teams = teams_for(opened.vault.policy(), role, teams)?;
     let site_name = opened.vault.policy().config.site.name.clone();
     let totp = new_totp(&site_name, username).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
     let password_hash =
@@ -88,6 +147,7 @@ async fn add(global: &Global, username: &str, role: &str) -> CliResult {
             "a staff account named `{username}` already exists"
         )));
     }
+    opened.store.set_staff_teams(username, &teams).await?;
     opened
         .store
         .audit(
@@ -99,6 +159,9 @@ async fn add(global: &Global, username: &str, role: &str) -> CliResult {
         )
         .await?;
     say!("created {username} ({})", role.label());
+    if !teams.is_empty() {
+        say!("answers for: {}", teams.join(", "));
+    }
     say!("authenticator secret: {}", totp.base32);
     say!("authenticator address: {}", totp.uri);
     say!("add it to an authenticator app now: it is not shown again");
