@@ -6,6 +6,7 @@ use custodian_store::Store;
 use custodian_store::outbox::OutboxRow;
 use custodian_vault::{NewRecord, SubjectRef, Vault};
 use lettre::Message;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::Value;
 use serde_json::json;
@@ -96,6 +97,17 @@ impl Mailer {
     /// Queue a message. Durable when this returns: the vault's copy and the
     /// outbox row are both committed.
     pub async fn enqueue(&self, mail: NewMail<'_>, now: i64) -> Result<String> {
+        self.enqueue_in_send(mail, None, now).await
+    }
+
+    /// Queue one recipient's message of an update (`send_id` in `sends`,
+    /// whose words every recipient shares); its template renders them.
+    pub async fn enqueue_in_send(
+        &self,
+        mail: NewMail<'_>,
+        send_id: Option<&str>,
+        now: i64,
+    ) -> Result<String> {
         if !self.templates.exists(mail.template) {
             return Err(MailError::UnknownTemplate(mail.template.to_owned()));
         }
@@ -111,7 +123,7 @@ impl Mailer {
         self.vault.put(mail.subject, record, now).await?;
         if let Err(e) = self
             .store
-            .enqueue_mail(&id, &mail.subject.id, mail.template, now)
+            .enqueue_mail(&id, &mail.subject.id, mail.template, send_id, now)
             .await
         {
             // Do not leave the vault's copy behind a message that will never go.
@@ -230,12 +242,24 @@ impl Mailer {
             .parse()
             .map_err(|_| MailError::Config("the recipient address is not valid".into()))?;
         let mut context = body["values"].clone();
+        let send = match &row.send_id {
+            Some(id) => Some(self.store.send(id).await?.ok_or_else(|| {
+                MailError::Config(format!("message {} belongs to a send that is gone", row.id))
+            })?),
+            None => None,
+        };
         if let Some(map) = context.as_object_mut() {
             map.insert(
                 "site_name".into(),
                 json!(self.vault.policy().config.site.name),
             );
+            if let Some(send) = &send {
+                map.insert("update_subject".into(), json!(send.subject));
+                map.insert("update_html".into(), json!(send.html));
+                map.insert("update_text".into(), json!(send.text));
+            }
         }
+        let unsubscribe = context["unsubscribe_url"].as_str().map(str::to_owned);
         let rendered = self
             .templates
             .render(&row.template, &Value::from_serialize(&context))?;
@@ -245,6 +269,19 @@ impl Mailer {
             .subject(rendered.subject);
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());
+        }
+        // One-click unsubscribe (RFC 8058): a mail program may POST to the
+        // address with `List-Unsubscribe=One-Click`, and nothing else.
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
         }
         builder
             .multipart(MultiPart::alternative_plain_html(

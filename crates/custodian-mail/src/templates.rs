@@ -47,6 +47,18 @@ const TEMPLATES: &[MailTemplate] = &[
         name: "email_changed",
         subject: "Your {{ site_name }} email address has changed",
     },
+    MailTemplate {
+        name: "subscription_confirm",
+        subject: "Confirm your email updates from {{ site_name }}",
+    },
+    MailTemplate {
+        name: "subscription_exists",
+        subject: "You already get email updates from {{ site_name }}",
+    },
+    MailTemplate {
+        name: "update",
+        subject: "{{ update_subject }}",
+    },
 ];
 
 /// Both bodies of each template, named once: `templates/NAME.txt` and
@@ -70,6 +82,9 @@ const BODIES: &[(&str, &str)] = bodies![
     "password_reset",
     "email_change_confirm",
     "email_changed",
+    "subscription_confirm",
+    "subscription_exists",
+    "update",
 ];
 
 pub struct Templates {

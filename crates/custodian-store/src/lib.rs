@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod personal;
 pub mod policy_versions;
 pub mod secrets;
+pub mod sends;
 pub mod sessions;
 pub mod staff;
 
@@ -48,6 +49,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A row that would break a unique rule: something was there first.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+
     /// The database URL itself is wrong (scheme, syntax, options), as
     /// opposed to a database that failed while in use.
     pub fn is_bad_url(&self) -> bool {

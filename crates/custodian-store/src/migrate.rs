@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_staff_teams.sql"),
         postgres: include_str!("../migrations/postgres/0010_staff_teams.sql"),
     },
+    Migration {
+        version: 11,
+        name: "subscriptions",
+        sqlite: include_str!("../migrations/sqlite/0011_subscriptions.sql"),
+        postgres: include_str!("../migrations/postgres/0011_subscriptions.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

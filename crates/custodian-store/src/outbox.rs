@@ -15,6 +15,8 @@ pub struct OutboxRow {
     pub next_attempt_at: i64,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// The update this message is part of, if any (`sends`).
+    pub send_id: Option<String>,
 }
 
 /// Counts by status, for the staff area and metrics.
@@ -36,30 +38,33 @@ macro_rules! outbox_from {
             next_attempt_at: $r.try_get("next_attempt_at")?,
             created_at: $r.try_get("created_at")?,
             finished_at: $r.try_get("finished_at")?,
+            send_id: $r.try_get("send_id")?,
         }
     };
 }
 
 macro_rules! columns {
     () => {
-        "id, subject_id, template, status, attempts, next_attempt_at, created_at, finished_at"
+        "id, subject_id, template, status, attempts, next_attempt_at, created_at, finished_at, send_id"
     };
 }
 
 impl Store {
+    /// Queue a message; `send_id` names the update it belongs to.
     pub async fn enqueue_mail(
         &self,
         id: &str,
         subject_id: &str,
         template: &str,
+        send_id: Option<&str>,
         now: i64,
     ) -> Result<()> {
         with_pool!(&self.pool, p => {
             sqlx::query(
-                "INSERT INTO outbox (id, subject_id, template, status, attempts, next_attempt_at, lease_owner, lease_until, created_at) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, NULL, 0, $4)",
+                "INSERT INTO outbox (id, subject_id, template, status, attempts, next_attempt_at, lease_owner, lease_until, created_at, send_id) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, NULL, 0, $4, $5)",
             )
-            .bind(id).bind(subject_id).bind(template).bind(now)
+            .bind(id).bind(subject_id).bind(template).bind(now).bind(send_id)
             .execute(p).await?;
         });
         Ok(())

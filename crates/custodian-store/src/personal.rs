@@ -471,6 +471,7 @@ impl PersonalData<'_> {
             }
             sqlx::query(cases::DELETE_EMPTY_CASES).execute(&mut *tx).await?;
             sqlx::query(accounts::DELETE_EMPTY_ACCOUNTS).execute(&mut *tx).await?;
+            sqlx::query(subscriptions::DELETE_EMPTY_SUBSCRIBERS).execute(&mut *tx).await?;
             tx.commit().await?;
             records
         });
@@ -554,6 +555,7 @@ impl PersonalData<'_> {
                 // An account is its records: with them gone, so is it (its
                 // links go with it).
                 sqlx::query(accounts::DELETE_ACCOUNTS_OF).bind(&e.subject_id).execute(&mut *$tx).await?;
+                sqlx::query(subscriptions::DELETE_SUBSCRIBERS_OF).bind(&e.subject_id).execute(&mut *$tx).await?;
                 for (id, ciphertext) in &e.keep_records {
                     sqlx::query("UPDATE records SET ciphertext = $1 WHERE id = $2 AND subject_id = $3")
                         .bind(ciphertext).bind(id).bind(&e.subject_id).execute(&mut *$tx).await?;
@@ -640,5 +642,28 @@ impl PersonalData<'_> {
 }
 
 // Declared after the macros above, which it uses.
+/// Run `$body` in a write transaction and commit it: on SQLite behind this
+/// process's writer queue with the write lock taken at BEGIN.
+macro_rules! in_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            crate::Pool::Sqlite(p) => {
+                let _turn = $store.writer.lock().await;
+                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            crate::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod cases;
+pub mod subscriptions;

@@ -13,12 +13,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_policy::accounts::Accounts;
 use custodian_policy::retention::Event;
-use custodian_store::personal::SubjectRow;
 use custodian_store::personal::accounts::{AccountInsert, AccountRow, TokenUse};
 use sha2::{Digest, Sha256};
 
 use crate::blind_index::{email_index, session_index, username_index};
-use crate::crypto::DataKey;
 use crate::error::{Result, VaultError};
 use crate::retention::deadline;
 use crate::vault::{ErasureReport, NewRecord, SubjectRef, Vault, new_id, seal_records};
@@ -210,18 +208,8 @@ impl Vault {
             .iter()
             .map(|r| self.check_declared(r))
             .collect::<Result<Vec<_>>>()?;
-        let subject_id = new_id("s");
-        let key = DataKey::generate();
-        let (wrapped_key, master_key_id) = self.keys.wrap(&key, &subject_id)?;
-        let subject = SubjectRow {
-            id: subject_id.clone(),
-            email_index: None,
-            session_index: None,
-            verified: false,
-            wrapped_key,
-            master_key_id,
-            created_at: now,
-        };
+        let (subject, key) = self.unlinked_subject(now)?;
+        let subject_id = subject.id.clone();
         let expires = now.saturating_add(link_seconds);
         let mut sealed = seal_records(&key, &subject_id, &records, &rules, now);
         for r in &mut sealed {
@@ -341,7 +329,12 @@ impl Vault {
 
     /// The subject proved it controls this address: whatever else the vault
     /// holds under it joins the subject, which becomes the one found by it.
-    async fn claim_address(&self, subject_id: &str, address: &[u8], now: i64) -> Result<()> {
+    pub(crate) async fn claim_address(
+        &self,
+        subject_id: &str,
+        address: &[u8],
+        now: i64,
+    ) -> Result<()> {
         let rows = self.store.personal_data();
         let target = SubjectRef {
             id: subject_id.to_owned(),
@@ -363,8 +356,15 @@ impl Vault {
         let Some(account) = rows.account_by_id(account_id).await? else {
             return Ok(());
         };
-        let source = account_source(account_id);
-        for record in rows.records_from(&account.subject_id, &source).await? {
+        self.restamp(&account.subject_id, &account_source(account_id), now)
+            .await
+    }
+
+    /// Give a source's records the deadlines their purposes set, as from
+    /// now: what a confirmation does to records held only until it came.
+    pub(crate) async fn restamp(&self, subject_id: &str, source: &str, now: i64) -> Result<()> {
+        let rows = self.store.personal_data();
+        for record in rows.records_from(subject_id, source).await? {
             let Some(rule) = self.policy.retention.get(&record.purpose).copied() else {
                 continue;
             };

@@ -18,6 +18,7 @@ pub mod export;
 pub mod keys;
 mod retention;
 mod rotate;
+pub mod subscriptions;
 mod vault;
 
 pub use accounts::{
@@ -29,4 +30,5 @@ pub use export::{Export, ExportItem};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
 pub use retention::{DueRecord, RetentionRun};
 pub use rotate::RotationReport;
+pub use subscriptions::{Confirmation, Recipient, Subscribed, Subscription};
 pub use vault::{ErasureReport, KeptItem, NewRecord, SubjectRef, Vault};

@@ -252,6 +252,34 @@ impl Vault {
         self.create_subject(None, Some(index), false, now).await
     }
 
+    /// A new person nobody can find by address or session yet (someone who
+    /// has registered or subscribed but not confirmed), with their key:
+    /// the row to insert with their first records.
+    pub(crate) fn unlinked_subject(&self, now: i64) -> Result<(SubjectRow, DataKey)> {
+        let id = new_id("s");
+        let key = DataKey::generate();
+        let (wrapped_key, master_key_id) = self.keys.wrap(&key, &id)?;
+        Ok((
+            SubjectRow {
+                id,
+                email_index: None,
+                session_index: None,
+                verified: false,
+                wrapped_key,
+                master_key_id,
+                created_at: now,
+            },
+            key,
+        ))
+    }
+
+    /// A person nobody can look up, for one message to an address the
+    /// vault need not remember (an editor's test of an update). Once the
+    /// message has gone it holds nothing, and retention removes it.
+    pub async fn transient_subject(&self, now: i64) -> Result<SubjectRef> {
+        self.create_subject(None, None, false, now).await
+    }
+
     async fn create_subject(
         &self,
         email_index: Option<Vec<u8>>,

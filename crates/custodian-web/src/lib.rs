@@ -15,6 +15,7 @@ mod consent;
 mod diff;
 mod error;
 pub mod forms;
+mod mail;
 pub mod middleware;
 mod page;
 mod pages;
@@ -23,6 +24,7 @@ mod render;
 mod routes;
 pub mod staff;
 mod state;
+pub mod updates;
 
 pub use clock::Clock;
 pub use render::standalone_notice_html;

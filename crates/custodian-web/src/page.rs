@@ -144,7 +144,7 @@ impl Page {
             csrf_field => self.app.checked.cookie_names.request_token,
             csrf_token => self.csrf_token(),
             banner => self.banner(),
-            staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo, caseworker => s.role == crate::staff::Role::Caseworker, analyst => s.role == crate::staff::Role::Analyst }),
+            staff_user => self.staff.as_ref().map(|s| context! { username => s.username, role => s.role.label(), dpo => s.role == crate::staff::Role::Dpo, caseworker => s.role == crate::staff::Role::Caseworker, analyst => s.role == crate::staff::Role::Analyst, editor => s.role == crate::staff::Role::Editor }),
             cookie_categories => categories,
             accounts => self.app.checked.config.accounts.is_some(),
             signed_in => self.account.is_some(),

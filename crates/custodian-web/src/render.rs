@@ -68,6 +68,17 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "account.html",
     "account_delete.html",
     "account_deleted.html",
+    "topic_checkboxes.html",
+    "updates_subscribe.html",
+    "updates_check_email.html",
+    "updates_confirm.html",
+    "updates_confirmed.html",
+    "updates_manage.html",
+    "updates_unsubscribe.html",
+    "updates_unsubscribed.html",
+    "staff_updates.html",
+    "staff_update_new.html",
+    "staff_update.html",
 ];
 
 pub struct Templates {

@@ -61,6 +61,8 @@ pub struct Inner {
     pub options: ServeOptions,
     /// Signs CSRF tokens; shared by every instance through the store.
     pub csrf_key: Vec<u8>,
+    /// Signs the links that manage a subscription; shared the same way.
+    pub update_link_key: Vec<u8>,
     pub published: PublishedAs,
     pub content_hash: String,
     /// The notice body, rendered to HTML once.
@@ -111,6 +113,8 @@ impl AppState {
         };
         let fresh: [u8; 32] = rand::random();
         let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
+        let fresh: [u8; 32] = rand::random();
+        let update_link_key = store.shared_secret("update links", &fresh, now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
         let submission_limiter =
@@ -126,6 +130,7 @@ impl AppState {
             clock,
             options,
             csrf_key,
+            update_link_key,
             published,
             content_hash,
             notice_html,

@@ -72,28 +72,6 @@ where
     })
 }
 
-/// Run `$body` in a write transaction and commit it: on SQLite behind this
-/// process's writer queue with the write lock taken at BEGIN.
-macro_rules! in_write_tx {
-    ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.pool {
-            crate::Pool::Sqlite(p) => {
-                let _turn = $store.writer.lock().await;
-                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            crate::Pool::Postgres(p) => {
-                let mut $tx = p.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
-
 impl PersonalData<'_> {
     /// Create an account with its subject, records and verification link.
     /// False: the user name was taken meanwhile, and nothing was written.

@@ -13,7 +13,7 @@ mod delete;
 mod email;
 mod page;
 mod password;
-mod register;
+pub mod register;
 mod reset;
 mod sign_in;
 pub mod signed_in;
@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use custodian_vault::AccountRef;
 use serde::Serialize;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 /// A confirmation link works for a day; an unconfirmed account goes with it.
@@ -129,8 +129,8 @@ pub fn link(app: &AppState, path: &str) -> String {
     format!("{}{path}", app.options.public_url.trim_end_matches('/'))
 }
 
-/// Queue a message about an account to `to`. The address and the values
-/// are held in the vault until the message has gone.
+/// Queue a message about an account to `to`, for the purpose accounts
+/// serve.
 pub async fn send(
     app: &AppState,
     account: &AccountRef,
@@ -138,32 +138,21 @@ pub async fn send(
     template: &str,
     values: serde_json::Value,
 ) -> AppResult<()> {
-    let (Some(mailer), Some(config)) = (&app.mailer, &app.checked.config.accounts) else {
-        tracing::warn!(template, "no mailer: an account message was not queued");
+    let Some(config) = &app.checked.config.accounts else {
         return Ok(());
     };
-    let mut values = values;
-    if let Some(map) = values.as_object_mut() {
-        map.insert(
-            "site_name".into(),
-            app.checked.config.site.name.clone().into(),
-        );
-    }
-    mailer
-        .enqueue(
-            custodian_mail::NewMail {
-                subject: &account.subject,
-                to,
-                purpose: config.purpose.get_ref(),
-                category: config.email_category.get_ref(),
-                template,
-                values,
-            },
-            app.clock.unix(),
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| AppError::Mail(e.to_string()))
+    crate::mail::queue(
+        app,
+        crate::mail::Recipient {
+            subject: &account.subject,
+            to,
+            purpose: config.purpose.get_ref(),
+            category: config.email_category.get_ref(),
+        },
+        template,
+        values,
+    )
+    .await
 }
 
 /// A user name: what people can type and read back. Letters, digits and

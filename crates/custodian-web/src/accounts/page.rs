@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
+
 use serde::Serialize;
 
 use super::signed_in::SignedIn;
@@ -65,6 +66,25 @@ pub async fn show(
             href: format!("/forms/{id}"),
         })
         .collect();
+    let subscriptions: Vec<_> = app
+        .vault
+        .subscriptions_of(&account.subject)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let topics: Vec<String> = s
+                .topics
+                .iter()
+                .filter_map(|t| app.checked.config.topics.get(t))
+                .map(|t| t.name.clone())
+                .collect();
+            context! {
+                topics => topics.join(", "),
+                confirmed => s.confirmed,
+                manage => format!("/updates/manage/{}", crate::updates::signed(&app, &s.id)),
+            }
+        })
+        .collect();
     let retention = app
         .checked
         .config
@@ -84,6 +104,8 @@ pub async fn show(
                 last_sign_in => details.last_sign_in_at.map(format_date),
                 sent,
                 started,
+                subscriptions,
+                updates => app.checked.config.updates.is_some(),
                 retention,
                 password_changed => page.flash == Some(Flash::PasswordChanged),
                 email_change_sent => page.flash == Some(Flash::EmailChangeSent),

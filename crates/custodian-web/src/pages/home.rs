@@ -25,6 +25,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
             version => app.published.sequence,
             published => app.published.date,
             forms,
+            updates => app.checked.config.updates.is_some(),
         },
     )
 }

@@ -10,6 +10,7 @@ mod pages;
 pub mod roles;
 mod sign_in;
 pub mod teams;
+mod updates;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -29,6 +30,7 @@ const DPO_OR_ADMIN: &[Role] = &[Role::Dpo, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
 const CASEWORKER: &[Role] = &[Role::Caseworker];
 const ANALYST: &[Role] = &[Role::Analyst];
+const EDITOR: &[Role] = &[Role::Editor];
 
 /// A staff route, the roles it admits, and its handler.
 pub struct StaffRoute {
@@ -139,6 +141,20 @@ pub fn routes() -> Vec<StaffRoute> {
             "/staff/cases/{id}/close",
             CASEWORKER,
             post(cases::close),
+        ),
+        route(Method::GET, "/staff/updates", EDITOR, get(updates::list)),
+        route(Method::GET, "/staff/updates/new", EDITOR, get(updates::new)),
+        route(
+            Method::POST,
+            "/staff/updates/new",
+            EDITOR,
+            post(updates::submit),
+        ),
+        route(
+            Method::GET,
+            "/staff/updates/{id}",
+            EDITOR,
+            get(updates::show),
         ),
         route(
             Method::GET,

@@ -26,6 +26,7 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
         .filter(|r| {
             r.method == axum::http::Method::GET
                 && r.path != "/staff"
+                && r.path.matches('/').count() == 2
                 && r.roles.contains(&user.role)
         })
         .map(|r| match r.path {
@@ -68,6 +69,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 r.path,
                 "Cases",
                 "Messages sent through the site's forms: read, assign, reply and close.",
+            ),
+            "/staff/updates" => (
+                r.path,
+                "Email updates",
+                "Write an update and send it to the subscribers of its topics.",
             ),
             other => (other, other, ""),
         })

@@ -105,6 +105,15 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     // Tests and scripts read this line to find the port when asked for port 0.
     say!("Listening on http://{local}/ ({site_name})");
 
+    if !args.no_jobs {
+        // Updates a stopped server left part-queued carry on.
+        let resumed = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = custodian_web::updates::queue::resume_all(&resumed).await {
+                tracing::error!(error = %e, "could not carry on queueing updates");
+            }
+        });
+    }
     let owner = format!("{:016x}", rand_owner());
     let jobs = if args.no_jobs {
         tracing::info!("--no-jobs: retention, the session sweep and mail delivery run elsewhere");

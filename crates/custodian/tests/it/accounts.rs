@@ -2,7 +2,7 @@
 //! loopback: register, confirm, sign in, carry a form draft into the
 //! account, reset and change the password, change the address, delete.
 
-use crate::support::{Browser, Site, SmtpServer, fixture_with_accounts, link_in, mail_text};
+use crate::support::{Browser, Site, SmtpServer, fixture_with_accounts, link_in};
 
 const PASSWORD: &str = "marble kettle orbit";
 
@@ -14,22 +14,8 @@ async fn site_with_accounts(smtp: &SmtpServer) -> Site {
     .await
 }
 
-/// Wait for a message to `to` whose subject contains `subject`.
 async fn mail_to(smtp: &SmtpServer, to: &str, subject: &str) -> String {
-    for _ in 0..300 {
-        if let Some(found) = smtp
-            .messages()
-            .into_iter()
-            .find(|m| m.contains(&format!("To: {to}")) && mail_text(m).contains(subject))
-        {
-            return found;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!(
-        "no message to {to} about {subject:?}; got {:?}",
-        smtp.messages()
-    );
+    smtp.message_to(to, subject).await
 }
 
 async fn register(b: &mut Browser, email: &str, username: &str, password: &str) -> u16 {

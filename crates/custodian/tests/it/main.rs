@@ -22,5 +22,6 @@ mod mail;
 mod pages;
 mod sessions;
 mod staff;
+mod updates;
 mod vault;
 mod versions;

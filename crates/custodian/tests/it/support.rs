@@ -740,6 +740,21 @@ impl SmtpServer {
         found
     }
 
+    /// Wait for a message to `to` whose subject or text contains `about`.
+    pub async fn message_to(&self, to: &str, about: &str) -> String {
+        for _ in 0..300 {
+            if let Some(found) = self
+                .messages()
+                .into_iter()
+                .find(|m| m.contains(&format!("To: {to}")) && mail_text(m).contains(about))
+            {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no message to {to} about {about:?}");
+    }
+
     /// Wait until at least `n` messages have arrived.
     pub async fn wait_for(&self, n: usize) -> Vec<String> {
         for _ in 0..300 {
@@ -829,3 +844,36 @@ pub fn link_in(raw: &str, prefix: &str) -> Option<String> {
         .unwrap_or(rest.len());
     Some(rest[..end].to_owned())
 }
+
+/// Email updates for the fixture: two topics, by consent.
+pub const UPDATES: &str = r#"
+[policy.categories.subscriber_email]
+name = "Your email address for updates"
+description = "The address you ask us to send updates to."
+dpv = "pd:EmailAddress"
+
+[policy.categories.update_choices]
+name = "Your update choices"
+description = "Which updates you asked for."
+dpv = "pd:Preference"
+
+[policy.purposes.news]
+name = "Sending the updates you ask for"
+description = "We send you updates on the topics you choose until you unsubscribe."
+lawful_basis = "consent"
+categories = ["subscriber_email", "update_choices"]
+retention = "until you unsubscribe"
+
+[updates]
+email_category = "subscriber_email"
+choices_category = "update_choices"
+
+[topics.news]
+name = "News"
+description = "What we have been doing."
+purpose = "news"
+
+[topics.events]
+name = "Events"
+purpose = "news"
+"#;

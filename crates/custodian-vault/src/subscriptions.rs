@@ -1,0 +1,383 @@
+//! Subscriptions to email updates, through the vault. A subscriber's
+//! address (once for each purpose the chosen topics serve), which topics
+//! they chose, and a postal address where the site offers post, are records
+//! under `subscriber:<id>`.
+//!
+//! Double opt-in: a subscription is held, on a subject nothing can find by
+//! address, no longer than its confirmation link lives; nothing but the
+//! confirmation is sent to it. Following the link confirms it, and the
+//! subject then takes the address (with whatever else the vault holds under
+//! it). Unsubscribing deletes the subscription at once.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use custodian_policy::updates::Updates;
+use custodian_store::personal::subscriptions::{SubscriberInsert, SubscriberRow};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::AccountRef;
+use crate::blind_index::email_index;
+use crate::error::{Result, VaultError};
+use crate::vault::{NewRecord, SubjectRef, Vault, new_id, seal_records};
+
+/// A subscription as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: String,
+    pub subject: SubjectRef,
+    pub email: String,
+    pub topics: Vec<String>,
+    /// (name, address) for information by post.
+    pub postal: Option<(String, String)>,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscribed {
+    /// Held until the link with `token` is followed.
+    Pending {
+        subscription: String,
+        subject: SubjectRef,
+        token: String,
+    },
+    /// The address has a confirmed subscription already: nothing changed;
+    /// its owner is sent a link to manage it.
+    AlreadySubscribed {
+        subscription: String,
+        subject: SubjectRef,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    Done(Subscription),
+    /// Expired, used, or never valid: nothing was kept.
+    NotValid,
+}
+
+/// One message to send: to whom, and the subscription it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub subscription: String,
+    pub subject: SubjectRef,
+    pub email: String,
+}
+
+pub fn subscriber_source(id: &str) -> String {
+    format!("subscriber:{id}")
+}
+
+fn confirm_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(format!("custodian subscription link|{token}").as_bytes()).to_vec()
+}
+
+impl Vault {
+    fn updates_config(&self) -> Result<&Updates> {
+        self.policy
+            .config
+            .updates
+            .as_ref()
+            .ok_or_else(|| VaultError::Undeclared("email updates ([updates] in the config)".into()))
+    }
+
+    /// What a subscription stores: the address once for each purpose its
+    /// topics serve, the choice of topics, and the postal address.
+    fn subscription_records<'a>(
+        &'a self,
+        source: &'a str,
+        email: &'a str,
+        topics: &[&str],
+        choices: &'a str,
+        postal: Option<(&'a str, &'a str)>,
+    ) -> Result<Vec<NewRecord<'a>>> {
+        let updates = self.updates_config()?;
+        let config = &self.policy.config;
+        let mut purposes = BTreeSet::new();
+        for topic in topics {
+            let t = config
+                .topics
+                .get(*topic)
+                .ok_or_else(|| VaultError::Undeclared(format!("a topic `{topic}`")))?;
+            purposes.insert(t.purpose.get_ref().as_str());
+        }
+        let mut records: Vec<NewRecord<'a>> = purposes
+            .iter()
+            .map(|purpose| NewRecord {
+                category: updates.email_category.get_ref(),
+                purpose: self.purpose_name(purpose),
+                source,
+                field: "email",
+                value: email,
+            })
+            .collect();
+        if let (Some(category), Some(first)) = (&updates.choices_category, purposes.first()) {
+            records.push(NewRecord {
+                category: category.get_ref(),
+                purpose: self.purpose_name(first),
+                source,
+                field: "topics",
+                value: choices,
+            });
+        }
+        if let (Some(post), Some((name, address))) = (&updates.postal, postal) {
+            for (field, category, value) in [
+                ("postal_name", &post.name_category, name),
+                ("postal_address", &post.address_category, address),
+            ] {
+                records.push(NewRecord {
+                    category: category.get_ref(),
+                    purpose: post.purpose.get_ref(),
+                    source,
+                    field,
+                    value,
+                });
+            }
+        }
+        Ok(records)
+    }
+
+    /// The policy's own copy of a purpose id, which lives as long as the
+    /// vault (records borrow their strings).
+    fn purpose_name(&self, purpose: &str) -> &str {
+        self.policy
+            .config
+            .policy
+            .purposes
+            .get_key_value(purpose)
+            .map_or("", |(k, _)| k.as_str())
+    }
+
+    /// Subscribe an address to topics, pending its confirmation within
+    /// `link_seconds`. Signed in, the subscription is the account's.
+    pub async fn subscribe(
+        &self,
+        email: &str,
+        topics: &[&str],
+        account: Option<&AccountRef>,
+        link_seconds: i64,
+        now: i64,
+    ) -> Result<Subscribed> {
+        let rows = self.store.personal_data();
+        let index = email_index(&self.index_key, email);
+        if let Some(existing) = rows.confirmed_subscriber_by_email(&index).await? {
+            return Ok(Subscribed::AlreadySubscribed {
+                subscription: existing.id,
+                subject: SubjectRef {
+                    id: existing.subject_id,
+                },
+            });
+        }
+        let id = new_id("u");
+        let source = subscriber_source(&id);
+        let choices = topics.join(" ");
+        let records = self.subscription_records(&source, email.trim(), topics, &choices, None)?;
+        let rules = records
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let (new_subject, subject_id, key) = match account {
+            Some(account) => {
+                let row = self.subject_row(&account.subject).await?;
+                let key = self.subject_key(&row).await?;
+                (None, row.id, key)
+            }
+            None => {
+                let (row, key) = self.unlinked_subject(now)?;
+                let id = row.id.clone();
+                (Some(row), id, key)
+            }
+        };
+        let expires = now.saturating_add(link_seconds);
+        let mut sealed = seal_records(&key, &subject_id, &records, &rules, now);
+        for r in &mut sealed {
+            r.delete_after = Some(r.delete_after.map_or(expires, |d| d.min(expires)));
+        }
+        let bytes: [u8; 32] = rand::random();
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let subscriber = SubscriberRow {
+            id: id.clone(),
+            subject_id: subject_id.clone(),
+            email_index: index,
+            confirm_expires_at: expires,
+            confirmed_at: None,
+            created_at: now,
+        };
+        rows.insert_subscriber(&SubscriberInsert {
+            new_subject: new_subject.as_ref(),
+            records: &sealed,
+            subscriber: &subscriber,
+            confirm_hash: &confirm_hash(&token),
+        })
+        .await?;
+        Ok(Subscribed::Pending {
+            subscription: id,
+            subject: SubjectRef { id: subject_id },
+            token,
+        })
+    }
+
+    /// Follow a confirmation link.
+    pub async fn confirm_subscription(&self, token: &str, now: i64) -> Result<Confirmation> {
+        let rows = self.store.personal_data();
+        if token.len() != 43 {
+            return Ok(Confirmation::NotValid);
+        }
+        let Some(found) = rows
+            .subscriber_by_confirm_hash(&confirm_hash(token))
+            .await?
+        else {
+            return Ok(Confirmation::NotValid);
+        };
+        if found.confirm_expires_at <= now || !rows.confirm_subscriber(&found.id, now).await? {
+            return Ok(Confirmation::NotValid);
+        }
+        self.claim_address(&found.subject_id, &found.email_index, now)
+            .await?;
+        self.restamp(&found.subject_id, &subscriber_source(&found.id), now)
+            .await?;
+        self.store
+            .audit(
+                now,
+                "subscriber",
+                "subscription confirmed",
+                Some(&found.subject_id),
+                &found.id,
+            )
+            .await?;
+        self.subscription(&found.id)
+            .await?
+            .map_or(Ok(Confirmation::NotValid), |s| Ok(Confirmation::Done(s)))
+    }
+
+    /// A subscription, decrypted, for its owner's page or a message to
+    /// them; not a staff read.
+    pub async fn subscription(&self, id: &str) -> Result<Option<Subscription>> {
+        let rows = self.store.personal_data();
+        let Some(found) = rows.subscriber_by_id(id).await? else {
+            return Ok(None);
+        };
+        let Some(subject) = rows.subject_by_id(&found.subject_id).await? else {
+            return Ok(None);
+        };
+        let records = rows
+            .records_from(&subject.id, &subscriber_source(id))
+            .await?;
+        let values = self.open_records(&subject, records)?;
+        let value = |field: &str| {
+            values
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, v)| v.clone())
+        };
+        let topics = match value("topics") {
+            Some(chosen) => chosen.split_whitespace().map(str::to_owned).collect(),
+            // Without a choices category the site has one topic.
+            None => self.policy.config.topics.keys().take(1).cloned().collect(),
+        };
+        Ok(Some(Subscription {
+            id: found.id,
+            subject: SubjectRef { id: subject.id },
+            email: value("email").unwrap_or_default(),
+            topics,
+            postal: value("postal_name").zip(value("postal_address")),
+            confirmed: found.confirmed_at.is_some(),
+        }))
+    }
+
+    /// The subscriptions a person holds (their account page).
+    pub async fn subscriptions_of(&self, subject: &SubjectRef) -> Result<Vec<Subscription>> {
+        let mut found = Vec::new();
+        for row in self
+            .store
+            .personal_data()
+            .subscribers_of(&subject.id)
+            .await?
+        {
+            if let Some(s) = self.subscription(&row.id).await? {
+                found.push(s);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Change which topics a subscription covers, and the postal address.
+    /// With no topics left, it is deleted: that is unsubscribing.
+    pub async fn change_subscription(
+        &self,
+        id: &str,
+        topics: &[&str],
+        postal: Option<(&str, &str)>,
+        now: i64,
+    ) -> Result<bool> {
+        if topics.is_empty() {
+            return self.unsubscribe(id, now).await;
+        }
+        let Some(current) = self.subscription(id).await? else {
+            return Ok(false);
+        };
+        let source = subscriber_source(id);
+        let choices = topics.join(" ");
+        let records =
+            self.subscription_records(&source, &current.email, topics, &choices, postal)?;
+        let rules = records
+            .iter()
+            .map(|r| self.check_declared(r))
+            .collect::<Result<Vec<_>>>()?;
+        let subject = self.subject_row(&current.subject).await?;
+        let key = self.subject_key(&subject).await?;
+        let sealed = seal_records(&key, &subject.id, &records, &rules, now);
+        self.store
+            .personal_data()
+            .replace_source(&subject.id, &source, &sealed)
+            .await?;
+        Ok(true)
+    }
+
+    /// Unsubscribe from everything: the subscription and what it holds are
+    /// deleted at once. False: there was nothing to delete.
+    pub async fn unsubscribe(&self, id: &str, now: i64) -> Result<bool> {
+        let rows = self.store.personal_data();
+        let subject = rows.subscriber_by_id(id).await?.map(|s| s.subject_id);
+        let deleted = rows.delete_subscriber(id).await?;
+        if deleted {
+            self.store
+                .audit(now, "subscriber", "unsubscribed", subject.as_deref(), id)
+                .await?;
+        }
+        Ok(deleted)
+    }
+
+    /// Confirmed subscribers to any of `topics`, after `after` in id order,
+    /// up to `limit` looked at: the next page of an update's recipients,
+    /// and where to carry on (none when done).
+    pub async fn recipients(
+        &self,
+        topics: &[String],
+        after: &str,
+        limit: i64,
+    ) -> Result<(Vec<Recipient>, Option<String>)> {
+        let rows = self
+            .store
+            .personal_data()
+            .confirmed_subscribers(after, limit)
+            .await?;
+        let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
+            .then(|| rows.last().map(|r| r.id.clone()))
+            .flatten();
+        let mut found = Vec::new();
+        for row in rows {
+            if let Some(s) = self.subscription(&row.id).await?
+                && s.topics.iter().any(|t| topics.contains(t))
+            {
+                found.push(Recipient {
+                    subscription: s.id,
+                    subject: s.subject,
+                    email: s.email,
+                });
+            }
+        }
+        Ok((found, next))
+    }
+}

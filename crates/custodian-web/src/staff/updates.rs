@@ -1,0 +1,232 @@
+//! The editor's pages: write an update in Markdown, preview it, send a test
+//! to yourself, send it to the confirmed subscribers of one or more topics,
+//! and follow its progress. No tracking pixels, no per-person open or click
+//! tracking: the counts are the outbox's (queued, sent, failed).
+
+use axum::Form;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use custodian_store::sends::SendRow;
+use minijinja::context;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::accounts::FieldError;
+use crate::accounts::register::email_error;
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::render::markdown_to_html;
+use crate::staff::StaffUser;
+use crate::state::AppState;
+use crate::updates::{chosen_topics, field, topic_options};
+
+#[derive(Serialize)]
+struct SendSummary {
+    id: String,
+    subject: String,
+    sent: String,
+    topics: String,
+    queued: i64,
+}
+
+fn topic_names(app: &AppState, topics: &str) -> String {
+    topics
+        .split_whitespace()
+        .filter_map(|t| app.checked.config.topics.get(t))
+        .map(|t| t.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let sends: Vec<SendSummary> = app
+        .store
+        .sends(100)
+        .await?
+        .into_iter()
+        .map(|s| SendSummary {
+            topics: topic_names(&app, &s.topics),
+            sent: crate::staff::pages::format_time(s.created_at),
+            id: s.id,
+            subject: s.subject,
+            queued: s.queued,
+        })
+        .collect();
+    Ok(page
+        .render("staff_updates.html", "Email updates", context! { sends })?
+        .into_response())
+}
+
+pub async fn new(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    Ok(page
+        .render(
+            "staff_update_new.html",
+            "Write an update",
+            context! { topics => topic_options(&app, &[]), subject => "", body => "", test_to => "" },
+        )?
+        .into_response())
+}
+
+/// Preview, test or send, as the button pressed says.
+pub async fn submit(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let action = field(&fields, "action").to_owned();
+    let subject = field(&fields, "subject").trim().to_owned();
+    let body = field(&fields, "body").to_owned();
+    let test_to = field(&fields, "test_to").trim().to_owned();
+    let topics = chosen_topics(&app, &fields);
+    let mut errors = Vec::new();
+    if subject.is_empty() {
+        errors.push(FieldError::new("subject", "Enter a subject line"));
+    } else if subject.chars().count() > 150 {
+        errors.push(FieldError::new(
+            "subject",
+            "The subject line must be 150 characters or fewer",
+        ));
+    }
+    if body.trim().is_empty() {
+        errors.push(FieldError::new("body", "Enter the update"));
+    }
+    match action.as_str() {
+        "send" if topics.is_empty() => {
+            errors.push(FieldError::new("topic", "Select the topics to send it to"));
+        }
+        "test" => errors.extend(email_error(&test_to).map(|e| FieldError::new("test_to", e.text))),
+        _ => {}
+    }
+    let preview = markdown_to_html(&body);
+    let again = |errors: Vec<FieldError>,
+                 notice: Option<&str>,
+                 status: StatusCode|
+     -> AppResult<Response> {
+        let title = if errors.is_empty() {
+            "Write an update"
+        } else {
+            "Error: Write an update"
+        };
+        let html = page.render(
+            "staff_update_new.html",
+            title,
+            context! {
+                errors,
+                topics => topic_options(&app, &topics),
+                subject,
+                body,
+                test_to,
+                preview => (!body.trim().is_empty()).then_some(preview.clone()),
+                notice,
+            },
+        )?;
+        Ok((status, html).into_response())
+    };
+    if !errors.is_empty() {
+        return again(errors, None, StatusCode::BAD_REQUEST);
+    }
+    let now = app.clock.unix();
+    match action.as_str() {
+        "test" => {
+            let Some(updates) = &app.checked.config.updates else {
+                return Ok(StatusCode::NOT_FOUND.into_response());
+            };
+            let purpose = app
+                .checked
+                .config
+                .topics
+                .values()
+                .next()
+                .map_or("", |t| t.purpose.get_ref().as_str());
+            // The editor's own address, for this one message only.
+            let subject_ref = app.vault.transient_subject(now).await?;
+            let back = crate::accounts::link(&app, "/updates");
+            crate::mail::queue(
+                &app,
+                crate::mail::Recipient {
+                    subject: &subject_ref,
+                    to: &test_to,
+                    purpose,
+                    category: updates.email_category.get_ref(),
+                },
+                "update",
+                json!({
+                    "update_subject": format!("[Test] {subject}"),
+                    "update_html": preview,
+                    "update_text": body,
+                    "manage_url": back,
+                    "unsubscribe_url": back,
+                }),
+            )
+            .await?;
+            again(Vec::new(), Some("test"), StatusCode::OK)
+        }
+        "send" => {
+            let send = SendRow {
+                id: format!("d_{:032x}", rand::random::<u128>()),
+                subject: subject.clone(),
+                markdown: body.clone(),
+                html: preview.clone(),
+                text: body.clone(),
+                topics: topics.join(" "),
+                created_by: user.username.clone(),
+                created_at: now,
+                cursor: String::new(),
+                queued: 0,
+                queued_all: false,
+            };
+            app.store.insert_send(&send).await?;
+            app.store
+                .audit(
+                    now,
+                    &format!("staff:{}", user.username),
+                    "send update",
+                    None,
+                    &format!("{} to {}", send.id, send.topics),
+                )
+                .await?;
+            // The send is committed; its recipients are queued behind the
+            // reply, and a restarted server carries on where this stopped.
+            let (state, id) = (app.clone(), send.id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = crate::updates::queue::carry_on(&state, &id).await {
+                    tracing::error!(send = %id, error = %e, "queueing an update stopped; it carries on at the next start");
+                }
+            });
+            Ok(Redirect::to(&format!("/staff/updates/{}", send.id)).into_response())
+        }
+        _ => again(Vec::new(), None, StatusCode::OK),
+    }
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let Some(send) = app.store.send(&id).await? else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let counts = app.store.send_counts(&id).await?;
+    Ok(page
+        .render(
+            "staff_update.html",
+            &send.subject,
+            context! {
+                id => send.id,
+                subject => send.subject,
+                topics => topic_names(&app, &send.topics),
+                sent => crate::staff::pages::format_time(send.created_at),
+                by => send.created_by,
+                queued_all => send.queued_all,
+                recipients => send.queued,
+                waiting => counts.queued,
+                delivered => counts.sent,
+                failed => counts.failed,
+                html => send.html,
+            },
+        )?
+        .into_response())
+}

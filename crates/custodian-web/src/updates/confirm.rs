@@ -1,0 +1,64 @@
+//! `/updates/confirm/{token}`: the link in the confirmation email. Opening
+//! it shows a button; pressing it confirms, so a mail scanner fetching the
+//! link cannot subscribe anyone.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use custodian_vault::Confirmation;
+use minijinja::context;
+
+use super::signed;
+use crate::accounts::link_problem;
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::state::AppState;
+
+pub async fn show(page: Page, Path(token): Path<String>) -> AppResult<Response> {
+    Ok(page
+        .render(
+            "updates_confirm.html",
+            "Confirm your email updates",
+            context! { action => format!("/updates/confirm/{token}") },
+        )?
+        .into_response())
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    match app
+        .vault
+        .confirm_subscription(&token, app.clock.unix())
+        .await?
+    {
+        Confirmation::Done(subscription) => {
+            let names: Vec<String> = subscription
+                .topics
+                .iter()
+                .filter_map(|t| app.checked.config.topics.get(t))
+                .map(|t| t.name.clone())
+                .collect();
+            Ok(page
+                .render(
+                    "updates_confirmed.html",
+                    "You are subscribed",
+                    context! {
+                        topics => names,
+                        manage => format!("/updates/manage/{}", signed(&app, &subscription.id)),
+                    },
+                )?
+                .into_response())
+        }
+        Confirmation::NotValid => link_problem(
+            &page,
+            "This link has expired",
+            vec![
+                "Links to confirm email updates work once, for 3 days. If you did not confirm in time, we have deleted your address and will send you nothing.".into(),
+                "You can ask for updates again.".into(),
+            ],
+            ("/updates", "Get email updates"),
+        ),
+    }
+}

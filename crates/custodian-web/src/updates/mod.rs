@@ -1,0 +1,133 @@
+//! Email updates by topic, where the site's config has `[updates]` and
+//! `[topics.<id>]`: subscribe (with or without an account, unless the site
+//! requires one), confirm by the emailed link (double opt-in), manage topics
+//! and the postal address from a signed link in every message, and
+//! unsubscribe in one click (RFC 8058). Editors' sending is in
+//! `staff::updates`; queueing an update's recipients in [`queue`].
+
+mod confirm;
+mod manage;
+pub mod queue;
+mod subscribe;
+
+use axum::Router;
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit, Mac};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// Unconfirmed subscriptions are deleted after this long.
+pub const CONFIRM_SECONDS: i64 = 3 * 24 * 60 * 60;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    if state.checked.config.updates.is_none() {
+        return Router::new();
+    }
+    Router::new()
+        .route("/updates", get(subscribe::show).post(subscribe::submit))
+        .route("/updates/check-your-email", get(subscribe::check_email))
+        .route(
+            "/updates/confirm/{token}",
+            get(confirm::show).post(confirm::submit),
+        )
+        .route(
+            "/updates/manage/{link}",
+            get(manage::show).post(manage::submit),
+        )
+        .route(
+            "/updates/unsubscribe/{link}",
+            get(manage::show_unsubscribe).post(manage::unsubscribe),
+        )
+}
+
+/// Paths that a mail program may POST to without a form token: the
+/// signed link in the path is the authority (RFC 8058 one-click).
+pub fn csrf_exempt(path: &str) -> bool {
+    path.starts_with("/updates/unsubscribe/")
+}
+
+/// A link that manages one subscription without a password: its id and an
+/// HMAC of it under a key every instance shares. It cannot be made for
+/// another subscription, and it stops working when the subscription goes.
+pub fn signed(app: &AppState, subscription: &str) -> String {
+    format!(
+        "{subscription}.{}",
+        signature(&app.update_link_key, subscription)
+    )
+}
+
+fn signature(key: &[u8], subscription: &str) -> String {
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"custodian subscription|");
+    mac.update(subscription.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// The subscription a signed link names, if the signature is right.
+pub fn verify(app: &AppState, link: &str) -> Option<String> {
+    let (id, sig) = link.split_once('.')?;
+    let expected = signature(&app.update_link_key, id);
+    let same = expected.len() == sig.len()
+        && expected
+            .bytes()
+            .zip(sig.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    same.then(|| id.to_owned())
+}
+
+/// The absolute links a message about `subscription` carries.
+pub fn links(app: &AppState, subscription: &str) -> (String, String) {
+    let token = signed(app, subscription);
+    (
+        crate::accounts::link(app, &format!("/updates/manage/{token}")),
+        crate::accounts::link(app, &format!("/updates/unsubscribe/{token}")),
+    )
+}
+
+#[derive(Serialize)]
+pub struct TopicOption {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub checked: bool,
+}
+
+pub fn topic_options(app: &AppState, chosen: &[String]) -> Vec<TopicOption> {
+    app.checked
+        .config
+        .topics
+        .iter()
+        .map(|(id, t)| TopicOption {
+            id: id.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            checked: chosen.contains(id),
+        })
+        .collect()
+}
+
+/// Topic ids from a form's repeated `topic` fields, keeping declared ones.
+pub fn chosen_topics(app: &AppState, fields: &[(String, String)]) -> Vec<String> {
+    let mut topics: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "topic")
+        .map(|(_, v)| v.clone())
+        .filter(|t| app.checked.config.topics.contains_key(t))
+        .collect();
+    topics.sort();
+    topics.dedup();
+    topics
+}
+
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
