@@ -20,5 +20,5 @@ writeFileSync(join(dist, 'app.css'), css.css)
 
 const govuk = join(here, 'node_modules', 'govuk-frontend', 'dist', 'govuk')
 copyFileSync(join(govuk, 'govuk-frontend.min.js'), join(dist, 'govuk-frontend.min.js'))
-copyFileSync(join(here, 'js', 'init.mjs'), join(dist, 'init.mjs'))
+for (const file of ['init.mjs', 'update-preview.mjs']) copyFileSync(join(here, 'js', file), join(dist, file))
 console.log(`built ${dist}`)

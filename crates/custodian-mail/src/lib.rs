@@ -9,11 +9,12 @@
 //! Once a message is sent or given up, its copy in the vault is deleted.
 
 mod mailer;
+pub mod notify;
 mod templates;
 mod transport;
 
 pub use mailer::{DeliveryRun, Mailer, NewMail};
-pub use transport::Transport;
+pub use transport::{MailSecrets, Transport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

@@ -12,7 +12,7 @@ use minijinja::Value;
 use serde_json::json;
 
 use crate::templates::Templates;
-use crate::transport::{SendFailure, Transport};
+use crate::transport::{Outgoing, SendFailure, Transport};
 use crate::{MailError, Result};
 
 /// After this many attempts a message is given up.
@@ -182,7 +182,7 @@ impl Mailer {
             return Ok(None);
         }
         let result = match self.build(row, &subject).await {
-            Ok(message) => self.transport.send(&row.id, &message).await,
+            Ok(outgoing) => self.transport.send(&row.id, &outgoing, now).await,
             Err(e) => Err(SendFailure {
                 permanent: is_permanent(&e),
                 reason: e.to_string(),
@@ -225,7 +225,7 @@ impl Mailer {
         Ok(Some(outcome))
     }
 
-    async fn build(&self, row: &OutboxRow, subject: &SubjectRef) -> Result<Message> {
+    async fn build(&self, row: &OutboxRow, subject: &SubjectRef) -> Result<Outgoing> {
         let values = self.vault.values_from(subject, &source(&row.id)).await?;
         let body = values
             .iter()
@@ -236,9 +236,8 @@ impl Mailer {
             })?;
         let body: serde_json::Value =
             serde_json::from_str(&body).map_err(|e| MailError::Config(e.to_string()))?;
-        let to: Mailbox = body["to"]
-            .as_str()
-            .unwrap_or_default()
+        let to_address = body["to"].as_str().unwrap_or_default().to_owned();
+        let to: Mailbox = to_address
             .parse()
             .map_err(|_| MailError::Config("the recipient address is not valid".into()))?;
         let mut context = body["values"].clone();
@@ -266,13 +265,13 @@ impl Mailer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(rendered.subject);
+            .subject(rendered.subject.clone());
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());
         }
         // One-click unsubscribe (RFC 8058): a mail program may POST to the
         // address with `List-Unsubscribe=One-Click`, and nothing else.
-        if let Some(url) = unsubscribe {
+        if let Some(url) = &unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(
                     HeaderName::new_from_ascii_str("List-Unsubscribe"),
@@ -283,12 +282,19 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
         }
-        builder
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
+                rendered.text.clone(),
                 rendered.html,
             ))
-            .map_err(|e| MailError::Config(e.to_string()))
+            .map_err(|e| MailError::Config(e.to_string()))?;
+        Ok(Outgoing {
+            message,
+            to: to_address,
+            subject: rendered.subject,
+            text: rendered.text,
+            unsubscribe,
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Where messages go: an SMTP server (STARTTLS, TLS or, for a local relay,
-//! plain; with authentication), or `.eml` files in a directory for the demo.
+//! plain; with authentication), GOV.UK Notify, or `.eml` files in a
+//! directory for the demo.
 
 use std::path::PathBuf;
 
@@ -11,11 +12,31 @@ use crate::{MailError, Result};
 
 pub enum Transport {
     Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Notify(Box<crate::notify::Notify>),
     /// Plaintext `.eml` files: the demo, and tests.
     Files(PathBuf),
     /// No mail settings: messages wait in the outbox (and are retried)
     /// until an operator configures mail.
     Unconfigured,
+}
+
+/// A message ready to go, with what a transport that takes fields rather
+/// than a whole message (Notify) needs.
+pub struct Outgoing {
+    pub message: Message,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub unsubscribe: Option<String>,
+}
+
+/// Secrets that never go in the config file, from the environment.
+#[derive(Default)]
+pub struct MailSecrets {
+    /// `CUSTODIAN_SMTP_PASSWORD`
+    pub smtp_password: Option<String>,
+    /// `CUSTODIAN_NOTIFY_API_KEY`
+    pub notify_api_key: Option<String>,
 }
 
 /// How a send failed: a temporary failure is tried again later.
@@ -33,7 +54,7 @@ impl Transport {
     pub fn from_config(
         config: Option<&MailConfig>,
         files: PathBuf,
-        password: Option<String>,
+        secrets: MailSecrets,
         demo: bool,
     ) -> Result<Transport> {
         let Some(config) = config else {
@@ -48,6 +69,19 @@ impl Transport {
         if config.transport == MailTransport::File {
             tracing::warn!(dir = %files.display(), "mail is written to files in plaintext: for testing only");
             return Ok(Transport::Files(files));
+        }
+        if config.transport == MailTransport::Notify {
+            let key = secrets.notify_api_key.ok_or_else(|| {
+                MailError::Config(
+                    "mail.transport is \"notify\" but CUSTODIAN_NOTIFY_API_KEY is not set".into(),
+                )
+            })?;
+            let template = config.notify_template_id.clone().unwrap_or_default();
+            return Ok(Transport::Notify(Box::new(crate::notify::Notify::new(
+                &key,
+                &template,
+                config.notify_base_url.as_deref(),
+            )?)));
         }
         let host = config.smtp_host.clone().unwrap_or_default();
         let builder = match config.smtp_security {
@@ -64,7 +98,7 @@ impl Transport {
             builder = builder.port(port);
         }
         if let Some(user) = &config.smtp_username {
-            let password = password.ok_or_else(|| {
+            let password = secrets.smtp_password.ok_or_else(|| {
                 MailError::Config(
                     "smtp_username is set but CUSTODIAN_SMTP_PASSWORD is not".to_owned(),
                 )
@@ -74,8 +108,23 @@ impl Transport {
         Ok(Transport::Smtp(Box::new(builder.build())))
     }
 
-    pub async fn send(&self, id: &str, message: &Message) -> Result<(), SendFailure> {
+    pub async fn send(&self, id: &str, outgoing: &Outgoing, now: i64) -> Result<(), SendFailure> {
+        let message = &outgoing.message;
         match self {
+            Transport::Notify(notify) => {
+                notify
+                    .send(
+                        &crate::notify::NotifyMessage {
+                            to: &outgoing.to,
+                            subject: &outgoing.subject,
+                            body: &outgoing.text,
+                            reference: id,
+                            unsubscribe: outgoing.unsubscribe.as_deref(),
+                        },
+                        now,
+                    )
+                    .await
+            }
             Transport::Smtp(smtp) => {
                 smtp.send(message.clone())
                     .await

@@ -352,6 +352,17 @@ pub fn check(
                 "add smtp_host = \"smtp.example.gov.uk\"",
             );
         }
+        if mail.transport == crate::model::MailTransport::Notify
+            && mail.notify_template_id.as_deref().is_none_or(|t| {
+                t.len() != 36 || !t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+            })
+        {
+            c.error(
+                c.find("[mail]"),
+                "mail.transport is \"notify\" but notify_template_id is not a template id",
+                "copy the id of a Notify email template whose subject is ((subject)) and body is ((body)), like \"f33517ff-2a88-4f6e-b855-c550268ce08a\"",
+            );
+        }
     }
 
     let mut retention = IndexMap::new();

@@ -58,6 +58,14 @@ pub struct MailConfig {
     pub smtp_security: SmtpSecurity,
     #[serde(default)]
     pub smtp_username: Option<String>,
+    /// GOV.UK Notify: the id of an email template whose subject is
+    /// `((subject))` and whose body is `((body))`. The API key never goes
+    /// in this file: it comes from `CUSTODIAN_NOTIFY_API_KEY`.
+    #[serde(default)]
+    pub notify_template_id: Option<String>,
+    /// GOV.UK Notify's address; the default is the real service.
+    #[serde(default)]
+    pub notify_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -67,6 +75,8 @@ pub enum MailTransport {
     File,
     #[default]
     Smtp,
+    /// GOV.UK Notify's API, which public-sector sites often must use.
+    Notify,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -107,12 +107,15 @@ pub fn mailer(
     vault: std::sync::Arc<custodian_vault::Vault>,
 ) -> CliResult<custodian_mail::Mailer> {
     let config = vault.policy().config.mail.clone();
-    let password = std::env::var("CUSTODIAN_SMTP_PASSWORD").ok();
+    let secrets = custodian_mail::MailSecrets {
+        smtp_password: std::env::var("CUSTODIAN_SMTP_PASSWORD").ok(),
+        notify_api_key: std::env::var("CUSTODIAN_NOTIFY_API_KEY").ok(),
+    };
     let demo = global.config.is_none();
     let transport = custodian_mail::Transport::from_config(
         config.as_ref(),
         global.data_dir.join("outbox"),
-        password,
+        secrets,
         demo,
     )
     .map_err(|e| CliError::Invalid(e.to_string()))?;

@@ -151,6 +151,12 @@ pub fn routes() -> Vec<StaffRoute> {
             post(updates::submit),
         ),
         route(
+            Method::POST,
+            "/staff/updates/preview",
+            EDITOR,
+            post(updates::preview),
+        ),
+        route(
             Method::GET,
             "/staff/updates/{id}",
             EDITOR,

@@ -201,6 +201,19 @@ pub async fn submit(
     }
 }
 
+/// The live preview's fragment: the Markdown rendered as the email will be.
+pub async fn preview(Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let body = field(&fields, "body");
+    if body.trim().is_empty() {
+        return axum::response::Html(String::new()).into_response();
+    }
+    axum::response::Html(format!(
+        "<h2 class=\"govuk-heading-m\">Preview</h2><div class=\"app-prose\">{}</div>",
+        markdown_to_html(body)
+    ))
+    .into_response()
+}
+
 pub async fn show(
     State(app): State<AppState>,
     page: Page,

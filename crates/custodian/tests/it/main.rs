@@ -19,6 +19,7 @@ mod headers;
 mod jobs;
 mod logs;
 mod mail;
+mod notify;
 mod pages;
 mod sessions;
 mod staff;

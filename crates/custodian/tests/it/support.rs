@@ -125,7 +125,19 @@ impl Server {
         db: &TestDb,
         extra: &[&str],
     ) -> Server {
+        Server::start_with_env(config, data_dir, db, extra, &[]).await
+    }
+
+    /// With environment variables set for the server alone.
+    pub async fn start_with_env(
+        config: &Path,
+        data_dir: &Path,
+        db: &TestDb,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut cmd = Command::new(binary());
+        cmd.envs(env.iter().copied());
         cmd.arg("serve")
             .args(extra)
             .arg("--listen")
@@ -212,11 +224,17 @@ impl Site {
 
     /// A site whose server gets extra `serve` arguments.
     pub async fn start_with_args(config: &str, extra: &[&str]) -> Site {
+        Site::start_with_env(config, extra, &[]).await
+    }
+
+    /// The same, with environment variables for the server (a secret that
+    /// never goes in the config file).
+    pub async fn start_with_env(config: &str, extra: &[&str], env: &[(&str, &str)]) -> Site {
         let dir = tempdir();
         let db = TestDb::new().await;
         let config_path = write(dir.path(), "site.toml", config);
         let server =
-            Server::start_with_args(&config_path, &dir.path().join("data"), &db, extra).await;
+            Server::start_with_env(&config_path, &dir.path().join("data"), &db, extra, env).await;
         Site { dir, db, server }
     }
 
