@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_subscriptions.sql"),
         postgres: include_str!("../migrations/postgres/0011_subscriptions.sql"),
     },
+    Migration {
+        version: 12,
+        name: "send audience",
+        sqlite: include_str!("../migrations/sqlite/0012_send_audience.sql"),
+        postgres: include_str!("../migrations/postgres/0012_send_audience.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -23,11 +23,13 @@ pub struct SendRow {
     pub cursor: String,
     pub queued: i64,
     pub queued_all: bool,
+    /// "each" or "weekly": which subscribers it is for.
+    pub audience: String,
 }
 
 macro_rules! send_columns {
     () => {
-        "id, subject, markdown, html, text, topics, created_by, created_at, cursor, queued, queued_all"
+        "id, subject, markdown, html, text, topics, created_by, created_at, cursor, queued, queued_all, audience"
     };
 }
 
@@ -45,6 +47,7 @@ macro_rules! send_from {
             cursor: $r.try_get("cursor")?,
             queued: $r.try_get("queued")?,
             queued_all: $r.try_get::<i64, _>("queued_all")? != 0,
+            audience: $r.try_get("audience")?,
         }
     };
 }
@@ -52,10 +55,10 @@ macro_rules! send_from {
 impl Store {
     pub async fn insert_send(&self, s: &SendRow) -> Result<()> {
         with_pool!(&self.pool, p => {
-            sqlx::query(concat!("INSERT INTO sends (", send_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+            sqlx::query(concat!("INSERT INTO sends (", send_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
                 .bind(&s.id).bind(&s.subject).bind(&s.markdown).bind(&s.html).bind(&s.text)
                 .bind(&s.topics).bind(&s.created_by).bind(s.created_at).bind(&s.cursor)
-                .bind(s.queued).bind(i64::from(s.queued_all))
+                .bind(s.queued).bind(i64::from(s.queued_all)).bind(&s.audience)
                 .execute(p).await?;
         });
         Ok(())
@@ -75,6 +78,17 @@ impl Store {
         let rows = with_pool!(&self.pool, p => {
             sqlx::query(concat!("SELECT ", send_columns!(), " FROM sends ORDER BY created_at DESC, id DESC LIMIT $1"))
                 .bind(limit).fetch_all(p).await?
+                .iter().map(|r| -> Result<SendRow, sqlx::Error> { Ok(send_from!(r)) }).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Updates sent to those who want each one, from `from` to before
+    /// `to`: what the week's summaries are made of.
+    pub async fn sends_between(&self, from: i64, to: i64) -> Result<Vec<SendRow>> {
+        let rows = with_pool!(&self.pool, p => {
+            sqlx::query(concat!("SELECT ", send_columns!(), " FROM sends WHERE audience = 'each' AND created_at >= $1 AND created_at < $2 ORDER BY created_at"))
+                .bind(from).bind(to).fetch_all(p).await?
                 .iter().map(|r| -> Result<SendRow, sqlx::Error> { Ok(send_from!(r)) }).collect::<Result<Vec<_>, _>>()?
         });
         Ok(rows)

@@ -31,6 +31,7 @@ pub struct Subscription {
     pub topics: Vec<String>,
     /// (name, address) for information by post.
     pub postal: Option<(String, String)>,
+    pub weekly: bool,
     pub confirmed: bool,
 }
 
@@ -91,6 +92,7 @@ impl Vault {
         topics: &[&str],
         choices: &'a str,
         postal: Option<(&'a str, &'a str)>,
+        weekly: bool,
     ) -> Result<Vec<NewRecord<'a>>> {
         let updates = self.updates_config()?;
         let config = &self.policy.config;
@@ -120,6 +122,15 @@ impl Vault {
                 field: "topics",
                 value: choices,
             });
+            if weekly {
+                records.push(NewRecord {
+                    category: category.get_ref(),
+                    purpose: self.purpose_name(first),
+                    source,
+                    field: "frequency",
+                    value: "weekly",
+                });
+            }
         }
         if let (Some(post), Some((name, address))) = (&updates.postal, postal) {
             for (field, category, value) in [
@@ -172,7 +183,8 @@ impl Vault {
         let id = new_id("u");
         let source = subscriber_source(&id);
         let choices = topics.join(" ");
-        let records = self.subscription_records(&source, email.trim(), topics, &choices, None)?;
+        let records =
+            self.subscription_records(&source, email.trim(), topics, &choices, None, false)?;
         let rules = records
             .iter()
             .map(|r| self.check_declared(r))
@@ -282,6 +294,7 @@ impl Vault {
             email: value("email").unwrap_or_default(),
             topics,
             postal: value("postal_name").zip(value("postal_address")),
+            weekly: value("frequency").as_deref() == Some("weekly"),
             confirmed: found.confirmed_at.is_some(),
         }))
     }
@@ -309,6 +322,7 @@ impl Vault {
         id: &str,
         topics: &[&str],
         postal: Option<(&str, &str)>,
+        weekly: bool,
         now: i64,
     ) -> Result<bool> {
         if topics.is_empty() {
@@ -320,7 +334,7 @@ impl Vault {
         let source = subscriber_source(id);
         let choices = topics.join(" ");
         let records =
-            self.subscription_records(&source, &current.email, topics, &choices, postal)?;
+            self.subscription_records(&source, &current.email, topics, &choices, postal, weekly)?;
         let rules = records
             .iter()
             .map(|r| self.check_declared(r))
@@ -349,12 +363,14 @@ impl Vault {
         Ok(deleted)
     }
 
-    /// Confirmed subscribers to any of `topics`, after `after` in id order,
+    /// Confirmed subscribers to any of `topics` who want each update (or,
+    /// with `weekly`, a weekly summary), after `after` in id order,
     /// up to `limit` looked at: the next page of an update's recipients,
     /// and where to carry on (none when done).
     pub async fn recipients(
         &self,
         topics: &[String],
+        weekly: bool,
         after: &str,
         limit: i64,
     ) -> Result<(Vec<Recipient>, Option<String>)> {
@@ -369,6 +385,7 @@ impl Vault {
         let mut found = Vec::new();
         for row in rows {
             if let Some(s) = self.subscription(&row.id).await?
+                && s.weekly == weekly
                 && s.topics.iter().any(|t| topics.contains(t))
             {
                 found.push(Recipient {

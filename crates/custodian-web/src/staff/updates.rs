@@ -176,6 +176,7 @@ pub async fn submit(
                 cursor: String::new(),
                 queued: 0,
                 queued_all: false,
+                audience: "each".to_owned(),
             };
             app.store.insert_send(&send).await?;
             app.store

@@ -30,6 +30,7 @@ fn nothing_to_manage(page: &Page) -> AppResult<Response> {
 struct Shown<'a> {
     email: &'a str,
     topics: &'a [String],
+    weekly: bool,
     postal_name: &'a str,
     postal_address: &'a str,
 }
@@ -48,6 +49,8 @@ fn manage_page(
         email => shown.email,
         topics => topic_options(app, shown.topics),
         postal => app.checked.config.updates.as_ref().is_some_and(|u| u.postal.is_some()),
+        frequency => offers_frequency(app),
+        weekly => shown.weekly,
         postal_name => shown.postal_name,
         postal_address => shown.postal_address,
         action => format!("/updates/manage/{link}"),
@@ -62,6 +65,15 @@ fn manage_page(
         .into_response())
 }
 
+/// How often is a choice only where the choices are stored at all.
+fn offers_frequency(app: &AppState) -> bool {
+    app.checked
+        .config
+        .updates
+        .as_ref()
+        .is_some_and(|u| u.choices_category.is_some())
+}
+
 fn stored<'a>(subscription: &'a custodian_vault::Subscription) -> Shown<'a> {
     let (name, address) = subscription
         .postal
@@ -70,6 +82,7 @@ fn stored<'a>(subscription: &'a custodian_vault::Subscription) -> Shown<'a> {
     Shown {
         email: &subscription.email,
         topics: &subscription.topics,
+        weekly: subscription.weekly,
         postal_name: name,
         postal_address: address,
     }
@@ -102,6 +115,7 @@ pub async fn submit(
         return nothing_to_manage(&page);
     };
     let topics = chosen_topics(&app, &fields);
+    let weekly = offers_frequency(&app) && field(&fields, "frequency") == "weekly";
     let name = field(&fields, "postal_name").trim().to_owned();
     let address = field(&fields, "postal_address").trim().to_owned();
     let offers_post = app
@@ -134,6 +148,7 @@ pub async fn submit(
         let shown = Shown {
             email: &subscription.email,
             topics: &topics,
+            weekly,
             postal_name: &name,
             postal_address: &address,
         };
@@ -143,7 +158,7 @@ pub async fn submit(
     let postal = (offers_post && !name.is_empty()).then_some((name.as_str(), address.as_str()));
     let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
     app.vault
-        .change_subscription(&id, &chosen, postal, now)
+        .change_subscription(&id, &chosen, postal, weekly, now)
         .await?;
     if topics.is_empty() {
         return Ok(page

@@ -6,6 +6,7 @@
 //! `staff::updates`; queueing an update's recipients in [`queue`].
 
 mod confirm;
+pub mod digest;
 mod manage;
 pub mod queue;
 mod subscribe;

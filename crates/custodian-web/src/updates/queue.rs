@@ -28,7 +28,11 @@ pub async fn carry_on(app: &AppState, send_id: &str) -> AppResult<i64> {
             return Ok(total);
         }
         let topics: Vec<String> = send.topics.split_whitespace().map(str::to_owned).collect();
-        let (page, next) = app.vault.recipients(&topics, &send.cursor, PAGE).await?;
+        let weekly = send.audience == "weekly";
+        let (page, next) = app
+            .vault
+            .recipients(&topics, weekly, &send.cursor, PAGE)
+            .await?;
         let now = app.clock.unix();
         let mut added = 0;
         for r in &page {

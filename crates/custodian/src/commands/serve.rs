@@ -134,12 +134,35 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
             tokio::spawn(crate::jobs::every(
                 store.clone(),
                 clock.clone(),
-                owner,
+                owner.clone(),
                 "session sweep",
                 args.job_interval,
                 {
                     let (store, clock) = (store.clone(), clock.clone());
                     move || crate::jobs::sweep_sessions(store.clone(), clock.clone())
+                },
+            )),
+            tokio::spawn(crate::jobs::every(
+                store.clone(),
+                clock.clone(),
+                owner,
+                "weekly summaries",
+                u64::try_from(custodian_web::updates::digest::WEEK_SECONDS).unwrap_or(604_800),
+                {
+                    let (state, clock) = (state.clone(), clock.clone());
+                    move || {
+                        let (state, clock) = (state.clone(), clock.clone());
+                        async move {
+                            match custodian_web::updates::digest::weekly(&state, clock.unix()).await
+                            {
+                                Ok(0) => {}
+                                Ok(n) => tracing::info!(summaries = n, "weekly summaries queued"),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "weekly summaries could not run")
+                                }
+                            }
+                        }
+                    }
                 },
             )),
             tokio::spawn(crate::jobs::deliver_mail(

@@ -131,7 +131,10 @@ async fn topics_change_from_the_signed_link_and_a_bare_post_unsubscribes() {
         .submit(&manage, &manage, &[("topic", "news"), ("topic", "events")])
         .await;
     assert!(saved.body.contains("Your choices are saved"));
-    assert_eq!(saved.body.matches(" checked").count(), 2, "{}", saved.body);
+    assert!(
+        saved.body.contains("value=\"news\" checked")
+            && saved.body.contains("value=\"events\" checked")
+    );
 
     // A forged link shows nothing.
     let forged = format!("{}x", manage.trim_end_matches(|c: char| c != '.'));
@@ -374,4 +377,51 @@ async fn a_postal_address_is_kept_only_when_post_is_asked_for_and_only_for_it() 
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!fields(&cleared).iter().any(|f| f.starts_with("postal")));
+}
+
+#[tokio::test]
+async fn a_weekly_subscriber_gets_one_summary_instead_of_each_update() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let manage = subscribed(&site, &smtp, "weekly@example.com", &["news"]).await;
+    subscribed(&site, &smtp, "each@example.com", &["news"]).await;
+    let mut b = site.browser();
+    let saved = b
+        .submit(
+            &manage,
+            &manage,
+            &[("topic", "news"), ("frequency", "weekly")],
+        )
+        .await;
+    assert!(saved.body.contains("Your choices are saved"));
+    assert!(saved.body.contains("value=\"weekly\" checked"));
+
+    send_update(&site, "Monday news", &["news"]).await;
+    mail_to(&smtp, "each@example.com", "Monday news").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        smtp.messages().iter().all(
+            |m| !(m.contains("To: weekly@example.com") && mail_text(m).contains("Monday news"))
+        )
+    );
+
+    // A week on: the update is last week's, and the weekly job (which runs
+    // at start for a week not yet summarised) sends the summary.
+    site.sabotage("UPDATE sends SET created_at = created_at - 604800")
+        .await;
+    site.sabotage("DELETE FROM job_runs WHERE name = 'weekly summaries'")
+        .await;
+    let config = std::fs::read_to_string(site.config_path()).unwrap_or_default();
+    let site = site.restart_with(&config).await;
+    let summary = mail_to(&smtp, "weekly@example.com", "News: this week's updates").await;
+    assert!(mail_text(&summary).contains("Monday news"));
+    assert!(summary.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(
+        smtp.messages()
+            .iter()
+            .all(|m| !(m.contains("To: each@example.com")
+                && mail_text(m).contains("this week's updates"))),
+        "those who get each update get no summary"
+    );
+    drop(site);
 }
