@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use custodian_store::Store;
-use custodian_store::outbox::OutboxRow;
+use custodian_store::outbox::{MailAttempt, OutboxRow};
 use custodian_vault::{NewRecord, SubjectRef, Vault};
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -19,8 +19,14 @@ use crate::{MailError, Result};
 pub const MAX_ATTEMPTS: i64 = 8;
 /// A worker holds a claimed message this long before others may take it
 /// (if the worker died mid-send).
-const LEASE_SECONDS: i64 = 120;
-const BATCH: i64 = 20;
+const LEASE_SECONDS: i64 = 300;
+/// A worker stops sending from a batch this long before its lease ends,
+/// so that no message is sent after another instance may have taken it.
+const LEASE_MARGIN: i64 = 60;
+/// Messages claimed, and their outcomes committed, together.
+const BATCH: i64 = 200;
+/// Messages in flight at once: SMTP connections are pooled and reused.
+const IN_FLIGHT: usize = 64;
 
 /// The delay before attempt `attempt + 1`: 30 s, 1 min, 2 min, ... up to 6 h.
 pub fn backoff(attempt: i64) -> i64 {
@@ -134,98 +140,143 @@ impl Mailer {
     }
 
     /// Send what is due. Safe to run on several instances at once: each
-    /// message is leased, the lease is renewed (or the message skipped)
-    /// just before sending, and only the holder records the outcome.
-    /// `clock` gives the time in unix seconds; it is read afresh for every
-    /// claim and every message, because sending takes time.
+    /// batch is leased by one instance, nothing from it is sent once the
+    /// lease is close to running out, and only the lease holder records
+    /// outcomes. A batch's messages go out several at a time over pooled
+    /// connections, and their outcomes are committed together, so a large
+    /// update costs a few commits per hundred messages rather than three
+    /// each. `clock` gives the time in unix seconds, read afresh as it goes.
     pub async fn deliver_due(
         &self,
         clock: &(dyn Fn() -> i64 + Send + Sync),
     ) -> Result<DeliveryRun> {
+        use futures_util::StreamExt;
         let mut run = DeliveryRun::default();
         loop {
             let now = clock();
+            let started = std::time::Instant::now();
+            let lease_until = now + LEASE_SECONDS;
             let batch = self
                 .store
-                .claim_mail(&self.owner, now, now + LEASE_SECONDS, BATCH)
+                .claim_mail(&self.owner, now, lease_until, BATCH)
                 .await?;
-            for row in &batch {
-                match self.deliver(row, clock).await? {
-                    Some(Outcome::Sent) => run.sent += 1,
-                    Some(Outcome::Retry) => run.retrying += 1,
-                    Some(Outcome::Failed) => run.failed += 1,
-                    None => {}
+            let mut sends = std::collections::HashMap::new();
+            for id in batch.iter().filter_map(|r| r.send_id.as_ref()) {
+                if !sends.contains_key(id)
+                    && let Some(send) = self.store.send(id).await?
+                {
+                    sends.insert(id.clone(), send);
                 }
             }
+            let sends = &sends;
+            let claimed = started.elapsed();
+            let results: Vec<(OutboxRow, Option<Result<(), SendFailure>>)> =
+                futures_util::stream::iter(batch.iter().cloned())
+                    .map(|row| self.attempt(row, clock, sends, lease_until))
+                    .buffer_unordered(IN_FLIGHT)
+                    .collect()
+                    .await;
+            let sent_in = started.elapsed();
+            let now = clock();
+            let mut attempts = Vec::with_capacity(results.len());
+            let mut outcomes = Vec::with_capacity(results.len());
+            for (row, result) in results {
+                let Some(result) = result else { continue };
+                let attempt = row.attempts + 1;
+                let outcome = match &result {
+                    Ok(()) => Outcome::Sent,
+                    Err(f) if f.permanent || attempt >= MAX_ATTEMPTS => Outcome::Failed,
+                    Err(_) => Outcome::Retry,
+                };
+                let (word, next) = match outcome {
+                    Outcome::Sent => ("sent", None),
+                    Outcome::Failed => ("failed", None),
+                    Outcome::Retry => ("retry", Some(now + backoff(attempt))),
+                };
+                // Server replies can echo the address: keep only the first
+                // line, without anything that looks like one.
+                let error = result.err().map(|f| redact(&f.reason)).unwrap_or_default();
+                attempts.push(MailAttempt {
+                    id: row.id.clone(),
+                    attempt,
+                    outcome: word,
+                    error,
+                    next_attempt_at: next,
+                });
+                outcomes.push((row, outcome));
+            }
+            let recorded = self
+                .store
+                .record_mail_attempts(&self.owner, now, &attempts)
+                .await?;
+            // Sent or given up: the vault's copies have done their job.
+            let mut finished = Vec::new();
+            for ((row, outcome), kept) in outcomes.iter().zip(&recorded) {
+                if !kept {
+                    continue;
+                }
+                match outcome {
+                    Outcome::Sent => run.sent += 1,
+                    Outcome::Retry => run.retrying += 1,
+                    Outcome::Failed => {
+                        run.failed += 1;
+                        tracing::warn!(message = %row.id, attempt = row.attempts + 1, "gave up on a message");
+                    }
+                }
+                if *outcome != Outcome::Retry {
+                    finished.push((
+                        SubjectRef {
+                            id: row.subject_id.clone(),
+                        },
+                        source(&row.id),
+                    ));
+                }
+            }
+            self.vault.forget_sources(&finished).await?;
+            tracing::debug!(
+                messages = batch.len(),
+                claim_ms = claimed.as_millis(),
+                send_ms = (sent_in - claimed).as_millis(),
+                record_ms = (started.elapsed() - sent_in).as_millis(),
+                "delivered a batch"
+            );
             if batch.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
                 return Ok(run);
             }
         }
     }
 
-    /// `None` when the lease was lost and the message left to its new holder.
-    async fn deliver(
+    /// Build and send one message of a leased batch; `None` when its lease
+    /// is too near its end to send it.
+    async fn attempt(
         &self,
-        row: &OutboxRow,
+        row: OutboxRow,
         clock: &(dyn Fn() -> i64 + Send + Sync),
-    ) -> Result<Option<Outcome>> {
-        let attempt = row.attempts + 1;
+        sends: &std::collections::HashMap<String, custodian_store::sends::SendRow>,
+        lease_until: i64,
+    ) -> (OutboxRow, Option<Result<(), SendFailure>>) {
+        if clock() >= lease_until - LEASE_MARGIN {
+            return (row, None);
+        }
         let subject = SubjectRef {
             id: row.subject_id.clone(),
         };
-        let now = clock();
-        if !self
-            .store
-            .renew_mail_lease(&row.id, &self.owner, now, now + LEASE_SECONDS)
-            .await?
-        {
-            return Ok(None);
-        }
-        let result = match self.build(row, &subject).await {
-            Ok(outgoing) => self.transport.send(&row.id, &outgoing, now).await,
+        let result = match self.build(&row, &subject, sends).await {
+            Ok(outgoing) => self.transport.send(&row.id, &outgoing, clock()).await,
             Err(e) => Err(SendFailure {
                 permanent: is_permanent(&e),
                 reason: e.to_string(),
             }),
         };
-        let now = clock();
-        let outcome = match &result {
-            Ok(()) => Outcome::Sent,
-            Err(f) if f.permanent || attempt >= MAX_ATTEMPTS => Outcome::Failed,
-            Err(_) => Outcome::Retry,
-        };
-        let error = match &result {
-            Ok(()) => String::new(),
-            // Server replies can echo the address: keep only the first line,
-            // without anything that looks like one.
-            Err(f) => redact(&f.reason),
-        };
-        let (word, next) = match outcome {
-            Outcome::Sent => ("sent", None),
-            Outcome::Failed => ("failed", None),
-            Outcome::Retry => ("retry", Some(now + backoff(attempt))),
-        };
-        if !self
-            .store
-            .record_mail_attempt(&row.id, &self.owner, attempt, now, word, &error, next)
-            .await?
-        {
-            return Ok(None);
-        }
-        if next.is_none() {
-            // Sent or given up: the vault's copy has done its job.
-            match self.vault.forget_source(&subject, &source(&row.id)).await {
-                Ok(_) | Err(custodian_vault::VaultError::NoSuchSubject) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if outcome == Outcome::Failed {
-            tracing::warn!(message = %row.id, attempt, "gave up on a message");
-        }
-        Ok(Some(outcome))
+        (row, Some(result))
     }
 
-    async fn build(&self, row: &OutboxRow, subject: &SubjectRef) -> Result<Outgoing> {
+    async fn build(
+        &self,
+        row: &OutboxRow,
+        subject: &SubjectRef,
+        sends: &std::collections::HashMap<String, custodian_store::sends::SendRow>,
+    ) -> Result<Outgoing> {
         let values = self.vault.values_from(subject, &source(&row.id)).await?;
         let body = values
             .iter()
@@ -242,7 +293,7 @@ impl Mailer {
             .map_err(|_| MailError::Config("the recipient address is not valid".into()))?;
         let mut context = body["values"].clone();
         let send = match &row.send_id {
-            Some(id) => Some(self.store.send(id).await?.ok_or_else(|| {
+            Some(id) => Some(sends.get(id).ok_or_else(|| {
                 MailError::Config(format!("message {} belongs to a send that is gone", row.id))
             })?),
             None => None,

@@ -93,7 +93,10 @@ impl Transport {
                 .map_err(|e| MailError::Config(format!("smtp_host `{host}`: {e}")))?,
             SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
         };
-        let mut builder = builder.timeout(Some(std::time::Duration::from_secs(30)));
+        // Connections are kept and reused, as many as messages in flight.
+        let mut builder = builder
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(64));
         if let Some(port) = config.smtp_port {
             builder = builder.port(port);
         }

@@ -19,6 +19,18 @@ pub struct OutboxRow {
     pub send_id: Option<String>,
 }
 
+/// One delivery attempt to record: `next_attempt_at` is `None` when the
+/// message is finished (sent or given up).
+#[derive(Debug, Clone)]
+pub struct MailAttempt {
+    pub id: String,
+    pub attempt: i64,
+    /// "sent", "retry" or "failed".
+    pub outcome: &'static str,
+    pub error: String,
+    pub next_attempt_at: Option<i64>,
+}
+
 /// Counts by status, for the staff area and metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
@@ -180,6 +192,60 @@ impl Store {
             }
             updated
         });
+        Ok(recorded)
+    }
+
+    /// Record a batch of attempts in one transaction (one commit for many
+    /// messages, which is what lets an update go to thousands a second).
+    /// Each is recorded only if `owner` still holds its lease; the result
+    /// says, for each, whether it was.
+    pub async fn record_mail_attempts(
+        &self,
+        owner: &str,
+        now: i64,
+        attempts: &[MailAttempt],
+    ) -> Result<Vec<bool>> {
+        macro_rules! record_in {
+            ($tx:expr) => {{
+                let mut recorded = Vec::with_capacity(attempts.len());
+                for a in attempts {
+                    let status = match a.outcome {
+                        "sent" => "sent",
+                        "failed" => "failed",
+                        _ => "queued",
+                    };
+                    let updated = sqlx::query(
+                        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, lease_owner = NULL, lease_until = 0, finished_at = $4 \
+                         WHERE id = $5 AND lease_owner = $6",
+                    )
+                    .bind(status).bind(a.attempt).bind(a.next_attempt_at.unwrap_or(now))
+                    .bind(a.next_attempt_at.is_none().then_some(now)).bind(&a.id).bind(owner)
+                    .execute(&mut *$tx).await?.rows_affected() == 1;
+                    if updated {
+                        sqlx::query("INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(&a.id).bind(a.attempt).bind(now).bind(a.outcome).bind(&a.error)
+                            .execute(&mut *$tx).await?;
+                    }
+                    recorded.push(updated);
+                }
+                recorded
+            }};
+        }
+        let recorded = match &self.pool {
+            Pool::Sqlite(p) => {
+                let _turn = self.writer.lock().await;
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let recorded = record_in!(tx);
+                tx.commit().await?;
+                recorded
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let recorded = record_in!(tx);
+                tx.commit().await?;
+                recorded
+            }
+        };
         Ok(recorded)
     }
 

@@ -61,6 +61,28 @@ macro_rules! record_columns {
 
 /// Insert one record through any executor (a pool or a transaction): the
 /// one place the INSERT and its eleven values are written.
+/// Run `$body` in a write transaction and commit it: on SQLite behind this
+/// process's writer queue with the write lock taken at BEGIN.
+macro_rules! in_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            crate::Pool::Sqlite(p) => {
+                let _turn = $store.writer.lock().await;
+                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            crate::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
 macro_rules! insert_record {
     ($executor:expr, $r:expr) => {
         sqlx::query(concat!(
@@ -520,6 +542,23 @@ impl PersonalData<'_> {
         Ok(n)
     }
 
+    /// Delete several (subject, source) pairs' records in one transaction:
+    /// the vault's copies of a batch of messages once they have gone.
+    pub async fn delete_sources(&self, pairs: &[(String, String)]) -> Result<u64> {
+        if pairs.is_empty() {
+            return Ok(0);
+        }
+        let deleted = in_write_tx!(self.store, tx => {
+            let mut n = 0;
+            for (subject_id, source) in pairs {
+                n += sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2")
+                    .bind(subject_id).bind(source).execute(&mut *tx).await?.rows_affected();
+            }
+            n
+        });
+        Ok(deleted)
+    }
+
     pub async fn delete_subject(&self, id: &str) -> Result<()> {
         with_pool!(&self.store.pool, p => {
             sqlx::query("DELETE FROM subjects WHERE id = $1").bind(id).execute(p).await?;
@@ -642,28 +681,6 @@ impl PersonalData<'_> {
 }
 
 // Declared after the macros above, which it uses.
-/// Run `$body` in a write transaction and commit it: on SQLite behind this
-/// process's writer queue with the write lock taken at BEGIN.
-macro_rules! in_write_tx {
-    ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.pool {
-            crate::Pool::Sqlite(p) => {
-                let _turn = $store.writer.lock().await;
-                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            crate::Pool::Postgres(p) => {
-                let mut $tx = p.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
-
 pub mod accounts;
 pub mod cases;
 pub mod subscriptions;

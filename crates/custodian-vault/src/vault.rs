@@ -542,6 +542,18 @@ impl Vault {
             .await?)
     }
 
+    /// [`Vault::forget_source`] for many at once, in one transaction.
+    pub async fn forget_sources(&self, pairs: &[(SubjectRef, String)]) -> Result<u64> {
+        for (_, source) in pairs {
+            check_source(source)?;
+        }
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(s, source)| (s.id.clone(), source.clone()))
+            .collect();
+        Ok(self.store.personal_data().delete_sources(&pairs).await?)
+    }
+
     /// What an erasure of `subject` would delete (a count) and keep (with
     /// the reason), without doing it: the confirmation page shows this.
     pub async fn erasure_preview(

@@ -864,34 +864,4 @@ pub fn link_in(raw: &str, prefix: &str) -> Option<String> {
 }
 
 /// Email updates for the fixture: two topics, by consent.
-pub const UPDATES: &str = r#"
-[policy.categories.subscriber_email]
-name = "Your email address for updates"
-description = "The address you ask us to send updates to."
-dpv = "pd:EmailAddress"
-
-[policy.categories.update_choices]
-name = "Your update choices"
-description = "Which updates you asked for."
-dpv = "pd:Preference"
-
-[policy.purposes.news]
-name = "Sending the updates you ask for"
-description = "We send you updates on the topics you choose until you unsubscribe."
-lawful_basis = "consent"
-categories = ["subscriber_email", "update_choices"]
-retention = "until you unsubscribe"
-
-[updates]
-email_category = "subscriber_email"
-choices_category = "update_choices"
-
-[topics.news]
-name = "News"
-description = "What we have been doing."
-purpose = "news"
-
-[topics.events]
-name = "Events"
-purpose = "news"
-"#;
+pub const UPDATES: &str = include_str!("fixtures/updates.toml");
