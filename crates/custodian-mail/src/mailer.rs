@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use custodian_store::Store;
 use custodian_store::outbox::{MailAttempt, OutboxRow};
+use custodian_store::personal::mail::QueuedMessage;
 use custodian_vault::{NewRecord, SubjectRef, Vault};
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -71,6 +72,18 @@ fn source(id: &str) -> String {
     format!("outbox:{id}")
 }
 
+/// The vault's copy of a message: its recipient and values, held until it
+/// has gone, stamped with the purpose it serves.
+fn vault_copy<'a>(mail: &NewMail<'a>, source: &'a str, body: &'a str) -> NewRecord<'a> {
+    NewRecord {
+        category: mail.category,
+        purpose: mail.purpose,
+        source,
+        field: "message",
+        value: body,
+    }
+}
+
 impl Mailer {
     pub fn new(
         store: Store,
@@ -106,6 +119,52 @@ impl Mailer {
         self.enqueue_in_send(mail, None, now).await
     }
 
+    /// A new message's id, its vault source and the copy's contents; the
+    /// template must exist.
+    fn prepare(&self, mail: &NewMail<'_>) -> Result<(String, String, String)> {
+        if !self.templates.exists(mail.template) {
+            return Err(MailError::UnknownTemplate(mail.template.to_owned()));
+        }
+        let id = format!("m_{:032x}", rand::random::<u128>());
+        let body = json!({ "to": mail.to, "values": mail.values }).to_string();
+        let source = source(&id);
+        Ok((id, source, body))
+    }
+
+    /// Queue many messages of one send at once, in one transaction: how an
+    /// update's recipients are queued, a page at a time. Returns how many
+    /// were queued (one already queued for the same person is skipped).
+    pub async fn enqueue_many(
+        &self,
+        mails: &[NewMail<'_>],
+        send_id: Option<&str>,
+        now: i64,
+    ) -> Result<usize> {
+        let mut messages = Vec::with_capacity(mails.len());
+        for mail in mails {
+            let (id, source, body) = self.prepare(mail)?;
+            match self
+                .vault
+                .seal_for(mail.subject, vault_copy(mail, &source, &body), now)
+                .await
+            {
+                Ok((record, sealed_under)) => messages.push(QueuedMessage {
+                    outbox_id: id,
+                    subject_id: mail.subject.id.clone(),
+                    template: mail.template.to_owned(),
+                    send_id: send_id.map(str::to_owned),
+                    sealed_under,
+                    record,
+                }),
+                // Erased since the page was read: nothing to send them.
+                Err(custodian_vault::VaultError::NoSuchSubject) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let written = self.vault.queue_messages(&messages, now).await?;
+        Ok(written.into_iter().filter(|w| *w).count())
+    }
+
     /// Queue one recipient's message of an update (`send_id` in `sends`,
     /// whose words every recipient shares); its template renders them.
     pub async fn enqueue_in_send(
@@ -114,18 +173,8 @@ impl Mailer {
         send_id: Option<&str>,
         now: i64,
     ) -> Result<String> {
-        if !self.templates.exists(mail.template) {
-            return Err(MailError::UnknownTemplate(mail.template.to_owned()));
-        }
-        let id = format!("m_{:032x}", rand::random::<u128>());
-        let body = json!({ "to": mail.to, "values": mail.values }).to_string();
-        let record = NewRecord {
-            category: mail.category,
-            purpose: mail.purpose,
-            source: &source(&id),
-            field: "message",
-            value: &body,
-        };
+        let (id, source, body) = self.prepare(&mail)?;
+        let record = vault_copy(&mail, &source, &body);
         self.vault.put(mail.subject, record, now).await?;
         if let Err(e) = self
             .store
@@ -133,7 +182,7 @@ impl Mailer {
             .await
         {
             // Do not leave the vault's copy behind a message that will never go.
-            let _ = self.vault.forget_source(mail.subject, &source(&id)).await;
+            let _ = self.vault.forget_source(mail.subject, &source).await;
             return Err(e.into());
         }
         Ok(id)

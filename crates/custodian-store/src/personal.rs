@@ -683,4 +683,5 @@ impl PersonalData<'_> {
 // Declared after the macros above, which it uses.
 pub mod accounts;
 pub mod cases;
+pub mod mail;
 pub mod subscriptions;

@@ -542,6 +542,38 @@ impl Vault {
             .await?)
     }
 
+    /// Seal one value for a subject without storing it yet, returning the
+    /// row and the wrapped key it was sealed under: for writing many
+    /// subjects' values in one transaction ([`Vault::queue_messages`]).
+    pub async fn seal_for(
+        &self,
+        subject: &SubjectRef,
+        record: NewRecord<'_>,
+        now: i64,
+    ) -> Result<(RecordRow, Vec<u8>)> {
+        let rule = self.check_declared(&record)?;
+        let row = self.subject_row(subject).await?;
+        let key = self.subject_key(&row).await?;
+        let mut sealed = seal_records(&key, &row.id, &[record], &[rule], now);
+        let sealed = sealed.pop().ok_or(VaultError::NoSuchSubject)?;
+        Ok((sealed, row.wrapped_key))
+    }
+
+    /// Queue many messages (each a vault copy from [`Vault::seal_for`] and
+    /// an outbox row) in one transaction; see
+    /// `PersonalData::insert_messages` for which are skipped.
+    pub async fn queue_messages(
+        &self,
+        messages: &[custodian_store::personal::mail::QueuedMessage],
+        now: i64,
+    ) -> Result<Vec<bool>> {
+        Ok(self
+            .store
+            .personal_data()
+            .insert_messages(messages, now)
+            .await?)
+    }
+
     /// [`Vault::forget_source`] for many at once, in one transaction.
     pub async fn forget_sources(&self, pairs: &[(SubjectRef, String)]) -> Result<u64> {
         for (_, source) in pairs {

@@ -73,6 +73,7 @@ pub async fn submit(
     State(app): State<AppState>,
     page: Page,
     headers: HeaderMap,
+    client: crate::forms::abuse::ClientAddress,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let login = form.login.trim().to_owned();
@@ -89,6 +90,19 @@ pub async fn submit(
     }
     if !errors.is_empty() {
         return refuse(&page, &login, return_to.as_deref(), errors);
+    }
+    // Per connection as well as per account, so that trying one password
+    // on many accounts is slowed too.
+    if !app.submission_limiter.allow(client.0) {
+        return refuse(
+            &page,
+            &login,
+            return_to.as_deref(),
+            vec![FieldError::new(
+                "login",
+                "There have been too many attempts from your connection. Wait a minute, then try again",
+            )],
+        );
     }
     let now = app.clock.unix();
     let key = throttle_key(&login);

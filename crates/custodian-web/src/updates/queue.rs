@@ -1,6 +1,6 @@
 //! Queueing an update's recipients: a page of confirmed subscribers at a
-//! time, each page's messages through the outbox, then the send's cursor
-//! moved past it. A server that stops part way carries on from the cursor
+//! time, each page's messages written to the outbox in one transaction,
+//! then the send's cursor moved past it. A server that stops part way carries on from the cursor
 //! when it starts again; a recipient queued twice is refused by the
 //! outbox's one-message-per-person rule, so nobody gets an update twice.
 
@@ -34,30 +34,34 @@ pub async fn carry_on(app: &AppState, send_id: &str) -> AppResult<i64> {
             .recipients(&topics, weekly, &send.cursor, PAGE)
             .await?;
         let now = app.clock.unix();
-        let mut added = 0;
-        for r in &page {
-            let (manage, unsubscribe) = links(app, &r.subscription);
-            let to = recipient(app, &r.subject, &r.email, &topics);
-            let queued = mailer
-                .enqueue_in_send(
-                    custodian_mail::NewMail {
-                        subject: to.subject,
-                        to: to.to,
-                        purpose: to.purpose,
-                        category: to.category,
-                        template: "update",
-                        values: json!({ "manage_url": manage, "unsubscribe_url": unsubscribe }),
-                    },
-                    Some(send_id),
-                    now,
+        let prepared: Vec<(crate::mail::Recipient<'_>, serde_json::Value)> = page
+            .iter()
+            .map(|r| {
+                let (manage, unsubscribe) = links(app, &r.subscription);
+                (
+                    recipient(app, &r.subject, &r.email, &topics),
+                    json!({ "manage_url": manage, "unsubscribe_url": unsubscribe }),
                 )
-                .await;
-            match queued {
-                Ok(_) => added += 1,
-                Err(custodian_mail::MailError::Store(e)) if e.is_unique_violation() => {}
-                Err(e) => return Err(AppError::Mail(e.to_string())),
-            }
-        }
+            })
+            .collect();
+        let mails: Vec<custodian_mail::NewMail<'_>> = prepared
+            .iter()
+            .map(|(to, values)| custodian_mail::NewMail {
+                subject: to.subject,
+                to: to.to,
+                purpose: to.purpose,
+                category: to.category,
+                template: "update",
+                values: values.clone(),
+            })
+            .collect();
+        // One transaction for the page; a message already queued for
+        // someone (before a restart) is skipped, not sent twice.
+        let added = mailer
+            .enqueue_many(&mails, Some(send_id), now)
+            .await
+            .map_err(|e| AppError::Mail(e.to_string()))?;
+        let added = i64::try_from(added).unwrap_or(i64::MAX);
         let cursor = next.clone().unwrap_or_else(|| send.cursor.clone());
         app.store
             .advance_send(send_id, &send.cursor, &cursor, added, next.is_none())

@@ -506,3 +506,26 @@ async fn an_unconfirmed_account_goes_when_its_link_expires_and_a_dormant_one_aft
     let _ = vault.enforce_retention(now + two_years).await;
     assert_eq!(account_count(&site).await, 0);
 }
+
+#[tokio::test]
+async fn sign_in_is_limited_per_connection_as_well_as_per_account() {
+    let smtp = SmtpServer::start().await;
+    let site = Site::start_with_args(
+        &fixture_with_accounts(smtp.port),
+        &["--min-fill-seconds", "0", "--submissions-per-minute", "3"],
+    )
+    .await;
+    let mut b = site.browser();
+    // Three different accounts tried from one connection, then a fourth.
+    for name in ["one", "two", "three"] {
+        let page = sign_in(&mut b, name, "a guess at a password").await;
+        assert!(page.body.contains("is not right"), "{name}");
+    }
+    let fourth = sign_in(&mut b, "four", "a guess at a password").await;
+    assert_eq!(fourth.status, 400);
+    assert!(
+        fourth
+            .body
+            .contains("too many attempts from your connection")
+    );
+}
