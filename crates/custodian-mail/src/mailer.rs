@@ -116,7 +116,19 @@ impl Mailer {
     /// Queue a message. Durable when this returns: the vault's copy and the
     /// outbox row are both committed.
     pub async fn enqueue(&self, mail: NewMail<'_>, now: i64) -> Result<String> {
-        self.enqueue_in_send(mail, None, now).await
+        let (id, source, body) = self.prepare(&mail)?;
+        let record = vault_copy(&mail, &source, &body);
+        self.vault.put(mail.subject, record, now).await?;
+        if let Err(e) = self
+            .store
+            .enqueue_mail(&id, &mail.subject.id, mail.template, now)
+            .await
+        {
+            // Do not leave the vault's copy behind a message that will never go.
+            let _ = self.vault.forget_source(mail.subject, &source).await;
+            return Err(e.into());
+        }
+        Ok(id)
     }
 
     /// A new message's id, its vault source and the copy's contents; the
@@ -163,29 +175,6 @@ impl Mailer {
         }
         let written = self.vault.queue_messages(&messages, now).await?;
         Ok(written.into_iter().filter(|w| *w).count())
-    }
-
-    /// Queue one recipient's message of an update (`send_id` in `sends`,
-    /// whose words every recipient shares); its template renders them.
-    pub async fn enqueue_in_send(
-        &self,
-        mail: NewMail<'_>,
-        send_id: Option<&str>,
-        now: i64,
-    ) -> Result<String> {
-        let (id, source, body) = self.prepare(&mail)?;
-        let record = vault_copy(&mail, &source, &body);
-        self.vault.put(mail.subject, record, now).await?;
-        if let Err(e) = self
-            .store
-            .enqueue_mail(&id, &mail.subject.id, mail.template, send_id, now)
-            .await
-        {
-            // Do not leave the vault's copy behind a message that will never go.
-            let _ = self.vault.forget_source(mail.subject, &source).await;
-            return Err(e.into());
-        }
-        Ok(id)
     }
 
     /// Send what is due. Safe to run on several instances at once: each

@@ -62,21 +62,21 @@ macro_rules! columns {
 }
 
 impl Store {
-    /// Queue a message; `send_id` names the update it belongs to.
+    /// Queue one message (an update's many are queued together through
+    /// the vault, `PersonalData::insert_messages`).
     pub async fn enqueue_mail(
         &self,
         id: &str,
         subject_id: &str,
         template: &str,
-        send_id: Option<&str>,
         now: i64,
     ) -> Result<()> {
         with_pool!(&self.pool, p => {
             sqlx::query(
-                "INSERT INTO outbox (id, subject_id, template, status, attempts, next_attempt_at, lease_owner, lease_until, created_at, send_id) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, NULL, 0, $4, $5)",
+                "INSERT INTO outbox (id, subject_id, template, status, attempts, next_attempt_at, lease_owner, lease_until, created_at) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, NULL, 0, $4)",
             )
-            .bind(id).bind(subject_id).bind(template).bind(now).bind(send_id)
+            .bind(id).bind(subject_id).bind(template).bind(now)
             .execute(p).await?;
         });
         Ok(())

@@ -266,10 +266,15 @@ impl Vault {
     /// A subscription, decrypted, for its owner's page or a message to
     /// them; not a staff read.
     pub async fn subscription(&self, id: &str) -> Result<Option<Subscription>> {
+        match self.store.personal_data().subscriber_by_id(id).await? {
+            Some(found) => self.subscription_of(found).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn subscription_of(&self, found: SubscriberRow) -> Result<Option<Subscription>> {
         let rows = self.store.personal_data();
-        let Some(found) = rows.subscriber_by_id(id).await? else {
-            return Ok(None);
-        };
+        let id = found.id.as_str();
         let Some(subject) = rows.subject_by_id(&found.subject_id).await? else {
             return Ok(None);
         };
@@ -289,7 +294,7 @@ impl Vault {
             None => self.policy.config.topics.keys().take(1).cloned().collect(),
         };
         Ok(Some(Subscription {
-            id: found.id,
+            id: found.id.clone(),
             subject: SubjectRef { id: subject.id },
             email: value("email").unwrap_or_default(),
             topics,
@@ -384,7 +389,7 @@ impl Vault {
             .flatten();
         let mut found = Vec::new();
         for row in rows {
-            if let Some(s) = self.subscription(&row.id).await?
+            if let Some(s) = self.subscription_of(row).await?
                 && s.weekly == weekly
                 && s.topics.iter().any(|t| topics.contains(t))
             {

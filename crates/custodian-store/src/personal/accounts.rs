@@ -120,10 +120,6 @@ impl PersonalData<'_> {
         self.account_by_text("id = $1", id).await
     }
 
-    pub async fn account_of_subject(&self, subject_id: &str) -> Result<Option<AccountRow>> {
-        self.account_by_text("subject_id = $1", subject_id).await
-    }
-
     async fn account_by_bytes(&self, condition: &str, value: &[u8]) -> Result<Option<AccountRow>> {
         let sql = format!(
             "SELECT {} FROM accounts WHERE {condition}",

@@ -60,26 +60,26 @@ pub fn signed(app: &AppState, subscription: &str) -> String {
     )
 }
 
-fn signature(key: &[u8], subscription: &str) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
+fn mac(key: &[u8], subscription: &str) -> Option<hmac::Hmac<sha2::Sha256>> {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
     mac.update(b"custodian subscription|");
     mac.update(subscription.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    Some(mac)
 }
 
-/// The subscription a signed link names, if the signature is right.
+fn signature(key: &[u8], subscription: &str) -> String {
+    mac(key, subscription)
+        .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
+}
+
+/// The subscription a signed link names, if the signature is right (the
+/// comparison takes the same time however much of it matches).
 pub fn verify(app: &AppState, link: &str) -> Option<String> {
     let (id, sig) = link.split_once('.')?;
-    let expected = signature(&app.update_link_key, id);
-    let same = expected.len() == sig.len()
-        && expected
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    same.then(|| id.to_owned())
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    mac(&app.update_link_key, id)?.verify_slice(&sig).ok()?;
+    Some(id.to_owned())
 }
 
 /// The absolute links a message about `subscription` carries.
