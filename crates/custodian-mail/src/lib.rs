@@ -10,6 +10,7 @@
 
 mod mailer;
 pub mod notify;
+mod smtp_pool;
 mod templates;
 mod transport;
 

@@ -66,6 +66,9 @@ pub struct Mailer {
     templates: Templates,
     /// This instance's name in leases.
     owner: String,
+    /// Told when this instance queues mail, so that its delivery loop
+    /// starts at once instead of at its next interval.
+    queued: tokio::sync::Notify,
 }
 
 fn source(id: &str) -> String {
@@ -110,7 +113,18 @@ impl Mailer {
             reply_to,
             templates: Templates::new()?,
             owner,
+            queued: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Wait until this instance queues mail, or `interval` passes: what the
+    /// delivery loop does between runs. Mail queued by another instance
+    /// waits for the interval.
+    pub async fn wait_for_mail(&self, interval: std::time::Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = self.queued.notified() => {}
+        }
     }
 
     /// Queue a message. Durable when this returns: the vault's copy and the
@@ -128,6 +142,7 @@ impl Mailer {
             let _ = self.vault.forget_source(mail.subject, &source).await;
             return Err(e.into());
         }
+        self.queued.notify_one();
         Ok(id)
     }
 
@@ -152,14 +167,20 @@ impl Mailer {
         send_id: Option<&str>,
         now: i64,
     ) -> Result<usize> {
+        let prepared = mails
+            .iter()
+            .map(|mail| self.prepare(mail))
+            .collect::<Result<Vec<_>>>()?;
+        let copies: Vec<(&SubjectRef, NewRecord<'_>)> = mails
+            .iter()
+            .zip(&prepared)
+            .map(|(mail, (_, source, body))| (mail.subject, vault_copy(mail, source, body)))
+            .collect();
+        // Every recipient's key in one read, not a query each.
+        let sealed = self.vault.seal_for_many(&copies, now).await?;
         let mut messages = Vec::with_capacity(mails.len());
-        for mail in mails {
-            let (id, source, body) = self.prepare(mail)?;
-            match self
-                .vault
-                .seal_for(mail.subject, vault_copy(mail, &source, &body), now)
-                .await
-            {
+        for ((mail, (id, _, _)), sealed) in mails.iter().zip(prepared).zip(sealed) {
+            match sealed {
                 Ok((record, sealed_under)) => messages.push(QueuedMessage {
                     outbox_id: id,
                     subject_id: mail.subject.id.clone(),
@@ -174,6 +195,7 @@ impl Mailer {
             }
         }
         let written = self.vault.queue_messages(&messages, now).await?;
+        self.queued.notify_one();
         Ok(written.into_iter().filter(|w| *w).count())
     }
 
@@ -185,7 +207,7 @@ impl Mailer {
     /// update costs a few commits per hundred messages rather than three
     /// each. `clock` gives the time in unix seconds, read afresh as it goes.
     pub async fn deliver_due(
-        &self,
+        self: &Arc<Self>,
         clock: &(dyn Fn() -> i64 + Send + Sync),
     ) -> Result<DeliveryRun> {
         use futures_util::StreamExt;
@@ -206,11 +228,35 @@ impl Mailer {
                     sends.insert(id.clone(), send);
                 }
             }
-            let sends = &sends;
+            let sends = Arc::new(sends);
+            // Every message's vault copy in one read, not two queries each.
+            let sources: Vec<String> = batch.iter().map(|r| source(&r.id)).collect();
+            let held = Arc::new(self.vault.values_from_sources(&sources).await?);
             let claimed = started.elapsed();
+            // Each message is its own task, so that building and sending
+            // them spreads over every worker thread instead of one. Nothing
+            // starts once the lease is near its end (read as each starts).
             let results: Vec<(OutboxRow, Option<Result<(), SendFailure>>)> =
                 futures_util::stream::iter(batch.iter().cloned())
-                    .map(|row| self.attempt(row, clock, sends, lease_until))
+                    .map(|row| {
+                        let now = clock();
+                        let task = (now < lease_until - LEASE_MARGIN).then(|| {
+                            let mailer = Arc::clone(self);
+                            let (sends, held) = (Arc::clone(&sends), Arc::clone(&held));
+                            let row = row.clone();
+                            tokio::spawn(
+                                async move { mailer.attempt(&row, &sends, &held, now).await },
+                            )
+                        });
+                        async move {
+                            match task {
+                                // A task that panicked sent nothing we know
+                                // of: the message waits for its lease to end.
+                                Some(task) => (row, task.await.ok()),
+                                None => (row, None),
+                            }
+                        }
+                    })
                     .buffer_unordered(IN_FLIGHT)
                     .collect()
                     .await;
@@ -284,38 +330,35 @@ impl Mailer {
         }
     }
 
-    /// Build and send one message of a leased batch; `None` when its lease
-    /// is too near its end to send it.
+    /// Build and send one message of a leased batch.
     async fn attempt(
         &self,
-        row: OutboxRow,
-        clock: &(dyn Fn() -> i64 + Send + Sync),
+        row: &OutboxRow,
         sends: &std::collections::HashMap<String, custodian_store::sends::SendRow>,
-        lease_until: i64,
-    ) -> (OutboxRow, Option<Result<(), SendFailure>>) {
-        if clock() >= lease_until - LEASE_MARGIN {
-            return (row, None);
-        }
-        let subject = SubjectRef {
-            id: row.subject_id.clone(),
-        };
-        let result = match self.build(&row, &subject, sends).await {
-            Ok(outgoing) => self.transport.send(&row.id, &outgoing, clock()).await,
+        held: &Held,
+        now: i64,
+    ) -> Result<(), SendFailure> {
+        match self.build(row, sends, held) {
+            Ok(outgoing) => self.transport.send(&row.id, &outgoing, now).await,
             Err(e) => Err(SendFailure {
                 permanent: is_permanent(&e),
                 reason: e.to_string(),
             }),
-        };
-        (row, Some(result))
+        }
     }
 
-    async fn build(
+    fn build(
         &self,
         row: &OutboxRow,
-        subject: &SubjectRef,
         sends: &std::collections::HashMap<String, custodian_store::sends::SendRow>,
+        held: &Held,
     ) -> Result<Outgoing> {
-        let values = self.vault.values_from(subject, &source(&row.id)).await?;
+        // Nothing held: the person was erased after the message was queued
+        // (their records went with them), which no retry can mend.
+        let values = match held.get(&source(&row.id)) {
+            Some((subject, values)) if subject.id == row.subject_id => values,
+            _ => return Err(MailError::Vault(custodian_vault::VaultError::NoSuchSubject)),
+        };
         let body = values
             .iter()
             .find(|(field, _)| field == "message")
@@ -386,6 +429,9 @@ impl Mailer {
         })
     }
 }
+
+/// The vault's copies of a batch's messages, by source.
+type Held = std::collections::HashMap<String, (SubjectRef, Vec<(String, String)>)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {

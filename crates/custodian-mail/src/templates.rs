@@ -59,6 +59,18 @@ const TEMPLATES: &[MailTemplate] = &[
         name: "update",
         subject: "{{ update_subject }}",
     },
+    MailTemplate {
+        name: "portal_code",
+        subject: "Your code to see your data held by {{ site_name }}: {{ code }}",
+    },
+    MailTemplate {
+        name: "request_received",
+        subject: "We have your request about your data (reference {{ reference }})",
+    },
+    MailTemplate {
+        name: "erasure_done",
+        subject: "We have deleted your data (reference {{ reference }})",
+    },
 ];
 
 /// Both bodies of each template, named once: `templates/NAME.txt` and
@@ -85,6 +97,9 @@ const BODIES: &[(&str, &str)] = bodies![
     "subscription_confirm",
     "subscription_exists",
     "update",
+    "portal_code",
+    "request_received",
+    "erasure_done",
 ];
 
 pub struct Templates {

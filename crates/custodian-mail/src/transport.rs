@@ -5,13 +5,17 @@
 use std::path::PathBuf;
 
 use custodian_policy::model::{MailConfig, MailTransport, SmtpSecurity};
+use lettre::Message;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::smtp_pool::SmtpPool;
 use crate::{MailError, Result};
 
+/// Connections kept open to the SMTP server: as many as messages in flight.
+const SMTP_CONNECTIONS: usize = 64;
+
 pub enum Transport {
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Smtp(Box<SmtpPool>),
     Notify(Box<crate::notify::Notify>),
     /// Plaintext `.eml` files: the demo, and tests.
     Files(PathBuf),
@@ -84,31 +88,32 @@ impl Transport {
             )?)));
         }
         let host = config.smtp_host.clone().unwrap_or_default();
-        let builder = match config.smtp_security {
-            SmtpSecurity::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
-                    .map_err(|e| MailError::Config(format!("smtp_host `{host}`: {e}")))?
+        if host.is_empty() {
+            return Err(MailError::Config("mail.smtp_host is not set".into()));
+        }
+        let port = config.smtp_port.unwrap_or(match config.smtp_security {
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::None => 25,
+        });
+        let credentials = match &config.smtp_username {
+            Some(user) => {
+                let password = secrets.smtp_password.ok_or_else(|| {
+                    MailError::Config(
+                        "smtp_username is set but CUSTODIAN_SMTP_PASSWORD is not".to_owned(),
+                    )
+                })?;
+                Some(Credentials::new(user.clone(), password))
             }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
-                .map_err(|e| MailError::Config(format!("smtp_host `{host}`: {e}")))?,
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
+            None => None,
         };
-        // Connections are kept and reused, as many as messages in flight.
-        let mut builder = builder
-            .timeout(Some(std::time::Duration::from_secs(30)))
-            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(64));
-        if let Some(port) = config.smtp_port {
-            builder = builder.port(port);
-        }
-        if let Some(user) = &config.smtp_username {
-            let password = secrets.smtp_password.ok_or_else(|| {
-                MailError::Config(
-                    "smtp_username is set but CUSTODIAN_SMTP_PASSWORD is not".to_owned(),
-                )
-            })?;
-            builder = builder.credentials(Credentials::new(user.clone(), password));
-        }
-        Ok(Transport::Smtp(Box::new(builder.build())))
+        Ok(Transport::Smtp(Box::new(SmtpPool::new(
+            host,
+            port,
+            config.smtp_security,
+            credentials,
+            SMTP_CONNECTIONS,
+        ))))
     }
 
     pub async fn send(&self, id: &str, outgoing: &Outgoing, now: i64) -> Result<(), SendFailure> {
@@ -128,15 +133,13 @@ impl Transport {
                     )
                     .await
             }
-            Transport::Smtp(smtp) => {
-                smtp.send(message.clone())
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendFailure {
-                        permanent: e.is_permanent(),
-                        reason: e.to_string(),
-                    })
-            }
+            Transport::Smtp(pool) => pool
+                .send(message.envelope(), &message.formatted())
+                .await
+                .map_err(|e| SendFailure {
+                    permanent: e.is_permanent(),
+                    reason: e.to_string(),
+                }),
             Transport::Unconfigured => Err(SendFailure {
                 permanent: false,
                 reason: "no [mail] settings yet".into(),

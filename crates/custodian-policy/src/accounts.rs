@@ -43,53 +43,85 @@ pub(crate) fn check_accounts(
     let Some(accounts) = &config.accounts else {
         return;
     };
+    check_section(
+        c,
+        config,
+        retention,
+        &Section {
+            table: "accounts",
+            serves: "accounts serve",
+            purpose: &accounts.purpose,
+            categories: &[
+                ("email_category", &accounts.email_category),
+                ("username_category", &accounts.username_category),
+                ("password_category", &accounts.password_category),
+            ],
+            retention_example: "2 years after your last sign-in",
+        },
+    );
+}
+
+/// A table that names the purpose its values serve and the category of
+/// each (`[accounts]`, `[rights]`).
+pub(crate) struct Section<'a> {
+    pub table: &'a str,
+    /// How an error begins: "accounts serve", "requests are handled for".
+    pub serves: &'a str,
+    pub purpose: &'a Spanned<String>,
+    /// (key, category) for each value.
+    pub categories: &'a [(&'a str, &'a Spanned<String>)],
+    pub retention_example: &'a str,
+}
+
+/// The purpose exists and has a readable retention rule, and each category
+/// exists and is one the purpose uses.
+pub(crate) fn check_section(
+    c: &mut Checker<'_>,
+    config: &SiteConfig,
+    retention: &IndexMap<String, RetentionRule>,
+    section: &Section<'_>,
+) {
     let policy = &config.policy;
     let purpose_ids: Vec<&String> = policy.purposes.keys().collect();
     let category_ids: Vec<&String> = policy.categories.keys().collect();
-    let purpose_ok = c.reference(
-        "purpose",
-        &purpose_ids,
-        &accounts.purpose,
-        "policy.purposes",
-    );
-    if purpose_ok && !retention.contains_key(accounts.purpose.get_ref()) {
+    let purpose = section.purpose;
+    let purpose_ok = c.reference("purpose", &purpose_ids, purpose, "policy.purposes");
+    if purpose_ok && !retention.contains_key(purpose.get_ref()) {
         c.error(
-            accounts.purpose.span(),
+            purpose.span(),
             format!(
-                "accounts serve purpose `{}`, which has no readable retention rule",
-                accounts.purpose.get_ref()
+                "{} purpose `{}`, which has no readable retention rule",
+                section.serves,
+                purpose.get_ref()
             ),
-            "give the purpose a retention rule such as \"2 years after your last sign-in\"",
+            format!(
+                "give the purpose a retention rule such as \"{}\"",
+                section.retention_example
+            ),
         );
     }
-    for (key, category) in [
-        ("email_category", &accounts.email_category),
-        ("username_category", &accounts.username_category),
-        ("password_category", &accounts.password_category),
-    ] {
+    for (key, category) in section.categories {
         if !c.reference("category", &category_ids, category, "policy.categories") || !purpose_ok {
             continue;
         }
-        let uses = policy
-            .purposes
-            .get(accounts.purpose.get_ref())
-            .is_some_and(|p| {
-                p.categories
-                    .iter()
-                    .any(|k| k.get_ref() == category.get_ref())
-            });
+        let uses = policy.purposes.get(purpose.get_ref()).is_some_and(|p| {
+            p.categories
+                .iter()
+                .any(|k| k.get_ref() == category.get_ref())
+        });
         if !uses {
             c.error(
                 category.span(),
                 format!(
-                    "accounts.{key} is `{}`, but purpose `{}` does not use that category",
+                    "{}.{key} is `{}`, but purpose `{}` does not use that category",
+                    section.table,
                     category.get_ref(),
-                    accounts.purpose.get_ref()
+                    purpose.get_ref()
                 ),
                 format!(
                     "add \"{}\" to the categories of [policy.purposes.{}]",
                     category.get_ref(),
-                    accounts.purpose.get_ref()
+                    purpose.get_ref()
                 ),
             );
         }

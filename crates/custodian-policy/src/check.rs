@@ -558,7 +558,7 @@ pub fn check(
             "give site.cookie_names.session, request_token, consent and status different names",
         );
     }
-    let notes = policy
+    let mut notes: Vec<String> = policy
         .cookies
         .iter()
         .filter(|k| k.set_by.is_none() && !server_names.contains(&k.name.get_ref()))
@@ -569,6 +569,18 @@ pub fn check(
             )
         })
         .collect();
+    if config.rights.is_none() {
+        notes.push("there is no [rights] table: people cannot see, correct or delete their data at /your-data, and requests must be handled by hand".to_owned());
+    }
+    notes.extend(
+        policy
+            .purposes
+            .iter()
+            .filter(|(_, p)| p.people.is_none())
+            .map(|(id, _)| {
+                format!("purpose `{id}` does not say whose data it is (`people`): the record of processing will say it is not stated")
+            }),
+    );
 
     if let Some(children) = &policy.children {
         let age = *children.parental_consent_age.get_ref();
@@ -601,6 +613,7 @@ pub fn check(
     let forms = crate::forms::check_forms(&mut c, &config, &retention);
     crate::accounts::check_accounts(&mut c, &config, &retention);
     crate::updates::check_updates(&mut c, &config, &retention);
+    crate::rights::check_rights(&mut c, &config, &retention);
 
     match (c.found.is_empty(), ip_retention) {
         (true, Some(ip_retention)) => Ok(CheckedConfig {

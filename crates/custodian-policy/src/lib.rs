@@ -17,6 +17,8 @@ pub mod model;
 pub mod notice;
 pub mod period;
 pub mod retention;
+pub mod rights;
+pub mod ropa;
 pub mod updates;
 pub mod version;
 

@@ -37,6 +37,10 @@ pub struct SiteConfig {
     /// What people may subscribe to, by id.
     #[serde(default)]
     pub topics: IndexMap<String, crate::updates::Topic>,
+    /// How requests to see, correct or delete data are handled. Absent:
+    /// no `/your-data` portal.
+    #[serde(default)]
+    pub rights: Option<crate::rights::Rights>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from
@@ -255,6 +259,10 @@ pub struct Purpose {
     /// Required when the basis is legitimate interests: what the interest is.
     #[serde(default)]
     pub legitimate_interest: Option<String>,
+    /// Whose data this is, for the record of processing (Article 30(1)(c)):
+    /// "children and young people who ask us for help".
+    #[serde(default)]
+    pub people: Option<String>,
     pub categories: Vec<Spanned<String>>,
     /// Whether people must give this information (by law, for a contract,
     /// or to use the service) and what happens if they do not

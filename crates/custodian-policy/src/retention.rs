@@ -51,7 +51,13 @@ impl Event {
                 "we reply to you",
                 "our reply",
             ],
-            Event::CaseClosed => &["the case is closed", "the case closes", "we close the case"],
+            Event::CaseClosed => &[
+                "the case is closed",
+                "the case closes",
+                "we close the case",
+                "the request is closed",
+                "we close the request",
+            ],
             Event::Unsubscribed => &["you unsubscribe", "unsubscribing"],
             Event::AccountClosed => &[
                 "you close your account",

@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_send_audience.sql"),
         postgres: include_str!("../migrations/postgres/0012_send_audience.sql"),
     },
+    Migration {
+        version: 13,
+        name: "rights requests",
+        sqlite: include_str!("../migrations/sqlite/0013_rights_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0013_rights_requests.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -61,6 +61,10 @@ macro_rules! columns {
     };
 }
 
+/// Sent messages marked per statement: well under either database's limit
+/// on bound parameters.
+const SENT_CHUNK: usize = 250;
+
 impl Store {
     /// Queue one message (an update's many are queued together through
     /// the vault, `PersonalData::insert_messages`).
@@ -205,10 +209,54 @@ impl Store {
         now: i64,
         attempts: &[MailAttempt],
     ) -> Result<Vec<bool>> {
+        // Sent messages, the common case, are marked with one UPDATE and
+        // their attempts written with one INSERT, a few hundred at a time:
+        // statement by statement, a large update spent most of its time
+        // here, holding the write lock.
+        let sent: Vec<&MailAttempt> = attempts.iter().filter(|a| a.outcome == "sent").collect();
+        let mut sent_sql = Vec::new();
+        for chunk in sent.chunks(SENT_CHUNK) {
+            let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let update = format!(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, next_attempt_at = $1, lease_owner = NULL, \
+                 lease_until = 0, finished_at = $1 WHERE lease_owner = $2 AND id IN ({}) RETURNING id",
+                ids.join(", ")
+            );
+            sent_sql.push((chunk, update));
+        }
         macro_rules! record_in {
             ($tx:expr) => {{
+                let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();
+                for (chunk, update) in &sent_sql {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(update.clone())).bind(now).bind(owner);
+                    for a in chunk.iter() {
+                        query = query.bind(&a.id);
+                    }
+                    let updated: Vec<String> = query.fetch_all(&mut *$tx).await?
+                        .iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+                    let kept: Vec<&&MailAttempt> = chunk.iter().filter(|a| updated.contains(&a.id)).collect();
+                    if !kept.is_empty() {
+                        let rows: Vec<String> = (0..kept.len())
+                            .map(|i| format!("(${}, ${}, $1, 'sent', '')", 2 * i + 2, 2 * i + 3))
+                            .collect();
+                        let insert = format!(
+                            "INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error) VALUES {}",
+                            rows.join(", ")
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(now);
+                        for a in &kept {
+                            query = query.bind(&a.id).bind(a.attempt);
+                        }
+                        query.execute(&mut *$tx).await?;
+                    }
+                    done.extend(updated);
+                }
                 let mut recorded = Vec::with_capacity(attempts.len());
                 for a in attempts {
+                    if a.outcome == "sent" {
+                        recorded.push(done.contains(&a.id));
+                        continue;
+                    }
                     let status = match a.outcome {
                         "sent" => "sent",
                         "failed" => "failed",

@@ -148,6 +148,10 @@ where
     })
 }
 
+/// (subject, source) pairs deleted per statement: well under either
+/// database's limit on bound parameters.
+const DELETE_CHUNK: usize = 250;
+
 /// The vault's view of the store. See the module documentation.
 pub struct PersonalData<'a> {
     store: &'a Store,
@@ -277,6 +281,30 @@ impl PersonalData<'_> {
             sqlx::query(SQL).bind(id).fetch_optional(p).await?.map(|r| subject_from(&r)).transpose()?
         });
         Ok(row)
+    }
+
+    /// The subjects with these ids (those that exist), in one query.
+    pub async fn subjects_by_ids(&self, ids: &[String]) -> Result<Vec<SubjectRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                subject_columns!(),
+                " FROM subjects WHERE id IN ({})"
+            ),
+            placeholders.join(", ")
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(p).await?.iter().map(subject_from).collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
     }
 
     /// Up to `limit` subjects whose key is wrapped under `master_key_id`.
@@ -435,6 +463,46 @@ impl PersonalData<'_> {
         Ok(rows)
     }
 
+    /// Every record from any of `sources`, with the subject it belongs to:
+    /// one query for a whole batch of outgoing messages, instead of two per
+    /// message.
+    pub async fn records_from_sources(
+        &self,
+        sources: &[String],
+    ) -> Result<Vec<(RecordRow, SubjectRow)>> {
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=sources.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT r.id, r.subject_id, r.category, r.purpose, r.source, r.field, r.collected_at, \
+             r.retention_event, r.event_at, r.delete_after, r.ciphertext, \
+             s.email_index, s.session_index, s.verified, s.wrapped_key, s.master_key_id, s.created_at \
+             FROM records r JOIN subjects s ON s.id = r.subject_id WHERE r.source IN ({})",
+            placeholders.join(", ")
+        );
+        let rows = with_pool!(&self.store.pool, p => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for source in sources {
+                query = query.bind(source);
+            }
+            query.fetch_all(p).await?.iter().map(|r| {
+                let record = record_from(r)?;
+                let subject = SubjectRow {
+                    id: record.subject_id.clone(),
+                    email_index: r.try_get("email_index")?,
+                    session_index: r.try_get("session_index")?,
+                    verified: r.try_get::<i64, _>("verified")? != 0,
+                    wrapped_key: r.try_get("wrapped_key")?,
+                    master_key_id: r.try_get("master_key_id")?,
+                    created_at: r.try_get("created_at")?,
+                };
+                Ok((record, subject))
+            }).collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// Records from `source` whose retention hangs on `event`.
     pub async fn records_awaiting(&self, source: &str, event: &str) -> Result<Vec<RecordRow>> {
         const SQL: &str = concat!(
@@ -548,11 +616,30 @@ impl PersonalData<'_> {
         if pairs.is_empty() {
             return Ok(0);
         }
+        // A few statements for a whole batch, not one a message.
+        let statements: Vec<(&[(String, String)], String)> = pairs
+            .chunks(DELETE_CHUNK)
+            .map(|chunk| {
+                let pairs: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                (
+                    chunk,
+                    format!(
+                        "DELETE FROM records WHERE (subject_id, source) IN (VALUES {})",
+                        pairs.join(", ")
+                    ),
+                )
+            })
+            .collect();
         let deleted = in_write_tx!(self.store, tx => {
             let mut n = 0;
-            for (subject_id, source) in pairs {
-                n += sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2")
-                    .bind(subject_id).bind(source).execute(&mut *tx).await?.rows_affected();
+            for (chunk, sql) in &statements {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for (subject_id, source) in chunk.iter() {
+                    query = query.bind(subject_id).bind(source);
+                }
+                n += query.execute(&mut *tx).await?.rows_affected();
             }
             n
         });
@@ -684,4 +771,5 @@ impl PersonalData<'_> {
 pub mod accounts;
 pub mod cases;
 pub mod mail;
+pub mod requests;
 pub mod subscriptions;

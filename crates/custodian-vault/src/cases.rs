@@ -74,7 +74,7 @@ const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
 
 /// "HAH-7K3M-Q9XD": eight letters of thirty (about 39 bits), so a
 /// reference cannot be guessed.
-fn new_reference(prefix: &str) -> String {
+pub(crate) fn new_reference(prefix: &str) -> String {
     let bytes: [u8; 8] = rand::random();
     let chars: String = bytes
         .iter()

@@ -18,6 +18,8 @@ pub struct Export {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportItem {
+    /// The record's opaque id: what a correction request names.
+    pub id: String,
     pub field: String,
     pub value: String,
     pub category: Named,
@@ -87,6 +89,7 @@ impl Vault {
         let items = items
             .into_iter()
             .map(|(record, value)| ExportItem {
+                id: record.id.clone(),
                 category: Named {
                     name: policy
                         .categories

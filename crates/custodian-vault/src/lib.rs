@@ -16,6 +16,7 @@ mod crypto;
 mod error;
 pub mod export;
 pub mod keys;
+pub mod requests;
 mod retention;
 mod rotate;
 pub mod subscriptions;

@@ -274,14 +274,23 @@ impl Vault {
 
     async fn subscription_of(&self, found: SubscriberRow) -> Result<Option<Subscription>> {
         let rows = self.store.personal_data();
-        let id = found.id.as_str();
         let Some(subject) = rows.subject_by_id(&found.subject_id).await? else {
             return Ok(None);
         };
         let records = rows
-            .records_from(&subject.id, &subscriber_source(id))
+            .records_from(&subject.id, &subscriber_source(&found.id))
             .await?;
         let values = self.open_records(&subject, records)?;
+        Ok(Some(self.subscription_from(&found, subject.id, &values)))
+    }
+
+    /// A subscription from its row and its decrypted values.
+    fn subscription_from(
+        &self,
+        found: &SubscriberRow,
+        subject_id: String,
+        values: &[(String, String)],
+    ) -> Subscription {
         let value = |field: &str| {
             values
                 .iter()
@@ -293,15 +302,15 @@ impl Vault {
             // Without a choices category the site has one topic.
             None => self.policy.config.topics.keys().take(1).cloned().collect(),
         };
-        Ok(Some(Subscription {
+        Subscription {
             id: found.id.clone(),
-            subject: SubjectRef { id: subject.id },
+            subject: SubjectRef { id: subject_id },
             email: value("email").unwrap_or_default(),
             topics,
             postal: value("postal_name").zip(value("postal_address")),
             weekly: value("frequency").as_deref() == Some("weekly"),
             confirmed: found.confirmed_at.is_some(),
-        }))
+        }
     }
 
     /// The subscriptions a person holds (their account page).
@@ -387,12 +396,19 @@ impl Vault {
         let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
             .then(|| rows.last().map(|r| r.id.clone()))
             .flatten();
+        // The whole page's values in one read, not two queries a person.
+        let sources: Vec<String> = rows.iter().map(|r| subscriber_source(&r.id)).collect();
+        let held = self.values_from_sources(&sources).await?;
         let mut found = Vec::new();
-        for row in rows {
-            if let Some(s) = self.subscription_of(row).await?
-                && s.weekly == weekly
-                && s.topics.iter().any(|t| topics.contains(t))
-            {
+        for (row, source) in rows.iter().zip(&sources) {
+            let Some((subject, values)) = held.get(source) else {
+                continue;
+            };
+            if subject.id != row.subject_id {
+                continue;
+            }
+            let s = self.subscription_from(row, subject.id.clone(), values);
+            if s.weekly == weekly && s.topics.iter().any(|t| topics.contains(t)) {
                 found.push(Recipient {
                     subscription: s.id,
                     subject: s.subject,

@@ -531,6 +531,57 @@ impl Vault {
             .collect())
     }
 
+    /// The values each of `sources` holds, by source, with whose they are:
+    /// [`Vault::values_from`] for a whole batch of outgoing messages in one
+    /// read. A source with nothing held is absent. Not audited, like
+    /// `values_from`.
+    pub async fn values_from_sources(
+        &self,
+        sources: &[String],
+    ) -> Result<std::collections::HashMap<String, (SubjectRef, Vec<(String, String)>)>> {
+        for source in sources {
+            check_source(source)?;
+        }
+        let rows = self
+            .store
+            .personal_data()
+            .records_from_sources(sources)
+            .await?;
+        let mut keys: std::collections::HashMap<String, DataKey> = std::collections::HashMap::new();
+        let mut out: std::collections::HashMap<String, (SubjectRef, Vec<(String, String)>)> =
+            std::collections::HashMap::new();
+        for (record, subject) in rows {
+            if !keys.contains_key(&subject.id) {
+                let key = self.subject_key(&subject).await?;
+                keys.insert(subject.id.clone(), key);
+            }
+            let Some(key) = keys.get(&subject.id) else {
+                continue;
+            };
+            let value = crypto::open(
+                key.as_bytes(),
+                &record.ciphertext,
+                record_aad(&record.id, &record.field, &subject.id).as_bytes(),
+            )
+            .and_then(|p| String::from_utf8(p).ok())
+            .ok_or_else(|| VaultError::CorruptRecord {
+                record_id: record.id.clone(),
+            })?;
+            out.entry(record.source)
+                .or_insert_with(|| {
+                    (
+                        SubjectRef {
+                            id: subject.id.clone(),
+                        },
+                        Vec::new(),
+                    )
+                })
+                .1
+                .push((record.field, value));
+        }
+        Ok(out)
+    }
+
     /// Delete what one source holds for a subject, such as the vault's copy
     /// of a message once it has been sent.
     pub async fn forget_source(&self, subject: &SubjectRef, source: &str) -> Result<u64> {
@@ -557,6 +608,40 @@ impl Vault {
         let mut sealed = seal_records(&key, &row.id, &[record], &[rule], now);
         let sealed = sealed.pop().ok_or(VaultError::NoSuchSubject)?;
         Ok((sealed, row.wrapped_key))
+    }
+
+    /// [`Vault::seal_for`] for many people at once, reading their keys in
+    /// one query: how an update's page of recipients is sealed. Each entry
+    /// is sealed, or `NoSuchSubject` for a person erased meanwhile.
+    pub async fn seal_for_many(
+        &self,
+        wanted: &[(&SubjectRef, NewRecord<'_>)],
+        now: i64,
+    ) -> Result<Vec<Result<(RecordRow, Vec<u8>)>>> {
+        let ids: Vec<String> = wanted.iter().map(|(s, _)| s.id.clone()).collect();
+        let subjects: std::collections::HashMap<String, SubjectRow> = self
+            .store
+            .personal_data()
+            .subjects_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let mut out = Vec::with_capacity(wanted.len());
+        for (subject, record) in wanted {
+            let rule = self.check_declared(record)?;
+            let Some(row) = subjects.get(&subject.id) else {
+                out.push(Err(VaultError::NoSuchSubject));
+                continue;
+            };
+            let key = self.subject_key(row).await?;
+            let mut sealed = seal_records(&key, &row.id, &[*record], &[rule], now);
+            match sealed.pop() {
+                Some(sealed) => out.push(Ok((sealed, row.wrapped_key.clone()))),
+                None => out.push(Err(VaultError::NoSuchSubject)),
+            }
+        }
+        Ok(out)
     }
 
     /// Queue many messages (each a vault copy from [`Vault::seal_for`] and

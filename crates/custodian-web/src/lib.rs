@@ -25,8 +25,9 @@ mod routes;
 pub mod staff;
 mod state;
 pub mod updates;
+mod your_data;
 
 pub use clock::Clock;
-pub use render::standalone_notice_html;
+pub use render::{standalone_notice_html, standalone_ropa_html};
 pub use routes::router;
 pub use state::{AppState, ServeOptions, StartupError};

@@ -28,6 +28,17 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "accessibility.html",
     "error.html",
     "standalone_notice.html",
+    "standalone_ropa.html",
+    "staff_requests.html",
+    "staff_request_new.html",
+    "staff_request.html",
+    "your_data_start.html",
+    "your_data_code.html",
+    "your_data_held.html",
+    "your_data_correct.html",
+    "your_data_requested.html",
+    "your_data_delete.html",
+    "your_data_deleted.html",
     "error_summary.html",
     "kept_items.html",
     "staff_sign_in.html",
@@ -165,6 +176,21 @@ pub fn standalone_notice_html(
             contents => notice::contents(checked),
             notice_html => Value::from_safe_string(markdown_to_html(&notice::body_markdown(checked))),
             version_line => notice::version_line(published),
+        },
+    )
+}
+
+/// The record of processing activities as a page of its own, for
+/// `custodian policy render --format ropa`.
+pub fn standalone_ropa_html(
+    checked: &custodian_policy::CheckedConfig,
+) -> Result<String, minijinja::Error> {
+    let templates = Templates::new()?;
+    templates.render(
+        "standalone_ropa.html",
+        minijinja::context! {
+            site_name => checked.config.site.name,
+            record => custodian_policy::ropa::record(checked),
         },
     )
 }

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::staff::router(&state))
         .merge(crate::accounts::router(&state))
         .merge(crate::updates::router(&state))
+        .merge(crate::your_data::router(&state))
         .fallback(not_found)
         // Innermost first: the token is checked before any handler runs; a
         // panic becomes a 500 (logged without its message, which could hold

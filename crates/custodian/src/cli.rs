@@ -242,12 +242,17 @@ pub enum PolicyCommand {
         /// The site config file.
         file: PathBuf,
     },
-    /// Print the privacy notice generated from a site config.
+    /// Print the privacy notice generated from a site config, or write the
+    /// record of processing activities (`--format ropa --out DIR`).
     Render {
         /// The site config file.
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
+        /// With `--format ropa`: the directory to write `ropa.csv` and
+        /// `ropa.html` into (created if missing).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -256,4 +261,6 @@ pub enum Format {
     Html,
     Json,
     Markdown,
+    /// The UK GDPR Article 30 record of processing activities, as CSV and HTML.
+    Ropa,
 }

@@ -64,7 +64,8 @@ pub async fn sweep_sessions(store: Store, clock: Clock) {
     }
 }
 
-/// Deliver due mail every `interval` seconds.
+/// Deliver due mail every `interval` seconds, and as soon as this instance
+/// queues some.
 pub async fn deliver_mail(mailer: Arc<Mailer>, clock: Clock, interval: u64) {
     loop {
         let now = {
@@ -83,6 +84,8 @@ pub async fn deliver_mail(mailer: Arc<Mailer>, clock: Clock, interval: u64) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "mail delivery could not run"),
         }
-        tokio::time::sleep(Duration::from_secs(interval.max(1))).await;
+        mailer
+            .wait_for_mail(Duration::from_secs(interval.max(1)))
+            .await;
     }
 }

@@ -44,8 +44,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> CliResult {
     match &cli.command {
         Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(file),
-        Command::Policy(PolicyCommand::Render { file, format }) => {
-            commands::policy::render(file, *format)
+        Command::Policy(PolicyCommand::Render { file, format, out }) => {
+            commands::policy::render(file, *format, out.as_deref())
         }
         Command::Migrate => runtime()?.block_on(commands::migrate::run(&cli.global)),
         Command::Serve(args) => runtime()?.block_on(commands::serve::run(&cli.global, args)),

@@ -320,7 +320,7 @@ impl PersonalData<'_> {
     /// another, when two turn out to be one person.
     pub async fn reassign_cases(&self, from: &str, into: &str) -> Result<()> {
         with_pool!(&self.store.pool, p => {
-            for table in ["cases", "disclosures", "outbox", "subscribers"] {
+            for table in ["cases", "disclosures", "outbox", "subscribers", "rights_requests"] {
                 // The table names are the constants above, not input.
                 sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET subject_id = $1 WHERE subject_id = $2")))
                     .bind(into).bind(from).execute(p).await?;

@@ -72,11 +72,8 @@ pub async fn submit(
     } else if let Err(text) = check_new_password(&form.password, &[&email, &username]) {
         errors.push(FieldError::new("password", text));
     }
-    if errors.is_empty() && !app.submission_limiter.allow(client.0) {
-        errors.push(FieldError::new(
-            "email",
-            "There have been too many attempts from your connection. Wait a minute, then try again",
-        ));
+    if errors.is_empty() {
+        errors.extend(super::over_limit(&app, &client, "email"));
     }
     if !errors.is_empty() {
         return refuse(&page, &email, &username, errors);

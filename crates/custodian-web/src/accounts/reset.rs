@@ -50,11 +50,8 @@ pub async fn submit_request(
 ) -> AppResult<Response> {
     let email = form.email.trim().to_owned();
     let mut errors: Vec<FieldError> = email_error(&email).into_iter().collect();
-    if errors.is_empty() && !app.submission_limiter.allow(client.0) {
-        errors.push(FieldError::new(
-            "email",
-            "There have been too many attempts from your connection. Wait a minute, then try again",
-        ));
+    if errors.is_empty() {
+        errors.extend(super::over_limit(&app, &client, "email"));
     }
     if !errors.is_empty() {
         return invalid(

@@ -93,16 +93,8 @@ pub async fn submit(
     }
     // Per connection as well as per account, so that trying one password
     // on many accounts is slowed too.
-    if !app.submission_limiter.allow(client.0) {
-        return refuse(
-            &page,
-            &login,
-            return_to.as_deref(),
-            vec![FieldError::new(
-                "login",
-                "There have been too many attempts from your connection. Wait a minute, then try again",
-            )],
-        );
+    if let Some(limited) = super::over_limit(&app, &client, "login") {
+        return refuse(&page, &login, return_to.as_deref(), vec![limited]);
     }
     let now = app.clock.unix();
     let key = throttle_key(&login);

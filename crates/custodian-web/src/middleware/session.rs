@@ -51,6 +51,27 @@ pub struct SessionData {
     /// account and the login-status cookie on every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<SignedInAccount>,
+    /// A visit to the "your data" pages: the code sent, then who the proven
+    /// address belongs to. The address itself waits in the vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<PortalVisit>,
+}
+
+/// Where a visit to `/your-data` has got to, by opaque ids only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct PortalVisit {
+    /// The code sent to the address, while it waits to be typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_id: Option<String>,
+    /// Who holds the address while the visit lasts (an opaque id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// Unix seconds until which the proof counts; none until proven.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proven_until: Option<i64>,
+    /// The person the proven address belongs to, if anything is held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// Who is signed in, by opaque ids only.
@@ -202,6 +223,20 @@ impl Session {
         inner.data.account = None;
         inner.data.forms.clear();
         inner.data.sent = None;
+        inner.dirty = true;
+    }
+
+    pub fn portal(&self) -> Option<PortalVisit> {
+        self.lock().data.portal.clone()
+    }
+
+    /// A proven address is a privilege like a sign-in: a new identifier.
+    pub fn set_portal(&self, visit: Option<PortalVisit>) {
+        if visit.as_ref().is_some_and(|v| v.proven_until.is_some()) {
+            self.rotate();
+        }
+        let mut inner = self.lock();
+        inner.data.portal = visit;
         inner.dirty = true;
     }
 

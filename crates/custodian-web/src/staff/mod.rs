@@ -7,6 +7,7 @@ mod cases;
 mod consultations;
 pub mod credentials;
 mod pages;
+mod requests;
 pub mod roles;
 mod sign_in;
 pub mod teams;
@@ -83,6 +84,32 @@ pub fn routes() -> Vec<StaffRoute> {
             "/staff/people/erase",
             DPO,
             post(pages::people_erase),
+        ),
+        route(Method::GET, "/staff/requests", DPO, get(requests::list)),
+        route(Method::GET, "/staff/requests/new", DPO, get(requests::new)),
+        route(
+            Method::POST,
+            "/staff/requests/new",
+            DPO,
+            post(requests::create),
+        ),
+        route(
+            Method::GET,
+            "/staff/requests/{id}",
+            DPO,
+            get(requests::show),
+        ),
+        route(
+            Method::POST,
+            "/staff/requests/{id}",
+            DPO,
+            post(requests::change),
+        ),
+        route(
+            Method::POST,
+            "/staff/requests/{id}/export",
+            DPO,
+            post(requests::export),
         ),
         route(
             Method::GET,

@@ -44,6 +44,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "People's data",
                 "Find, download or erase everything held about a person.",
             ),
+            "/staff/requests" => (
+                r.path,
+                "Requests about data",
+                "Access, correction, erasure and objection requests, with their deadlines; record one received by post or phone.",
+            ),
             "/staff/retention" => (
                 r.path,
                 "Retention",

@@ -64,11 +64,8 @@ pub async fn submit(
     if page.account().is_none() {
         errors.extend(email_error(&email));
     }
-    if errors.is_empty() && !app.submission_limiter.allow(client.0) {
-        errors.push(FieldError::new(
-            "topic",
-            "There have been too many attempts from your connection. Wait a minute, then try again",
-        ));
+    if errors.is_empty() {
+        errors.extend(crate::accounts::over_limit(&app, &client, "topic"));
     }
     if !errors.is_empty() {
         let account_email = page.account().map(|_| email.clone());

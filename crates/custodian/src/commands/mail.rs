@@ -15,7 +15,7 @@ pub async fn run(global: &Global, command: &MailCommand) -> CliResult {
     let opened = site::open_vault(global, now).await?;
     let store = opened.store.clone();
     let vault = Arc::new(opened.vault);
-    let mailer = site::mailer(global, store.clone(), vault.clone())?;
+    let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
     match command {
         MailCommand::Test {
             to,

@@ -190,6 +190,60 @@ fn policy_render_prints_markdown_json_and_html() {
 }
 
 #[test]
+fn policy_render_ropa_writes_the_article_30_record_as_csv_and_html() {
+    let dir = tempdir();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/childrens-commissioner.toml"
+    );
+    let out = dir.path().join("record");
+    let o = out.display().to_string();
+    let run = custodian(
+        &["policy", "render", example, "--format", "ropa", "--out", &o],
+        &[],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+
+    let csv = std::fs::read(out.join("ropa.csv")).unwrap_or_default();
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let headers = reader.headers().cloned().unwrap_or_default();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let rows: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    let help = rows
+        .iter()
+        .find(|r| column("Purpose id").and_then(|i| r.get(i)) == Some("help_at_hand"))
+        .cloned()
+        .unwrap_or_default();
+    let get = |name: &str| column(name).and_then(|i| help.get(i)).unwrap_or("");
+    assert_eq!(get("Controller"), "The Children's Commissioner's Office");
+    assert_eq!(
+        get("Lawful basis (Article 6)"),
+        "Article 6(1)(e): Public task"
+    );
+    assert!(get("Special category condition (Article 9)").starts_with("Article 9(2)(g)"));
+    assert!(get("Categories of personal data").contains("(special category)"));
+    assert_eq!(get("Retention"), "2 years after the case is closed");
+    assert!(
+        get("Categories of people").contains("children"),
+        "{}",
+        get("Categories of people")
+    );
+    assert!(get("Security measures").contains("encrypted at rest"));
+    let html = std::fs::read_to_string(out.join("ropa.html")).unwrap_or_default();
+    assert!(html.contains("Record of processing activities"));
+    assert!(html.contains("<h2 class=\"govuk-heading-l\" id=\"help_at_hand\">Help at Hand</h2>"));
+    assert_eq!(
+        rows.len(),
+        html.matches("<h2 class=\"govuk-heading-l\" id=").count(),
+        "one row and one section per purpose"
+    );
+
+    let without_out = custodian(&["policy", "render", example, "--format", "ropa"], &[]);
+    assert_eq!(without_out.status.code(), Some(2));
+    assert!(text(&without_out.stderr).contains("needs --out DIR"));
+}
+
+#[test]
 fn global_options_work_before_or_after_the_subcommand_and_from_the_environment() {
     let dir = tempdir();
     for (i, args) in [

@@ -1,0 +1,256 @@
+//! Everything held about the person whose address is proven: as a page
+//! that reads well (grouped by where it came from, each item with why we
+//! hold it and when it goes), and as a JSON download of the same.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use custodian_store::personal::cases::CaseRow;
+use custodian_store::personal::requests::RequestRow;
+use custodian_vault::requests::deadline::Due;
+use custodian_vault::requests::{RequestKind, clock_of};
+use custodian_vault::{Export, SubjectRef};
+use minijinja::context;
+use serde::Serialize;
+
+use super::{Proven, proven, start_again};
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::render::format_date;
+use crate::state::AppState;
+
+/// Who reads in the audit log when a person reads their own data.
+pub const PORTAL_ACTOR: &str = "portal";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    pub purpose: String,
+    pub category: String,
+    pub collected: String,
+    pub deletion: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub label: String,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    pub reference: String,
+    pub kind: String,
+    pub received: String,
+    pub status: String,
+    pub due: String,
+    /// What was done, or why it was refused: the person is always told why.
+    pub outcome: String,
+}
+
+/// What the pages show: everything, grouped, and the person's requests.
+pub struct Held {
+    pub export: Export,
+    pub groups: Vec<GroupView>,
+    pub requests: Vec<RequestView>,
+}
+
+fn day(rfc3339: &str) -> String {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .map(|t| format_date(t.unix_timestamp()))
+        .unwrap_or_default()
+}
+
+pub fn request_status(row: &RequestRow) -> &'static str {
+    match row.status.as_str() {
+        "waiting_for_identity" => "Waiting for proof of identity",
+        "done" => "Done",
+        "refused" => "Refused",
+        _ => "Open",
+    }
+}
+
+pub fn request_due(app: &AppState, row: &RequestRow) -> String {
+    if row.closed_at.is_some() {
+        return String::new();
+    }
+    match clock_of(row).due(&app.vault.holidays()) {
+        Due::By(date) => super::long_date(date),
+        Due::Paused => "Paused while we wait for proof of identity".into(),
+    }
+}
+
+/// Read everything held about `subject` (audited as the person's own read).
+pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult<Held> {
+    let export = app.vault.export(subject, PORTAL_ACTOR, now).await?;
+    let cases = app.vault.cases_of(subject).await?;
+    let requests = app.vault.requests_of(subject).await?;
+    let mut groups: Vec<GroupView> = Vec::new();
+    for item in &export.items {
+        let (group, label) = describe(app, &item.source, &item.field, &cases, &requests);
+        let value = if item.field == "password" && item.source.starts_with("account:") {
+            "A one-way hash of your password: it cannot be turned back into the password".into()
+        } else {
+            item.value.clone()
+        };
+        let view = ItemView {
+            id: item.id.clone(),
+            label,
+            value,
+            purpose: item.purpose.name.clone(),
+            category: item.category.name.clone(),
+            collected: day(&item.collected_at),
+            deletion: match &item.deletion.date {
+                Some(date) => format!("{} ({})", day(date), item.deletion.rule),
+                None => item.deletion.rule.clone(),
+            },
+        };
+        match groups.iter_mut().find(|g| g.label == group) {
+            Some(g) => g.items.push(view),
+            None => groups.push(GroupView {
+                label: group,
+                items: vec![view],
+            }),
+        }
+    }
+    let requests = requests
+        .iter()
+        .map(|r| RequestView {
+            reference: r.reference.clone(),
+            kind: RequestKind::parse(&r.kind).map_or(r.kind.clone(), |k| k.label().to_owned()),
+            received: r.received_on.clone(),
+            status: request_status(r).to_owned(),
+            due: request_due(app, r),
+            outcome: export
+                .items
+                .iter()
+                .find(|i| i.source == format!("request:{}", r.id) && i.field == "outcome")
+                .map(|i| i.value.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(Held {
+        export,
+        groups,
+        requests,
+    })
+}
+
+/// Where an item came from, in words, and what it is.
+fn describe(
+    app: &AppState,
+    source: &str,
+    field: &str,
+    cases: &[CaseRow],
+    requests: &[RequestRow],
+) -> (String, String) {
+    let (kind, id) = source.split_once(':').unwrap_or((source, ""));
+    let forms = &app.checked.config.forms;
+    let question = |form: &str| {
+        forms
+            .get(form)
+            .and_then(|f| {
+                f.pages
+                    .iter()
+                    .flat_map(|p| &p.questions)
+                    .find(|q| q.id.get_ref() == field)
+            })
+            .map_or_else(|| field.replace('_', " "), |q| q.label.clone())
+    };
+    let plain = || field.replace('_', " ");
+    match kind {
+        "case" => match cases.iter().find(|c| c.id == id) {
+            Some(case) => {
+                let title = forms
+                    .get(&case.form)
+                    .map_or(case.form.as_str(), |f| f.title.as_str());
+                (
+                    format!("{title}, reference {}", case.reference),
+                    question(&case.form),
+                )
+            }
+            None => ("A message you sent us".into(), plain()),
+        },
+        "draft" => {
+            let title = forms.get(id).map_or(id, |f| f.title.as_str());
+            (format!("{title} (started, not sent)"), question(id))
+        }
+        "account" => ("Your account".into(), plain()),
+        "subscriber" => ("Email updates".into(), plain()),
+        "request" => match requests.iter().find(|r| r.id == id) {
+            Some(r) => (format!("Your request {}", r.reference), plain()),
+            None => ("A request you made".into(), plain()),
+        },
+        "outbox" => ("An email waiting to be sent to you".into(), plain()),
+        _ => (source.to_owned(), plain()),
+    }
+}
+
+pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let Some(Proven { subject, .. }) = proven(page.session(), now) else {
+        return Ok(start_again());
+    };
+    let Some(subject) = subject else {
+        return Ok(page
+            .render(
+                "your_data_held.html",
+                "The information we hold about you",
+                context! { nothing => true },
+            )?
+            .into_response());
+    };
+    let held = gather(&app, &subject, now).await?;
+    Ok(page
+        .render(
+            "your_data_held.html",
+            "The information we hold about you",
+            context! {
+                groups => held.groups,
+                requests => held.requests,
+                count => held.export.items.len(),
+                nothing => held.export.items.is_empty(),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn download(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let Some(Proven { subject, .. }) = proven(page.session(), now) else {
+        return Ok(start_again());
+    };
+    let document = match subject {
+        Some(subject) => {
+            let held = gather(&app, &subject, now).await?;
+            serde_json::json!({
+                "site": app.checked.config.site.name,
+                "controller": app.checked.config.policy.controller.name,
+                "generated_at": time::OffsetDateTime::from_unix_timestamp(now)
+                    .ok()
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                "items": held.export.items,
+                "requests": held.requests,
+            })
+        }
+        None => serde_json::json!({
+            "site": app.checked.config.site.name,
+            "items": [],
+            "requests": [],
+        }),
+    };
+    let body = serde_json::to_string_pretty(&document).unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"your-data.json\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,458 @@
+//! The "your data" portal over HTTP: proving an address with a code from a
+//! real SMTP server on loopback, seeing and downloading everything held,
+//! asking for a correction, and erasure that keeps only what the policy
+//! keeps, confirmed by email.
+
+use crate::support::{Browser, Site, SmtpServer, fixture_with_smtp, mail_text};
+
+async fn site(smtp: &SmtpServer) -> Site {
+    Site::start_with_args(
+        &fixture_with_smtp(smtp.port),
+        &["--min-fill-seconds", "0", "--mail-interval", "1"],
+    )
+    .await
+}
+
+async fn send_contact_form(b: &mut Browser, name: &str, email: &str, message: &str) {
+    for (path, fields) in [
+        ("/forms/contact/name", vec![("name", name)]),
+        ("/forms/contact/email", vec![("email", email)]),
+        (
+            "/forms/contact/message",
+            vec![("topic", "rights"), ("message", message)],
+        ),
+        ("/forms/contact/permission", vec![("forward", "no")]),
+    ] {
+        let p = b.submit(path, path, &fields).await;
+        assert_eq!(p.status, 303, "{path}: {}", p.body);
+    }
+    let p = b
+        .submit("/forms/contact/check", "/forms/contact/check", &[])
+        .await;
+    assert_eq!(p.status, 303);
+}
+
+/// The six-digit code in the newest code message to `to`.
+async fn code_sent_to(smtp: &SmtpServer, to: &str, nth: usize) -> String {
+    for _ in 0..300 {
+        let codes: Vec<String> = smtp
+            .messages()
+            .iter()
+            .filter(|m| m.contains(&format!("To: {to}")) && m.contains("Your code is"))
+            .filter_map(|m| {
+                let text = mail_text(m);
+                let at = text.find("Your code is ")? + "Your code is ".len();
+                text.get(at..at + 6).map(str::to_owned)
+            })
+            .collect();
+        if codes.len() > nth {
+            return codes[nth].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no code {nth} sent to {to}");
+}
+
+/// Prove `email` in a new browser and return it, on the held page.
+async fn proven(site: &Site, smtp: &SmtpServer, email: &str, nth: usize) -> Browser {
+    let mut b = site.browser();
+    let asked = b
+        .submit("/your-data", "/your-data", &[("email", email)])
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    assert_eq!(asked.location().as_deref(), Some("/your-data/code"));
+    let code = code_sent_to(smtp, email, nth).await;
+    let done = b
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location().as_deref(), Some("/your-data/held"));
+    b
+}
+
+#[tokio::test]
+async fn a_person_proves_their_address_then_sees_downloads_and_asks_to_correct_their_data() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut person = site.browser();
+    send_contact_form(
+        &mut person,
+        "Ada Lovelace",
+        "ada@example.com",
+        "Can you help me?",
+    )
+    .await;
+
+    // Nothing is shown without a proof.
+    let mut b = site.browser();
+    assert_eq!(
+        b.get("/your-data/held").await.location().as_deref(),
+        Some("/your-data")
+    );
+    let start = b.get("/your-data").await;
+    assert_eq!(start.status, 200);
+    assert!(start.body.contains("Send me a code"));
+    let bad = b
+        .submit("/your-data", "/your-data", &[("email", "not an address")])
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("There is a problem"));
+    assert!(
+        bad.body
+            .contains("Enter an email address in the correct format"),
+        "{}",
+        bad.body
+    );
+
+    // Asking looks the same whether or not anything is held.
+    let asked = b
+        .submit("/your-data", "/your-data", &[("email", "ada@example.com")])
+        .await;
+    let mut stranger = site.browser();
+    let other = stranger
+        .submit(
+            "/your-data",
+            "/your-data",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    assert_eq!((asked.status, other.status), (303, 303));
+    assert_eq!(asked.location(), other.location());
+
+    // A wrong code says how many tries are left; the right one proves it.
+    let code = code_sent_to(&smtp, "ada@example.com", 0).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = b
+        .submit("/your-data/code", "/your-data/code", &[("code", wrong)])
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("you have 4 tries left"),
+        "{}",
+        refused.body
+    );
+    let not_digits = b
+        .submit("/your-data/code", "/your-data/code", &[("code", "12ab")])
+        .await;
+    assert!(not_digits.body.contains("Enter the 6-digit code"));
+    let proven = b
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(proven.status, 303);
+    assert!(
+        proven.cookie("custodian_session").is_some(),
+        "a proven address is a privilege: the session gets a new identifier"
+    );
+    // The code works once: the code page is gone, and so is the code.
+    assert_eq!(
+        b.get("/your-data/code").await.location().as_deref(),
+        Some("/your-data")
+    );
+    let again = b
+        .submit("/your-data/held", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(again.location().as_deref(), Some("/your-data"));
+
+    let held = b.get("/your-data/held").await;
+    assert_eq!(held.status, 200);
+    for expected in [
+        "Ada Lovelace",
+        "Can you help me?",
+        "Why we hold it",
+        "Contact us, reference",
+    ] {
+        assert!(held.body.contains(expected), "{expected}: {}", held.body);
+    }
+    let download = b.get("/your-data/download").await;
+    assert_eq!(download.status, 200);
+    assert!(
+        download
+            .header("content-disposition")
+            .unwrap_or_default()
+            .starts_with("attachment")
+    );
+    let json: serde_json::Value = serde_json::from_str(&download.body).unwrap_or_default();
+    let items = json["items"].as_array().cloned().unwrap_or_default();
+    let name = items
+        .iter()
+        .find(|i| i["value"] == "Ada Lovelace")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(name["purpose"]["id"], "answer_enquiries");
+    assert!(
+        name["deletion"]["rule"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+
+    // The stranger proves their address too, and learns only that nothing
+    // is held for it.
+    let stranger_code = code_sent_to(&smtp, "nobody@example.com", 0).await;
+    stranger
+        .submit(
+            "/your-data/code",
+            "/your-data/code",
+            &[("code", &stranger_code)],
+        )
+        .await;
+    let nothing = stranger.get("/your-data/held").await;
+    assert!(nothing.body.contains("We hold no information about you"));
+    assert!(!nothing.body.contains("Ada"));
+
+    // A correction: the item and the change are both required.
+    let form = b.get("/your-data/correct").await;
+    assert!(form.body.contains("Which information is wrong?"));
+    let empty = b
+        .submit("/your-data/correct", "/your-data/correct", &[])
+        .await;
+    assert_eq!(empty.status, 400);
+    assert!(empty.body.contains("Select the information that is wrong"));
+    assert!(empty.body.contains("Enter what it should say"));
+    let item = name["id"].as_str().unwrap_or_default().to_owned();
+    let sent = b
+        .submit(
+            "/your-data/correct",
+            "/your-data/correct",
+            &[("item", &item), ("proposed", "Augusta Ada King")],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Request sent"));
+    assert!(sent.body.contains("DPR-"));
+    let mail = smtp
+        .message_to("ada@example.com", "We have your request")
+        .await;
+    assert!(mail_text(&mail).contains("correct your information"));
+
+    let (store, vault) = site.vault().await;
+    let requests = vault.requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].kind, "correction");
+    assert_eq!(requests[0].channel, "portal");
+    assert_eq!(requests[0].status, "open");
+    let details = vault
+        .read_request(&requests[0], "test", crate::support::now())
+        .await
+        .unwrap_or_default();
+    let get = |f: &str| details.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone());
+    assert_eq!(get("proposed").as_deref(), Some("Augusta Ada King"));
+    assert_eq!(get("record").as_deref(), Some(item.as_str()));
+    assert!(get("disputed").is_some_and(|d| d.contains("Ada Lovelace")));
+    assert_eq!(get("email").as_deref(), Some("ada@example.com"));
+    // The DPO puts it right: the record itself changes, stamps and all kept.
+    let secret = site.add_staff("dee", "dpo");
+    let mut dpo = site.browser();
+    assert_eq!(dpo.sign_in("dee", &secret).await.status, 303);
+    let request_page = format!("/staff/requests/{}", requests[0].id);
+    let shown = dpo.get(&request_page).await;
+    assert!(shown.body.contains("Augusta Ada King"));
+    assert!(shown.body.contains("Change the record"));
+    let applied = dpo
+        .submit(
+            &request_page,
+            &request_page,
+            &[("action", "apply_correction")],
+        )
+        .await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let closed = dpo
+        .submit(
+            &request_page,
+            &request_page,
+            &[
+                ("action", "done"),
+                ("outcome", "We changed your name as you asked."),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, 303);
+    let after = b.get("/your-data/download").await;
+    let json: serde_json::Value = serde_json::from_str(&after.body).unwrap_or_default();
+    let corrected = json["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["id"] == name["id"]).cloned())
+        .unwrap_or_default();
+    assert_eq!(corrected["value"], "Augusta Ada King");
+    assert_eq!(corrected["purpose"], name["purpose"]);
+    assert_eq!(corrected["deletion"], name["deletion"]);
+    // The person sees what was done.
+    let held = b.get("/your-data/held").await;
+    assert!(held.body.contains("We changed your name as you asked."));
+    assert!(!held.body.contains(">Ada Lovelace<"));
+
+    // The person's own reads are in the audit log, as the portal's.
+    let audit = store
+        .audit_recent(Some("portal"), 50)
+        .await
+        .unwrap_or_default();
+    assert!(audit.iter().any(|e| e.action == "export"));
+    assert!(audit.iter().any(|e| e.action == "proof"));
+    let staff = store
+        .audit_recent(Some("staff:dee"), 50)
+        .await
+        .unwrap_or_default();
+    assert!(staff.iter().any(|e| e.action == "correct"));
+}
+
+#[tokio::test]
+async fn codes_are_limited_expire_and_never_say_whether_data_is_held() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut b = site.browser();
+    for _ in 0..3 {
+        let p = b
+            .submit(
+                "/your-data",
+                "/your-data",
+                &[("email", "grace@example.com")],
+            )
+            .await;
+        assert_eq!(p.status, 303);
+    }
+    let fourth = b
+        .submit(
+            "/your-data",
+            "/your-data",
+            &[("email", "grace@example.com")],
+        )
+        .await;
+    assert_eq!(fourth.status, 400);
+    assert!(
+        fourth
+            .body
+            .contains("We have sent 3 codes to this address in the last hour")
+    );
+
+    // Five wrong tries use a code up, even the right code after them.
+    let code = code_sent_to(&smtp, "grace@example.com", 2).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        b.submit("/your-data/code", "/your-data/code", &[("code", wrong)])
+            .await;
+    }
+    let used_up = b
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(used_up.status, 400);
+    assert!(
+        used_up.body.contains("cannot be used any more"),
+        "{}",
+        used_up.body
+    );
+
+    // An expired code says so.
+    let mut late = site.browser();
+    late.submit("/your-data", "/your-data", &[("email", "late@example.com")])
+        .await;
+    let code = code_sent_to(&smtp, "late@example.com", 0).await;
+    site.sabotage("UPDATE identity_codes SET expires_at = 0")
+        .await;
+    let expired = late
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(expired.status, 400);
+    assert!(expired.body.contains("That code has expired"));
+
+    // A code works only in the browser that asked for it.
+    let mut asker = site.browser();
+    asker
+        .submit(
+            "/your-data",
+            "/your-data",
+            &[("email", "asker@example.com")],
+        )
+        .await;
+    let code = code_sent_to(&smtp, "asker@example.com", 0).await;
+    let mut thief = site.browser();
+    let stolen = thief
+        .submit("/your-data", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(stolen.location().as_deref(), Some("/your-data"));
+    assert_eq!(
+        thief.get("/your-data/held").await.location().as_deref(),
+        Some("/your-data")
+    );
+    // The code still works where it was asked for.
+    let own = asker
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(own.location().as_deref(), Some("/your-data/held"));
+    assert_eq!(site.count_rows("rights_requests").await, 0);
+}
+
+#[tokio::test]
+async fn erasure_from_the_portal_keeps_only_what_the_policy_keeps_and_is_confirmed_by_email() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut person = site.browser();
+    send_contact_form(
+        &mut person,
+        "Alan Turing",
+        "alan@example.com",
+        "Please delete me",
+    )
+    .await;
+
+    let mut b = proven(&site, &smtp, "alan@example.com", 0).await;
+    let confirm = b.get("/your-data/delete").await;
+    assert_eq!(confirm.status, 200);
+    assert!(
+        confirm
+            .body
+            .contains("Are you sure you want us to delete your data?")
+    );
+    assert!(confirm.body.contains("We will delete"));
+    let done = b
+        .submit(
+            "/your-data/delete",
+            "/your-data/delete",
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Your data has been deleted"));
+    assert!(done.body.contains("DPR-"));
+    // The visit is over: nothing more can be read with it.
+    assert_eq!(
+        b.get("/your-data/held").await.location().as_deref(),
+        Some("/your-data")
+    );
+
+    let mail = smtp
+        .message_to("alan@example.com", "We have deleted your data")
+        .await;
+    assert!(mail_text(&mail).contains("We keep a record that you asked"));
+
+    let (_, vault) = site.vault().await;
+    assert!(
+        vault
+            .find_by_email("alan@example.com")
+            .await
+            .ok()
+            .flatten()
+            .is_none(),
+        "the address no longer finds anyone"
+    );
+    let requests = vault.requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].kind, "erasure");
+    assert_eq!(requests[0].status, "done");
+    assert!(requests[0].closed_at.is_some());
+    // What is left of the person is the record of their request, which the
+    // policy keeps (and says why), and nothing from the form.
+    let subject = custodian_vault::SubjectRef {
+        id: requests[0].subject_id.clone(),
+    };
+    let left = vault
+        .export(&subject, "test", crate::support::now())
+        .await
+        .map(|e| e.items)
+        .unwrap_or_default();
+    assert!(!left.is_empty());
+    assert!(
+        left.iter().all(|i| i.purpose.id == "your_rights"),
+        "{left:?}"
+    );
+    assert!(left.iter().all(|i| i.source.starts_with("request:")));
+    assert!(!left.iter().any(|i| i.value.contains("Alan Turing")));
+}
