@@ -68,6 +68,10 @@ const TEMPLATES: &[MailTemplate] = &[
         subject: "We have your request about your data (reference {{ reference }})",
     },
     MailTemplate {
+        name: "disclosure_notice",
+        subject: "We have shared your information with {{ recipient }}",
+    },
+    MailTemplate {
         name: "erasure_done",
         subject: "We have deleted your data (reference {{ reference }})",
     },
@@ -100,6 +104,7 @@ const BODIES: &[(&str, &str)] = bodies![
     "portal_code",
     "request_received",
     "erasure_done",
+    "disclosure_notice",
 ];
 
 pub struct Templates {

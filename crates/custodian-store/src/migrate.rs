@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_rights_requests.sql"),
         postgres: include_str!("../migrations/postgres/0013_rights_requests.sql"),
     },
+    Migration {
+        version: 14,
+        name: "disclosure log",
+        sqlite: include_str!("../migrations/sqlite/0014_disclosure_log.sql"),
+        postgres: include_str!("../migrations/postgres/0014_disclosure_log.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

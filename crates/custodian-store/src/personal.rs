@@ -770,6 +770,7 @@ impl PersonalData<'_> {
 // Declared after the macros above, which it uses.
 pub mod accounts;
 pub mod cases;
+pub mod disclosures;
 pub mod mail;
 pub mod requests;
 pub mod subscriptions;

@@ -8,7 +8,7 @@
 //! row in one transaction: acknowledged means all of it is committed.
 
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, DisclosureRow};
+use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow};
 use custodian_store::personal::{RecordRow, SubjectRow};
 
 use crate::blind_index::{email_index, session_index};
@@ -388,94 +388,6 @@ impl Vault {
             )
             .await?;
         Ok(opened)
-    }
-
-    /// Record that a case was passed to `recipient` (a policy recipient id):
-    /// the full message only when the person gave permission
-    /// (`with_permission`), otherwise a version with identifying answers
-    /// removed. The row says what went to whom and on what basis; the
-    /// details (why, and where it was sent) are kept with the case; and the
-    /// audit log has it. Refused for a recipient the policy does not name
-    /// for the case's purpose.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_disclosure(
-        &self,
-        case: &CaseRow,
-        purpose: &str,
-        category: &str,
-        recipient: &str,
-        with_permission: bool,
-        details: &str,
-        actor: &str,
-        now: i64,
-    ) -> Result<()> {
-        let named = self
-            .policy
-            .config
-            .policy
-            .purposes
-            .get(purpose)
-            .is_some_and(|p| {
-                p.recipients
-                    .iter()
-                    .any(|r| r.recipient.get_ref() == recipient)
-            });
-        if !named {
-            return Err(VaultError::Undeclared(format!(
-                "`{recipient}` as a recipient of purpose `{purpose}`"
-            )));
-        }
-        let source = case_source(&case.id);
-        self.put(
-            &Vault::case_subject(case),
-            NewRecord {
-                category,
-                purpose,
-                source: &source,
-                field: "disclosure",
-                value: details,
-            },
-            now,
-        )
-        .await?;
-        let version = if with_permission { "full" } else { "redacted" };
-        self.store
-            .personal_data()
-            .insert_disclosure(&DisclosureRow {
-                id: new_id("d"),
-                subject_id: case.subject_id.clone(),
-                case_id: Some(case.id.clone()),
-                recipient: recipient.to_owned(),
-                version: version.to_owned(),
-                basis: if with_permission {
-                    "permission"
-                } else {
-                    "none"
-                }
-                .to_owned(),
-                actor: actor.to_owned(),
-                at: now,
-            })
-            .await?;
-        self.store
-            .audit(
-                now,
-                actor,
-                "disclose",
-                Some(&case.subject_id),
-                &format!("case {} to {recipient}: {version}", case.reference),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// Who a person's data has been passed to.
-    pub async fn disclosures(&self, subject: &SubjectRef) -> Result<Vec<DisclosureRow>> {
-        Ok(self
-            .store
-            .personal_data()
-            .disclosures_of(&subject.id)
-            .await?)
     }
 
     /// Something happened to a case (a reply, closing): its records'

@@ -13,6 +13,7 @@ pub mod accounts;
 mod blind_index;
 pub mod cases;
 mod crypto;
+pub mod disclosures;
 mod error;
 pub mod export;
 pub mod keys;

@@ -330,54 +330,6 @@ impl PersonalData<'_> {
     }
 }
 
-/// A disclosure: what went to whom, on what basis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisclosureRow {
-    pub id: String,
-    pub subject_id: String,
-    pub case_id: Option<String>,
-    pub recipient: String,
-    pub version: String,
-    pub basis: String,
-    pub actor: String,
-    pub at: i64,
-}
-
-impl PersonalData<'_> {
-    pub async fn insert_disclosure(&self, d: &DisclosureRow) -> Result<()> {
-        with_pool!(&self.store.pool, p => {
-            sqlx::query("INSERT INTO disclosures (id, subject_id, case_id, recipient, version, basis, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(&d.id).bind(&d.subject_id).bind(&d.case_id).bind(&d.recipient)
-                .bind(&d.version).bind(&d.basis).bind(&d.actor).bind(d.at)
-                .execute(p).await?;
-        });
-        Ok(())
-    }
-
-    /// A person's disclosures, oldest first.
-    pub async fn disclosures_of(&self, subject_id: &str) -> Result<Vec<DisclosureRow>> {
-        let rows = with_pool!(&self.store.pool, p => {
-            sqlx::query("SELECT id, subject_id, case_id, recipient, version, basis, actor, at FROM disclosures WHERE subject_id = $1 ORDER BY at, id")
-                .bind(subject_id).fetch_all(p).await?
-                .iter()
-                .map(|r| -> Result<DisclosureRow, sqlx::Error> {
-                    Ok(DisclosureRow {
-                        id: r.try_get("id")?,
-                        subject_id: r.try_get("subject_id")?,
-                        case_id: r.try_get("case_id")?,
-                        recipient: r.try_get("recipient")?,
-                        version: r.try_get("version")?,
-                        basis: r.try_get("basis")?,
-                        actor: r.try_get("actor")?,
-                        at: r.try_get("at")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        });
-        Ok(rows)
-    }
-}
-
 /// Delete the cases that have no records left (retention or erasure took
 /// them all): a case lives exactly as long as its answers.
 pub(super) const DELETE_EMPTY_CASES: &str = "DELETE FROM cases WHERE NOT EXISTS \

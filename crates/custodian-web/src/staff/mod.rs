@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod consultations;
 pub mod credentials;
+mod disclosures;
 mod pages;
 mod requests;
 pub mod roles;
@@ -84,6 +85,30 @@ pub fn routes() -> Vec<StaffRoute> {
             "/staff/people/erase",
             DPO,
             post(pages::people_erase),
+        ),
+        route(
+            Method::GET,
+            "/staff/disclosures",
+            DPO,
+            get(disclosures::list),
+        ),
+        route(
+            Method::GET,
+            "/staff/disclosures/new",
+            DPO,
+            get(disclosures::new),
+        ),
+        route(
+            Method::POST,
+            "/staff/disclosures/new",
+            DPO,
+            post(disclosures::create),
+        ),
+        route(
+            Method::GET,
+            "/staff/disclosures/{id}",
+            DPO,
+            get(disclosures::show),
         ),
         route(Method::GET, "/staff/requests", DPO, get(requests::list)),
         route(Method::GET, "/staff/requests/new", DPO, get(requests::new)),

@@ -44,6 +44,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "People's data",
                 "Find, download or erase everything held about a person.",
             ),
+            "/staff/disclosures" => (
+                r.path,
+                "Disclosure log",
+                "Every time personal data went outside the organisation; record a safeguarding referral or a partner disclosure.",
+            ),
             "/staff/requests" => (
                 r.path,
                 "Requests about data",

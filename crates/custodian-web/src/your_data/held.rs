@@ -50,11 +50,21 @@ pub struct RequestView {
     pub outcome: String,
 }
 
-/// What the pages show: everything, grouped, and the person's requests.
+/// A disclosure the person has been told about.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisclosureView {
+    pub recipient: String,
+    pub date: String,
+    pub why: String,
+}
+
+/// What the pages show: everything, grouped, the person's requests, and
+/// the disclosures they have been told about.
 pub struct Held {
     pub export: Export,
     pub groups: Vec<GroupView>,
     pub requests: Vec<RequestView>,
+    pub disclosures: Vec<DisclosureView>,
 }
 
 fn day(rfc3339: &str) -> String {
@@ -84,9 +94,20 @@ pub fn request_due(app: &AppState, row: &RequestRow) -> String {
 
 /// Read everything held about `subject` (audited as the person's own read).
 pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult<Held> {
-    let export = app.vault.export(subject, PORTAL_ACTOR, now).await?;
+    let mut export = app.vault.export(subject, PORTAL_ACTOR, now).await?;
     let cases = app.vault.cases_of(subject).await?;
     let requests = app.vault.requests_of(subject).await?;
+    let disclosures = app.vault.disclosures(subject).await?;
+    // A disclosure the person has not been told about (a safeguarding
+    // referral, where telling them could put someone at risk) is not
+    // shown, nor what was recorded about it: the law allows it, and the
+    // DPO has recorded why.
+    let untold: Vec<String> = disclosures
+        .iter()
+        .filter(|d| d.told_at.is_none() && d.case_id.is_none())
+        .map(|d| format!("disclosure:{}", d.id))
+        .collect();
+    export.items.retain(|i| !untold.contains(&i.source));
     let mut groups: Vec<GroupView> = Vec::new();
     for item in &export.items {
         let (group, label) = describe(app, &item.source, &item.field, &cases, &requests);
@@ -131,10 +152,41 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
                 .unwrap_or_default(),
         })
         .collect();
+    let disclosures = disclosures
+        .iter()
+        .filter_map(|d| {
+            let at = d.told_at?;
+            let recipient = app
+                .checked
+                .config
+                .policy
+                .recipients
+                .get(&d.recipient)
+                .map_or_else(|| d.recipient.clone(), |r| r.name.clone());
+            let why = match &d.case_id {
+                Some(case) => cases.iter().find(|c| &c.id == case).map_or_else(
+                    || "You agreed to us passing on your message.".to_owned(),
+                    |c| format!("You agreed to us passing on your message {}.", c.reference),
+                ),
+                None => export
+                    .items
+                    .iter()
+                    .find(|i| i.source == format!("disclosure:{}", d.id) && i.field == "why")
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default(),
+            };
+            Some(DisclosureView {
+                recipient,
+                date: format_date(at.max(d.at)),
+                why,
+            })
+        })
+        .collect();
     Ok(Held {
         export,
         groups,
         requests,
+        disclosures,
     })
 }
 
@@ -184,6 +236,7 @@ fn describe(
             None => ("A request you made".into(), plain()),
         },
         "outbox" => ("An email waiting to be sent to you".into(), plain()),
+        "disclosure" => ("Information we shared, and why".into(), plain()),
         _ => (source.to_owned(), plain()),
     }
 }
@@ -210,6 +263,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
             context! {
                 groups => held.groups,
                 requests => held.requests,
+                disclosures => held.disclosures,
                 count => held.export.items.len(),
                 nothing => held.export.items.is_empty(),
             },
@@ -233,6 +287,7 @@ pub async fn download(State(app): State<AppState>, page: Page) -> AppResult<Resp
                     .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
                 "items": held.export.items,
                 "requests": held.requests,
+                "disclosures": held.disclosures,
             })
         }
         None => serde_json::json!({

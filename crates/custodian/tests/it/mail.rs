@@ -139,7 +139,9 @@ async fn mail_is_written_as_files_only_when_asked_and_waits_without_settings() {
         "{}\n[mail]\nfrom = \"Test <noreply@test.example>\"\ntransport = \"file\"\n",
         crate::support::FIXTURE
     );
-    let site = Site::start_with(&config).await;
+    // No jobs: the command below, not the server's own delivery loop,
+    // must be the one that sends it.
+    let site = Site::start_with_args(&config, &["--no-jobs"]).await;
     let id = queue_test_mail(&site, "carol@example.com", "File me.");
     assert!(stdout(&site.cli(&["mail", "deliver"])).contains("sent 1"));
     let eml =

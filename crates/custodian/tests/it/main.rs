@@ -14,6 +14,7 @@ mod cli;
 mod consultations;
 mod cookies;
 mod csrf;
+mod disclosures;
 mod forms;
 mod headers;
 mod jobs;
