@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_disclosure_log.sql"),
         postgres: include_str!("../migrations/postgres/0014_disclosure_log.sql"),
     },
+    Migration {
+        version: 15,
+        name: "consent ledger",
+        sqlite: include_str!("../migrations/sqlite/0015_consent_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0015_consent_ledger.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -106,6 +106,28 @@ macro_rules! insert_record {
     };
 }
 
+/// Insert one consent receipt through any executor, like `insert_record!`.
+macro_rules! insert_receipt {
+    ($executor:expr, $r:expr) => {
+        sqlx::query(
+            "INSERT INTO consent_receipts (id, subject_id, visitor, scope, purpose, given, policy_version, words, method, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&$r.id)
+        .bind(&$r.subject_id)
+        .bind(&$r.visitor)
+        .bind(&$r.scope)
+        .bind(&$r.purpose)
+        .bind(i64::from($r.given))
+        .bind($r.policy_version)
+        .bind(&$r.words)
+        .bind(&$r.method)
+        .bind($r.at)
+        .execute($executor)
+        .await?
+    };
+}
+
 fn subject_from<R: Row>(r: &R) -> Result<SubjectRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -770,6 +792,7 @@ impl PersonalData<'_> {
 // Declared after the macros above, which it uses.
 pub mod accounts;
 pub mod cases;
+pub mod consents;
 pub mod disclosures;
 pub mod mail;
 pub mod requests;

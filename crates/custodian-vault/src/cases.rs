@@ -9,6 +9,7 @@
 
 use custodian_policy::retention::Event;
 use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow};
+use custodian_store::personal::consents::ConsentReceiptRow;
 use custodian_store::personal::{RecordRow, SubjectRow};
 
 use crate::blind_index::{email_index, session_index};
@@ -50,6 +51,20 @@ pub struct NewCase<'a> {
     pub answers: &'a [Answer<'a>],
     /// Consent questions answered yes.
     pub permissions: &'a [&'a str],
+    /// Every consent question the form asked, yes or no, for the ledger.
+    pub consents: &'a [CaseConsent<'a>],
+    /// The policy version the form was filled in under.
+    pub policy_version: i64,
+}
+
+/// A form's consent question as the person answered it.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseConsent<'a> {
+    pub question: &'a str,
+    pub purpose: &'a str,
+    pub given: bool,
+    /// The words the question showed.
+    pub words: &'a str,
 }
 
 /// An opened case: its id (for staff) and the reference the person is given.
@@ -243,10 +258,33 @@ impl Vault {
                 created_at: now,
                 updated_at: now,
             };
+            let receipts: Vec<ConsentReceiptRow> = new
+                .consents
+                .iter()
+                .map(|c| ConsentReceiptRow {
+                    id: new_id("k"),
+                    subject_id: Some(subject_id.clone()),
+                    visitor: None,
+                    scope: format!("case:{id}:{}", c.question),
+                    purpose: c.purpose.to_owned(),
+                    given: c.given,
+                    policy_version: new.policy_version,
+                    words: c.words.to_owned(),
+                    method: format!("form {}", new.form),
+                    at: now,
+                })
+                .collect();
             match self
                 .store
                 .personal_data()
-                .insert_case(fresh.as_ref(), &subject_id, &sealed_under, &case, &rows)
+                .insert_case(
+                    fresh.as_ref(),
+                    &subject_id,
+                    &sealed_under,
+                    &case,
+                    &rows,
+                    &receipts,
+                )
                 .await?
             {
                 CaseInsert::Inserted => {

@@ -12,6 +12,7 @@
 pub mod accounts;
 mod blind_index;
 pub mod cases;
+pub mod consents;
 mod crypto;
 pub mod disclosures;
 mod error;
@@ -26,7 +27,7 @@ mod vault;
 pub use accounts::{
     AccountDetails, AccountRef, LinkOutcome, LinkPurpose, NewAccount, Registration,
 };
-pub use cases::{Answer, CaseRef, DraftOwner, NewCase, OpenedCase};
+pub use cases::{Answer, CaseConsent, CaseRef, DraftOwner, NewCase, OpenedCase};
 pub use error::{Result, VaultError};
 pub use export::{Export, ExportItem};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};

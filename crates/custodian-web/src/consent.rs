@@ -13,6 +13,9 @@ pub struct ConsentChoice {
     pub version: Option<i64>,
     /// Answers per category id, in the order given.
     pub answers: Vec<Answer>,
+    /// A random id that the consent ledger's receipts for this browser
+    /// carry (hex), so that they can be told apart; nothing else.
+    pub receipt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,14 @@ impl ConsentChoice {
             };
             if key == "version" {
                 choice.version = answer.parse().ok();
+                continue;
+            }
+            if key == "receipt" {
+                if (16..=64).contains(&answer.len())
+                    && answer.bytes().all(|b| b.is_ascii_hexdigit())
+                {
+                    choice.receipt = Some(answer.to_owned());
+                }
                 continue;
             }
             let (word, fingerprint) = answer.split_once('.').unwrap_or((answer, ""));
@@ -56,6 +67,9 @@ impl ConsentChoice {
         for a in &self.answers {
             let word = if a.yes { "yes" } else { "no" };
             out.push_str(&format!("&{}={word}.{}", a.category, a.fingerprint));
+        }
+        if let Some(receipt) = &self.receipt {
+            out.push_str(&format!("&receipt={receipt}"));
         }
         out
     }
@@ -93,6 +107,7 @@ impl ConsentChoice {
     ) -> Self {
         ConsentChoice {
             version: Some(version),
+            receipt: None,
             answers: checked
                 .config
                 .policy
@@ -106,6 +121,11 @@ impl ConsentChoice {
                 .collect(),
         }
     }
+}
+
+/// A new random receipt id for a browser's consent choices.
+pub fn new_receipt() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 fn is_id(text: &str) -> bool {

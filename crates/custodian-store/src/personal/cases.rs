@@ -85,11 +85,15 @@ impl PersonalData<'_> {
         sealed_under: &[u8],
         case: &CaseRow,
         rows: &[RecordRow],
+        receipts: &[super::consents::ConsentReceiptRow],
     ) -> Result<CaseInsert> {
         macro_rules! write_case {
             ($tx:expr) => {{
                 for r in rows {
                     insert_record!(&mut *$tx, r);
+                }
+                for r in receipts {
+                    insert_receipt!(&mut *$tx, r);
                 }
                 let inserted = sqlx::query(concat!(
                     "INSERT INTO cases (",
@@ -298,6 +302,16 @@ impl PersonalData<'_> {
         Ok(rows)
     }
 
+    /// Replace the consent questions a case's person said yes to (one was
+    /// withdrawn).
+    pub async fn set_case_permissions(&self, id: &str, permissions: &str, at: i64) -> Result<()> {
+        with_pool!(&self.store.pool, p => {
+            sqlx::query("UPDATE cases SET permissions = $1, updated_at = $2 WHERE id = $3")
+                .bind(permissions).bind(at).bind(id).execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Change a case's status and assignee.
     pub async fn update_case(
         &self,
@@ -320,7 +334,7 @@ impl PersonalData<'_> {
     /// another, when two turn out to be one person.
     pub async fn reassign_cases(&self, from: &str, into: &str) -> Result<()> {
         with_pool!(&self.store.pool, p => {
-            for table in ["cases", "disclosures", "outbox", "subscribers", "rights_requests"] {
+            for table in ["cases", "disclosures", "outbox", "subscribers", "rights_requests", "consent_receipts"] {
                 // The table names are the constants above, not input.
                 sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET subject_id = $1 WHERE subject_id = $2")))
                     .bind(into).bind(from).execute(p).await?;

@@ -650,6 +650,32 @@ pub async fn send(
     });
     let granted = progress.granted(form);
     let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
+    // Every consent question goes in the ledger, yes or no, with the words
+    // it showed and the purpose a yes allows.
+    let words: Vec<(&str, &str, String)> = form
+        .questions()
+        .filter(|q| q.kind.is_permission())
+        .map(|q| {
+            let purpose = q
+                .purpose
+                .as_ref()
+                .map_or(form.purpose.get_ref().as_str(), |p| p.get_ref().as_str());
+            let shown = match &q.hint {
+                Some(hint) => format!("{} {}", q.label, hint),
+                None => q.label.clone(),
+            };
+            (q.id.get_ref().as_str(), purpose, shown)
+        })
+        .collect();
+    let consents: Vec<custodian_vault::CaseConsent<'_>> = words
+        .iter()
+        .map(|(question, purpose, shown)| custodian_vault::CaseConsent {
+            question,
+            purpose,
+            given: permissions.contains(question),
+            words: shown,
+        })
+        .collect();
     let prefix = form
         .reference_prefix
         .as_ref()
@@ -665,6 +691,8 @@ pub async fn send(
                 account: page.account().map(|a| &a.subject),
                 answers: &answers,
                 permissions: &permissions,
+                consents: &consents,
+                policy_version: app.published.sequence,
             },
             now,
         )

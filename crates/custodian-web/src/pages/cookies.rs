@@ -140,9 +140,10 @@ pub async fn save(
     if questions.iter().any(|q| q.error.is_some()) {
         return render(&app, &page, questions, false);
     }
-    let choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |id| {
+    let mut choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |id| {
         questions.iter().any(|q| q.id == id && q.yes)
     });
+    ledger(&app, &page, &mut choice, "cookies page").await?;
     page.session().set_flash(Flash::CookieSettingsSaved);
     Ok(remember(
         &app,
@@ -170,10 +171,56 @@ pub async fn banner(
         "reject" => (false, Flash::CookiesRejected),
         _ => return Ok(StatusCode::BAD_REQUEST.into_response()),
     };
-    let choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |_| yes);
+    let mut choice = ConsentChoice::from_answers(&app.checked, app.published.sequence, |_| yes);
+    ledger(&app, &page, &mut choice, "cookie banner").await?;
     page.session().set_flash(flash);
     let back = Redirect::to(&local_path(&form.return_to)).into_response();
     Ok(remember(&app, &headers, &choice, back))
+}
+
+/// A receipt in the consent ledger for each category's answer, carrying
+/// the browser's receipt id (kept from before, or new), or the signed-in
+/// person, before the choice is stored in the cookie.
+async fn ledger(
+    app: &AppState,
+    page: &Page,
+    choice: &mut ConsentChoice,
+    method: &str,
+) -> AppResult<()> {
+    let receipt = page
+        .consent
+        .receipt
+        .clone()
+        .unwrap_or_else(crate::consent::new_receipt);
+    let policy = &app.checked.config.policy;
+    let consents: Vec<custodian_vault::consents::Consent<'_>> = choice
+        .answers
+        .iter()
+        .filter_map(|a| {
+            let category = policy.cookie_categories.get(&a.category)?;
+            Some(custodian_vault::consents::Consent {
+                scope: format!("cookies:{}", a.category),
+                purpose: category.purpose.get_ref(),
+                given: a.yes,
+                words: format!("{}: {}", category.name, category.description.trim()),
+                method,
+            })
+        })
+        .collect();
+    let principal = match page.account() {
+        Some(account) => custodian_vault::consents::Principal::Subject(&account.subject),
+        None => custodian_vault::consents::Principal::Visitor(&receipt),
+    };
+    app.vault
+        .record_consents(
+            principal,
+            &consents,
+            app.published.sequence,
+            app.clock.unix(),
+        )
+        .await?;
+    choice.receipt = Some(receipt);
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]

@@ -34,6 +34,15 @@ pub async fn submit(
         .await?
     {
         Confirmation::Done(subscription) => {
+            let given: Vec<(&str, bool)> =
+                subscription.topics.iter().map(|t| (t.as_str(), true)).collect();
+            super::record_topic_consents(
+                &app,
+                &subscription.subject,
+                &given,
+                "subscription form, confirmed by the emailed link",
+            )
+            .await?;
             let names: Vec<String> = subscription
                 .topics
                 .iter()

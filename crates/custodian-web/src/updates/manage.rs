@@ -160,6 +160,19 @@ pub async fn submit(
     app.vault
         .change_subscription(&id, &chosen, postal, weekly, now)
         .await?;
+    let mut changes: Vec<(&str, bool)> = chosen
+        .iter()
+        .filter(|t| !subscription.topics.iter().any(|old| old == *t))
+        .map(|t| (*t, true))
+        .collect();
+    changes.extend(
+        subscription
+            .topics
+            .iter()
+            .filter(|old| !chosen.contains(&old.as_str()))
+            .map(|old| (old.as_str(), false)),
+    );
+    super::record_topic_consents(&app, &subscription.subject, &changes, "manage page").await?;
     if topics.is_empty() {
         return Ok(page
             .render(
@@ -205,9 +218,19 @@ pub async fn unsubscribe(
     let Some(id) = verify(&app, &link) else {
         return nothing_to_manage(&page);
     };
+    let Some(subscription) = app.vault.subscription(&id).await? else {
+        return nothing_to_manage(&page);
+    };
     if !app.vault.unsubscribe(&id, app.clock.unix()).await? {
         return nothing_to_manage(&page);
     }
+    let withdrawn: Vec<(&str, bool)> = subscription
+        .topics
+        .iter()
+        .map(|t| (t.as_str(), false))
+        .collect();
+    super::record_topic_consents(&app, &subscription.subject, &withdrawn, "unsubscribe link")
+        .await?;
     Ok(page
         .render(
             "updates_unsubscribed.html",

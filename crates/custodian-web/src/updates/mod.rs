@@ -132,3 +132,38 @@ pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }
+
+/// Receipts in the consent ledger for topics given (`true`) or withdrawn,
+/// with the words the subscription form shows for each.
+pub async fn record_topic_consents(
+    app: &AppState,
+    subject: &custodian_vault::SubjectRef,
+    changes: &[(&str, bool)],
+    method: &str,
+) -> crate::error::AppResult<()> {
+    let consents: Vec<custodian_vault::consents::Consent<'_>> = changes
+        .iter()
+        .filter_map(|(id, given)| {
+            let topic = app.checked.config.topics.get(*id)?;
+            Some(custodian_vault::consents::Consent {
+                scope: format!("topic:{id}"),
+                purpose: topic.purpose.get_ref(),
+                given: *given,
+                words: match &topic.description {
+                    Some(d) => format!("{}: {}", topic.name, d.trim()),
+                    None => topic.name.clone(),
+                },
+                method,
+            })
+        })
+        .collect();
+    app.vault
+        .record_consents(
+            custodian_vault::consents::Principal::Subject(subject),
+            &consents,
+            app.published.sequence,
+            app.clock.unix(),
+        )
+        .await?;
+    Ok(())
+}

@@ -58,13 +58,29 @@ pub struct DisclosureView {
     pub why: String,
 }
 
-/// What the pages show: everything, grouped, the person's requests, and
-/// the disclosures they have been told about.
+/// A consent as it stands: the latest receipt for its scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub scope: String,
+    pub words: String,
+    pub purpose: String,
+    pub status: &'static str,
+    pub date: String,
+    /// Withdrawn here: a form's question (cookies and topics are changed
+    /// where they were given).
+    pub withdraw_here: bool,
+    pub change_at: Option<&'static str>,
+}
+
+/// What the pages show: everything, grouped, the person's requests, the
+/// disclosures they have been told about, and their consents.
 pub struct Held {
     pub export: Export,
     pub groups: Vec<GroupView>,
     pub requests: Vec<RequestView>,
     pub disclosures: Vec<DisclosureView>,
+    pub consents: Vec<ConsentView>,
+    pub receipts: Vec<custodian_store::personal::consents::ConsentReceiptRow>,
 }
 
 fn day(rfc3339: &str) -> String {
@@ -182,11 +198,55 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
             })
         })
         .collect();
+    let receipts = app
+        .vault
+        .consents_of(custodian_vault::consents::Principal::Subject(subject))
+        .await?;
+    let consents = custodian_vault::consents::current(&receipts)
+        .into_iter()
+        .map(|r| {
+            let case = r.scope.starts_with("case:");
+            ConsentView {
+                scope: r.scope.clone(),
+                words: r.words.clone(),
+                purpose: app
+                    .checked
+                    .config
+                    .policy
+                    .purposes
+                    .get(&r.purpose)
+                    .map_or_else(|| r.purpose.clone(), |p| p.name.clone()),
+                // No after a yes is a withdrawal; a no from the start is a
+                // refusal, which blocked nothing.
+                status: if r.given {
+                    "Given"
+                } else if receipts
+                    .iter()
+                    .any(|e| e.scope == r.scope && e.given && e.at <= r.at)
+                {
+                    "Withdrawn"
+                } else {
+                    "Not given"
+                },
+                date: format_date(r.at),
+                withdraw_here: case && r.given,
+                change_at: if r.scope.starts_with("cookies:") {
+                    Some("/cookies")
+                } else if r.scope.starts_with("topic:") && r.given {
+                    Some("the manage link in any email update")
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
     Ok(Held {
         export,
         groups,
         requests,
         disclosures,
+        consents,
+        receipts,
     })
 }
 
@@ -264,6 +324,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
                 groups => held.groups,
                 requests => held.requests,
                 disclosures => held.disclosures,
+                consents => held.consents,
                 count => held.export.items.len(),
                 nothing => held.export.items.is_empty(),
             },
@@ -288,6 +349,11 @@ pub async fn download(State(app): State<AppState>, page: Page) -> AppResult<Resp
                 "items": held.export.items,
                 "requests": held.requests,
                 "disclosures": held.disclosures,
+                "consent_receipts": app.vault.kantara_receipts(
+                    &held.receipts,
+                    &subject.id,
+                    &policy_url(&app),
+                ),
             })
         }
         None => serde_json::json!({
@@ -308,4 +374,9 @@ pub async fn download(State(app): State<AppState>, page: Page) -> AppResult<Resp
         body,
     )
         .into_response())
+}
+
+/// Where the privacy notice is, for consent receipts.
+fn policy_url(app: &AppState) -> String {
+    format!("{}/privacy", app.options.public_url.trim_end_matches('/'))
 }

@@ -9,6 +9,7 @@
 //! Every value comes through the vault; requests are recorded with their
 //! statutory deadline (`custodian_vault::requests`) for the DPO.
 
+mod consents;
 mod correct;
 mod erase;
 mod held;
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(correct::show).post(correct::submit),
         )
         .route("/your-data/delete", get(erase::show).post(erase::submit))
+        .route("/your-data/consents/withdraw", post(consents::withdraw))
 }
 
 /// A visit whose address is proven: who holds the address meanwhile, and

@@ -62,9 +62,10 @@ async fn banner_accepts_and_rejects_without_javascript() {
         );
         assert_eq!(
             consent.value.len(),
-            format!("version=1&usage={answer}.").len() + 8,
-            "with the category's fingerprint"
+            format!("version=1&usage={answer}.").len() + 8 + "&receipt=".len() + 32,
+            "with the category's fingerprint and the ledger's random receipt id"
         );
+        assert!(consent.value.contains("&receipt="));
         assert_eq!(
             consent.attribute("max-age").as_deref(),
             Some("31536000"),

@@ -11,6 +11,7 @@ mod accounts;
 mod architecture;
 mod casework;
 mod cli;
+mod consents;
 mod consultations;
 mod cookies;
 mod csrf;
