@@ -8,9 +8,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Proven, proven, start_again};
+use super::ProvenPerson;
 use crate::error::AppResult;
-use crate::page::Page;
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -21,17 +20,10 @@ pub struct WithdrawForm {
 
 pub async fn withdraw(
     State(app): State<AppState>,
-    page: Page,
+    ProvenPerson { subject, .. }: ProvenPerson,
     Form(form): Form<WithdrawForm>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
-    let Some(Proven {
-        subject: Some(subject),
-        ..
-    }) = proven(page.session(), now)
-    else {
-        return Ok(start_again());
-    };
     // A scope that is not theirs, or not given, changes nothing.
     app.vault
         .withdraw_case_consent(

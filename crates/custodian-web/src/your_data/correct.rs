@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::held::{PORTAL_ACTOR, gather};
-use super::{Proven, long_date, proven, start_again, today};
+use super::{ProvenPerson, long_date, today};
 use crate::accounts::{FieldError, invalid};
 use crate::error::AppResult;
 use crate::page::Page;
@@ -32,15 +32,12 @@ pub struct CorrectForm {
     proposed: String,
 }
 
-pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    ProvenPerson { subject, .. }: ProvenPerson,
+) -> AppResult<Response> {
     let now = app.clock.unix();
-    let Some(Proven {
-        subject: Some(subject),
-        ..
-    }) = proven(page.session(), now)
-    else {
-        return Ok(start_again());
-    };
     let held = gather(&app, &subject, now).await?;
     Ok(page
         .render(
@@ -54,16 +51,10 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
+    ProvenPerson { subject, holder }: ProvenPerson,
     Form(form): Form<CorrectForm>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
-    let Some(Proven {
-        subject: Some(subject),
-        holder,
-    }) = proven(page.session(), now)
-    else {
-        return Ok(start_again());
-    };
     let held = gather(&app, &subject, now).await?;
     let chosen = held
         .groups

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::held::PORTAL_ACTOR;
-use super::{Proven, proven, start_again, today};
+use super::{ProvenPerson, today};
 use crate::error::{AppError, AppResult};
 use crate::page::Page;
 use crate::render::format_date;
@@ -70,15 +70,12 @@ fn kept_views(app: &AppState, kept: &[KeptItem]) -> Vec<KeptView> {
     views
 }
 
-pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    ProvenPerson { subject, .. }: ProvenPerson,
+) -> AppResult<Response> {
     let now = app.clock.unix();
-    let Some(Proven {
-        subject: Some(subject),
-        ..
-    }) = proven(page.session(), now)
-    else {
-        return Ok(start_again());
-    };
     let (deleted, kept) = app.vault.erasure_preview(&subject, now).await?;
     Ok(page
         .render(
@@ -92,16 +89,10 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
+    ProvenPerson { subject, holder }: ProvenPerson,
     Form(form): Form<EraseForm>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
-    let Some(Proven {
-        subject: Some(subject),
-        holder,
-    }) = proven(page.session(), now)
-    else {
-        return Ok(start_again());
-    };
     if form.confirm != "yes" {
         return Ok(axum::response::Redirect::to("/your-data/delete").into_response());
     }

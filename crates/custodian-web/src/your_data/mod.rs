@@ -71,6 +71,34 @@ pub fn proven(session: &Session, now: i64) -> Option<Proven> {
     })
 }
 
+/// A proven visit whose address finds someone: what the correction,
+/// erasure and consent pages need. Any other visit goes back to the start.
+pub struct ProvenPerson {
+    pub subject: SubjectRef,
+    pub holder: SubjectRef,
+}
+
+impl axum::extract::FromRequestParts<AppState> for ProvenPerson {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visit = parts
+            .extensions
+            .get::<Session>()
+            .and_then(|session| proven(session, app.clock.unix()));
+        match visit {
+            Some(Proven {
+                subject: Some(subject),
+                holder,
+            }) => Ok(ProvenPerson { subject, holder }),
+            _ => Err(start_again()),
+        }
+    }
+}
+
 /// Where a visit without a proof goes instead.
 pub fn start_again() -> axum::response::Response {
     use axum::response::IntoResponse;
