@@ -156,6 +156,41 @@ impl Vault {
         Ok(ProofCheck::Proven(held.map(|s| SubjectRef { id: s.id })))
     }
 
+    /// A signed-in account's confirmed address is proven already: the
+    /// address is held for the visit, as after a code. None for an account
+    /// whose address is not confirmed yet.
+    pub async fn prove_by_account(
+        &self,
+        account: &crate::AccountRef,
+        now: i64,
+    ) -> Result<Option<SubjectRef>> {
+        if !account.verified {
+            return Ok(None);
+        }
+        let rights = self.policy.config.rights.as_ref().ok_or_else(|| {
+            VaultError::Undeclared("how requests about data are handled ([rights])".into())
+        })?;
+        let details = self.account_details(account).await?;
+        let holder = self
+            .hold_address(
+                &details.email,
+                rights.email_category.get_ref(),
+                rights.purpose.get_ref(),
+                now,
+            )
+            .await?;
+        self.store
+            .audit(
+                now,
+                "portal",
+                "proof",
+                Some(&account.subject.id),
+                "signed in",
+            )
+            .await?;
+        Ok(Some(holder))
+    }
+
     /// A new person nobody can look up, holding only `email`, for an hour.
     async fn hold_address(
         &self,

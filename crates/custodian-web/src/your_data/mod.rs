@@ -41,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(prove::show_code).post(prove::submit_code),
         )
         .route("/your-data/finish", post(prove::finish))
+        .route("/your-data/account", post(prove::signed_in))
         .route("/your-data/held", get(held::show))
         .route("/your-data/download", get(held::download))
         .route(

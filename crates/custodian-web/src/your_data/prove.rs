@@ -40,9 +40,28 @@ pub async fn show_start(State(app): State<AppState>, page: Page) -> AppResult<Re
     if proven(page.session(), app.clock.unix()).is_some() {
         return Ok(Redirect::to("/your-data/held").into_response());
     }
+    let signed_in = page.account().is_some_and(|a| a.verified);
     Ok(page
-        .render(START, START_TITLE, context! { email => "" })?
+        .render(START, START_TITLE, context! { email => "", signed_in })?
         .into_response())
+}
+
+/// Signed in with a confirmed address: that is proof enough, no code.
+pub async fn signed_in(State(app): State<AppState>, page: Page) -> AppResult<Response> {
+    let Some(account) = page.account().cloned() else {
+        return Ok(super::start_again());
+    };
+    let now = app.clock.unix();
+    let Some(holder) = app.vault.prove_by_account(&account, now).await? else {
+        return Ok(super::start_again());
+    };
+    page.session().set_portal(Some(PortalVisit {
+        code_id: None,
+        holder: Some(holder.id),
+        proven_until: Some(now + PROVEN_SECONDS),
+        subject: Some(account.subject.id.clone()),
+    }));
+    Ok(Redirect::to("/your-data/held").into_response())
 }
 
 pub async fn submit_start(

@@ -529,3 +529,38 @@ async fn sign_in_is_limited_per_connection_as_well_as_per_account() {
             .contains("too many attempts from your connection")
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_person_sees_their_data_without_a_code() {
+    let smtp = SmtpServer::start().await;
+    let site = site_with_accounts(&smtp).await;
+    let mut b = registered(&site, &smtp, "noor@example.com", "noor").await;
+    assert_eq!(sign_in(&mut b, "noor", PASSWORD).await.status, 303);
+    let start = b.get("/your-data").await;
+    assert!(
+        start.body.contains("you do not need a code"),
+        "{}",
+        start.body
+    );
+    let sent_before = smtp.messages().len();
+    let shown = b.submit("/your-data", "/your-data/account", &[]).await;
+    assert_eq!(shown.location().as_deref(), Some("/your-data/held"));
+    let held = b.get("/your-data/held").await;
+    assert!(held.body.contains("noor@example.com"), "{}", held.body);
+    assert!(held.body.contains("Your account"));
+    assert_eq!(smtp.messages().len(), sent_before, "no code was sent");
+
+    // Signed out, the same button only leads back to the start.
+    let mut stranger = site.browser();
+    let refused = stranger
+        .submit("/your-data", "/your-data/account", &[])
+        .await;
+    assert_eq!(refused.location().as_deref(), Some("/your-data"));
+    assert!(
+        !stranger
+            .get("/your-data/held")
+            .await
+            .body
+            .contains("noor@example.com")
+    );
+}
