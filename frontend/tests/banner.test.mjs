@@ -31,7 +31,7 @@ for (const javaScriptEnabled of [false, true]) {
         const message = page.getByText(`You've ${word} additional cookies`)
         await assert.doesNotReject(message.waitFor())
         const cookie = await consentCookie(browser.context)
-        assert.match(cookie?.value ?? '', new RegExp(`^version=1&usage=${answer}\\.[0-9a-f]{8}$`))
+        assert.match(cookie?.value ?? '', new RegExp(`^version=1&usage=${answer}\\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$`))
         assert.ok(cookie.expires > Date.now() / 1000 + 360 * 24 * 3600, 'kept for a year')
         assert.equal(cookie.httpOnly, true)
         const names = (await browser.context.cookies()).map((c) => c.name).sort()
@@ -61,12 +61,12 @@ for (const javaScriptEnabled of [false, true]) {
       await page.getByRole('button', { name: 'Save cookie settings' }).click()
       await page.waitForURL(`${server.base}/cookies`)
       await assert.doesNotReject(page.getByText("You've set your cookie preferences").waitFor())
-      assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=yes\.[0-9a-f]{8}$/)
+      assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=yes\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$/)
 
       await page.getByRole('radio', { name: 'No' }).check()
       await page.getByRole('button', { name: 'Save cookie settings' }).click()
       await page.waitForURL(`${server.base}/cookies`)
-      assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=no\.[0-9a-f]{8}$/)
+      assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=no\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$/)
       await page.goto(`${server.base}/`)
       assert.equal(await page.locator('.govuk-cookie-banner').count(), 0, 'a choice made on the cookies page ends the banner')
     } finally {
