@@ -61,6 +61,8 @@ pub struct DueRecord {
 pub struct RetentionRun {
     pub records_deleted: u64,
     pub subjects_deleted: u64,
+    /// One-time codes for the "your data" pages past their day.
+    pub codes_deleted: u64,
 }
 
 /// Subjects with nothing left are removed only once they have been empty
@@ -114,6 +116,11 @@ impl Vault {
                 break;
             }
         }
+        // Portal codes are kept a day: long after they expire and after the
+        // hourly limit that counts them, and no longer.
+        run.codes_deleted = rows
+            .delete_identity_codes_before(now - crate::requests::proof::CODES_KEPT_SECONDS)
+            .await?;
         if run.records_deleted > 0 || run.subjects_deleted > 0 {
             rows.checkpoint().await?;
             let detail = format!(

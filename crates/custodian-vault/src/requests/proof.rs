@@ -24,6 +24,8 @@ use crate::vault::{NewRecord, SubjectRef, Vault, new_id, seal_records};
 pub const CODE_SECONDS: i64 = 15 * 60;
 /// Tries at one code before another must be asked for.
 pub const MAX_TRIES: i64 = 5;
+/// How long a code's row is kept (its hashes, and when it was sent): a day.
+pub const CODES_KEPT_SECONDS: i64 = 24 * 60 * 60;
 /// Codes an address can be sent in an hour.
 pub const CODES_PER_HOUR: i64 = 3;
 /// How long the address waits with the session: longer than a proven

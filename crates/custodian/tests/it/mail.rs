@@ -20,7 +20,9 @@ fn queue_test_mail(site: &Site, to: &str, note: &str) -> String {
 #[tokio::test]
 async fn mail_reaches_a_real_smtp_server_in_plain_text_and_html() {
     let smtp = SmtpServer::start().await;
-    let site = Site::start_with(&fixture_with_smtp(smtp.port)).await;
+    // No jobs: the command below, not the server's own delivery loop,
+    // must be the one that sends it.
+    let site = Site::start_with_args(&fixture_with_smtp(smtp.port), &["--no-jobs"]).await;
     let id = queue_test_mail(&site, "alice@example.com", "Hello Alice, this is the note.");
     let delivered = site.cli(&["mail", "deliver"]);
     assert_eq!(delivered.status.code(), Some(0), "{}", stderr(&delivered));

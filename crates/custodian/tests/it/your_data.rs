@@ -377,6 +377,20 @@ async fn codes_are_limited_expire_and_never_say_whether_data_is_held() {
         .submit("/your-data/code", "/your-data/code", &[("code", &code)])
         .await;
     assert_eq!(own.location().as_deref(), Some("/your-data/held"));
+
+    // Codes are kept a day, then retention removes them.
+    assert!(site.count_rows("identity_codes").await > 0);
+    let (_, vault) = site.vault().await;
+    let now = crate::support::now();
+    let run = vault.enforce_retention(now).await.map(|r| r.codes_deleted);
+    assert_eq!(run.ok(), Some(0), "not before their day is out");
+    let later = vault
+        .enforce_retention(now + 24 * 60 * 60 + 60)
+        .await
+        .map(|r| r.codes_deleted)
+        .unwrap_or(0);
+    assert!(later > 0);
+    assert_eq!(site.count_rows("identity_codes").await, 0);
     assert_eq!(site.count_rows("rights_requests").await, 0);
 }
 
