@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use crate::accounts::{Section, check_section};
 use crate::check::Checker;
+use crate::forms::parse_day;
 use crate::model::SiteConfig;
 use crate::retention::RetentionRule;
 
@@ -38,14 +39,9 @@ impl Rights {
     pub fn holiday_dates(&self) -> Vec<Date> {
         self.holidays
             .iter()
-            .filter_map(|h| parse_date(h.get_ref()))
+            .filter_map(|h| parse_day(h.get_ref()).ok())
             .collect()
     }
-}
-
-fn parse_date(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, format).ok()
 }
 
 pub(crate) fn check_rights(
@@ -72,7 +68,7 @@ pub(crate) fn check_rights(
         },
     );
     for holiday in &rights.holidays {
-        if parse_date(holiday.get_ref()).is_none() {
+        if parse_day(holiday.get_ref()).is_err() {
             c.error(
                 holiday.span(),
                 format!("`{}` is not a date", holiday.get_ref()),

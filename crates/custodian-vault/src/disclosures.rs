@@ -222,6 +222,11 @@ impl Vault {
             .await?)
     }
 
+    /// One disclosure, by its id.
+    pub async fn disclosure(&self, id: &str) -> Result<Option<DisclosureRow>> {
+        Ok(self.store.personal_data().disclosure_by_id(id).await?)
+    }
+
     /// The log, newest first.
     pub async fn disclosure_log(&self, limit: i64) -> Result<Vec<DisclosureRow>> {
         Ok(self.store.personal_data().disclosures(limit).await?)
@@ -235,26 +240,17 @@ impl Vault {
         actor: &str,
         now: i64,
     ) -> Result<Vec<(String, String)>> {
-        let subject = SubjectRef {
-            id: row.subject_id.clone(),
-        };
         let source = match &row.case_id {
             Some(case) => case_source(case),
             None => disclosure_source(&row.id),
         };
-        let mut values = self.values_from(&subject, &source).await?;
+        let what = format!("disclosure {}", row.id);
+        let mut values = self
+            .read_source_for_staff(&row.subject_id, &source, &what, actor, now)
+            .await?;
         if row.case_id.is_some() {
             values.retain(|(field, _)| field == "disclosure");
         }
-        self.store
-            .audit(
-                now,
-                actor,
-                "read",
-                Some(&row.subject_id),
-                &format!("disclosure {}", row.id),
-            )
-            .await?;
         Ok(values)
     }
 }

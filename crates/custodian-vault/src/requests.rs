@@ -169,9 +169,9 @@ fn iso(date: Date) -> String {
     date.to_string()
 }
 
+/// A stored day ("YYYY-MM-DD"), as the policy's dates are read.
 pub fn parse_day(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, format).ok()
+    custodian_policy::forms::parse_day(text).ok()
 }
 
 /// The clock a stored request runs on.
@@ -301,20 +301,14 @@ impl Vault {
         actor: &str,
         now: i64,
     ) -> Result<Vec<(String, String)>> {
-        let subject = SubjectRef {
-            id: row.subject_id.clone(),
-        };
-        let values = self.values_from(&subject, &request_source(&row.id)).await?;
-        self.store
-            .audit(
-                now,
-                actor,
-                "read",
-                Some(&row.subject_id),
-                &format!("request {}", row.reference),
-            )
-            .await?;
-        Ok(values)
+        self.read_source_for_staff(
+            &row.subject_id,
+            &request_source(&row.id),
+            &format!("request {}", row.reference),
+            actor,
+            now,
+        )
+        .await
     }
 
     /// Apply a member of staff's change to a request, recording why with it.

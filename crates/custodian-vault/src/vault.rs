@@ -582,6 +582,27 @@ impl Vault {
         Ok(out)
     }
 
+    /// The values one source holds for a subject, read by a member of
+    /// staff: every staff read of personal data is audited (`what` names
+    /// it in the log, without anything personal).
+    pub(crate) async fn read_source_for_staff(
+        &self,
+        subject_id: &str,
+        source: &str,
+        what: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let subject = SubjectRef {
+            id: subject_id.to_owned(),
+        };
+        let values = self.values_from(&subject, source).await?;
+        self.store
+            .audit(now, actor, "read", Some(subject_id), what)
+            .await?;
+        Ok(values)
+    }
+
     /// Delete what one source holds for a subject, such as the vault's copy
     /// of a message once it has been sent.
     pub async fn forget_source(&self, subject: &SubjectRef, source: &str) -> Result<u64> {
@@ -593,26 +614,11 @@ impl Vault {
             .await?)
     }
 
-    /// Seal one value for a subject without storing it yet, returning the
-    /// row and the wrapped key it was sealed under: for writing many
-    /// subjects' values in one transaction ([`Vault::queue_messages`]).
-    pub async fn seal_for(
-        &self,
-        subject: &SubjectRef,
-        record: NewRecord<'_>,
-        now: i64,
-    ) -> Result<(RecordRow, Vec<u8>)> {
-        let rule = self.check_declared(&record)?;
-        let row = self.subject_row(subject).await?;
-        let key = self.subject_key(&row).await?;
-        let mut sealed = seal_records(&key, &row.id, &[record], &[rule], now);
-        let sealed = sealed.pop().ok_or(VaultError::NoSuchSubject)?;
-        Ok((sealed, row.wrapped_key))
-    }
-
-    /// [`Vault::seal_for`] for many people at once, reading their keys in
-    /// one query: how an update's page of recipients is sealed. Each entry
-    /// is sealed, or `NoSuchSubject` for a person erased meanwhile.
+    /// Seal one value for each of many people without storing it yet,
+    /// reading their keys in one query: how an update's page of recipients
+    /// is sealed, to be written in one transaction with
+    /// [`Vault::queue_messages`]. Each entry is the row and the wrapped key
+    /// it was sealed under, or `NoSuchSubject` for a person erased meanwhile.
     pub async fn seal_for_many(
         &self,
         wanted: &[(&SubjectRef, NewRecord<'_>)],
@@ -644,7 +650,7 @@ impl Vault {
         Ok(out)
     }
 
-    /// Queue many messages (each a vault copy from [`Vault::seal_for`] and
+    /// Queue many messages (each a vault copy from [`Vault::seal_for_many`] and
     /// an outbox row) in one transaction; see
     /// `PersonalData::insert_messages` for which are skipped.
     pub async fn queue_messages(

@@ -93,6 +93,14 @@ impl PersonalData<'_> {
         Ok(rows)
     }
 
+    pub async fn disclosure_by_id(&self, id: &str) -> Result<Option<DisclosureRow>> {
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query(concat!("SELECT ", disclosure_columns!(), " FROM disclosures WHERE id = $1"))
+                .bind(id).fetch_optional(p).await?.as_ref().map(disclosure_from).transpose()?
+        });
+        Ok(row)
+    }
+
     /// The whole log, newest first.
     pub async fn disclosures(&self, limit: i64) -> Result<Vec<DisclosureRow>> {
         let rows = with_pool!(&self.store.pool, p => {

@@ -28,10 +28,6 @@ const STATUSES: [(&str, &str); 4] = [
     ("closed", "Closed"),
 ];
 
-fn actor(user: &StaffUser) -> String {
-    format!("staff:{}", user.username)
-}
-
 fn status_label(status: &str) -> &'static str {
     STATUSES
         .iter()
@@ -225,7 +221,7 @@ async fn render_case(
     };
     let opened = app
         .vault
-        .read_case(id, &actor(user), app.clock.unix())
+        .read_case(id, &user.actor(), app.clock.unix())
         .await?;
     let form = app.checked.config.forms.get(&opened.case.form);
     let mut answers = Vec::new();
@@ -367,7 +363,7 @@ async fn recorded(
     app.store
         .audit(
             now,
-            &actor(user),
+            &user.actor(),
             action,
             Some(&case.subject_id),
             &format!("case {}", case.reference),
@@ -500,7 +496,7 @@ pub async fn reply(
         return refuse(&app, &user, &id, &page, ("reply", "Enter your reply", "")).await;
     }
     let now = app.clock.unix();
-    let opened = app.vault.read_case(&id, &actor(&user), now).await?;
+    let opened = app.vault.read_case(&id, &user.actor(), now).await?;
     let spec = app.checked.config.forms.get(&case.form);
     let to = spec.and_then(|f| reply_address(f, &opened.answers));
     let (Some(to), Some(mailer), Some((purpose, _))) =
@@ -654,7 +650,7 @@ pub async fn forward(
         return Err(AppError::Mail("mail is not set up".into()));
     };
     let now = app.clock.unix();
-    let opened = app.vault.read_case(&id, &actor(&user), now).await?;
+    let opened = app.vault.read_case(&id, &user.actor(), now).await?;
     let permitted = permits(spec, &case, &f.recipient);
     let answers: Vec<_> = opened
         .answers
@@ -710,7 +706,7 @@ pub async fn forward(
             &f.recipient,
             permitted,
             &details,
-            &actor(&user),
+            &user.actor(),
             now,
         )
         .await?;

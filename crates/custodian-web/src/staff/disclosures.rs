@@ -24,10 +24,6 @@ use crate::render::format_date;
 use crate::staff::StaffUser;
 use crate::state::AppState;
 
-fn actor(user: &StaffUser) -> String {
-    format!("staff:{}", user.username)
-}
-
 /// The bases a disclosure can rest on, and `exemption`.
 const BASES: &[(&str, &str)] = &[
     (
@@ -148,13 +144,13 @@ pub async fn show(
     page: Page,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let log = app.vault.disclosure_log(i64::MAX).await?;
-    let Some(found) = log.iter().find(|d| d.id == id) else {
+    let Some(found) = app.vault.disclosure(&id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
+    let found = &found;
     let details = app
         .vault
-        .read_disclosure(found, &actor(&user), app.clock.unix())
+        .read_disclosure(found, &user.actor(), app.clock.unix())
         .await?;
     let label = |field: &str| match field {
         "why" => "Why",
@@ -301,12 +297,15 @@ pub async fn create(
         _ => errors.push(FieldError::new("tell", "Select whether the person is told")),
     }
     let now = app.clock.unix();
-    let subject = if email.is_empty() || !errors.iter().all(|e| e.field != "email") {
-        None
-    } else {
+    // A well-formed address must find someone: a disclosure is recorded
+    // against what we hold.
+    let address_ok = !errors.iter().any(|e| e.field == "email");
+    let subject = if address_ok {
         app.vault.find_by_email(email).await?
+    } else {
+        None
     };
-    if subject.is_none() && errors.iter().all(|e| e.field != "email") {
+    if address_ok && subject.is_none() {
         errors.push(FieldError::new(
             "email",
             "We hold nothing under that address: a disclosure is recorded against what we hold about the person",
@@ -339,7 +338,7 @@ pub async fn create(
                 told_at,
                 not_told: form.tell == "not_told",
             },
-            &actor(&user),
+            &user.actor(),
             now,
         )
         .await;

@@ -250,6 +250,13 @@ pub struct StaffUser {
     pub teams: Vec<String>,
 }
 
+impl StaffUser {
+    /// How they appear in the audit log and on what they record.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+}
+
 /// Refused because the role does not admit it; the error page says so.
 #[derive(Debug, Clone, Copy)]
 pub struct NotYourPage;

@@ -16,10 +16,6 @@ use crate::render::format_date;
 use crate::staff::{Role, StaffUser};
 use crate::state::AppState;
 
-fn actor(user: &StaffUser) -> String {
-    format!("staff:{}", user.username)
-}
-
 pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResult<Response> {
     let links: Vec<(&str, &str, &str)> = crate::staff::routes()
         .into_iter()
@@ -109,7 +105,7 @@ pub async fn audit(
     page: Page,
 ) -> AppResult<Response> {
     // The DPO sees the whole log; everyone else sees their own entries.
-    let own = actor(&user);
+    let own = user.actor();
     let filter = (user.role != Role::Dpo).then_some(own.as_str());
     let entries = app.store.audit_recent(filter, 500).await?;
     let intact = if user.role == Role::Dpo {
@@ -193,7 +189,7 @@ pub async fn people_find(
     let Some(subject) = app.vault.find_by_email(email).await? else {
         // Looking is recorded even when nobody is found (without the address).
         app.store
-            .audit(app.clock.unix(), &actor(&user), "find", None, "no match")
+            .audit(app.clock.unix(), &user.actor(), "find", None, "no match")
             .await?;
         return Ok(page
             .render(
@@ -206,7 +202,7 @@ pub async fn people_find(
     let now = app.clock.unix();
     let export = app
         .vault
-        .read_for_staff(&subject, &actor(&user), now)
+        .read_for_staff(&subject, &user.actor(), now)
         .await?;
     let items: Vec<ItemRow> = export
         .items
@@ -254,7 +250,7 @@ pub async fn people_export(
     let subject = SubjectRef { id: form.subject };
     match app
         .vault
-        .export(&subject, &actor(&user), app.clock.unix())
+        .export(&subject, &user.actor(), app.clock.unix())
         .await
     {
         Ok(export) => {
@@ -299,7 +295,7 @@ pub async fn people_erase(
             )?
             .into_response());
     }
-    let report = match app.vault.erase(&subject, &actor(&user), now).await {
+    let report = match app.vault.erase(&subject, &user.actor(), now).await {
         Ok(report) => report,
         Err(VaultError::NoSuchSubject) => return Ok(StatusCode::NOT_FOUND.into_response()),
         Err(e) => return Err(e.into()),

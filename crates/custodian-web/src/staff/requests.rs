@@ -25,11 +25,8 @@ use crate::error::AppResult;
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
-use crate::your_data::{long_date, today};
-
-fn actor(user: &StaffUser) -> String {
-    format!("staff:{}", user.username)
-}
+use crate::your_data::today;
+use custodian_forms::answers::long_date;
 
 #[derive(Serialize)]
 struct RequestListRow {
@@ -52,8 +49,7 @@ fn channel_label(row: &RequestRow) -> String {
     Channel::parse(&row.channel).map_or(row.channel.clone(), |c| c.label().to_owned())
 }
 
-fn list_row(app: &AppState, row: &RequestRow, today: Date) -> RequestListRow {
-    let holidays = app.vault.holidays();
+fn list_row(row: &RequestRow, today: Date, holidays: &[Date]) -> RequestListRow {
     let clock = clock_of(row);
     let closed = row.closed_at.is_some();
     RequestListRow {
@@ -62,25 +58,26 @@ fn list_row(app: &AppState, row: &RequestRow, today: Date) -> RequestListRow {
         kind: kind_label(row),
         channel: channel_label(row),
         received: parse_day(&row.received_on).map_or_else(String::new, long_date),
-        due: match clock.due(&holidays) {
+        due: match clock.due(holidays) {
             _ if closed => String::new(),
             Due::By(d) => long_date(d),
             Due::Paused => "Clock stopped".into(),
         },
         status: crate::your_data::request_status(row).to_owned(),
-        overdue: !closed && clock.overdue(today, &holidays),
+        overdue: !closed && clock.overdue(today, holidays),
         closed,
     }
 }
 
 pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response> {
     let today = today(&app);
+    let holidays = app.vault.holidays();
     let mut rows: Vec<RequestListRow> = app
         .vault
         .requests()
         .await?
         .iter()
-        .map(|r| list_row(&app, r, today))
+        .map(|r| list_row(r, today, &holidays))
         .collect();
     // Overdue first, then open by deadline order (the store's), then closed.
     rows.sort_by_key(|r| (r.closed, !r.overdue));
@@ -150,11 +147,12 @@ pub async fn new(State(app): State<AppState>, page: Page) -> AppResult<Response>
         .into_response())
 }
 
-fn received_date(form: &NewRequestForm, today: Date) -> Result<Date, &'static str> {
+/// A day from the three boxes of a date input, today or earlier.
+fn past_date(day: &str, month: &str, year: &str, today: Date) -> Result<Date, &'static str> {
     let (Ok(day), Ok(month), Ok(year)) = (
-        form.day.trim().parse::<u8>(),
-        form.month.trim().parse::<u8>(),
-        form.year.trim().parse::<i32>(),
+        day.trim().parse::<u8>(),
+        month.trim().parse::<u8>(),
+        year.trim().parse::<i32>(),
     ) else {
         return Err("Enter the date the request was received, as numbers, like 27 3 2026");
     };
@@ -187,7 +185,7 @@ pub async fn create(
             "Select how the request reached us",
         ));
     }
-    let received = received_date(&form, today);
+    let received = past_date(&form.day, &form.month, &form.year, today);
     if let Err(text) = received {
         errors.push(FieldError::new("received-day", text));
     }
@@ -247,7 +245,7 @@ pub async fn create(
                     ("contact", form.contact.trim()),
                     ("details", form.details.trim()),
                 ],
-                entered_by: &actor(&user),
+                entered_by: &user.actor(),
             },
             now,
         )
@@ -268,11 +266,11 @@ async fn show_with(
     errors: Vec<FieldError>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
-    let details = app.vault.read_request(row, &actor(user), now).await?;
+    let details = app.vault.read_request(row, &user.actor(), now).await?;
     let today = today(app);
-    let summary = list_row(app, row, today);
-    let clock = clock_of(row);
     let holidays = app.vault.holidays();
+    let summary = list_row(row, today, &holidays);
+    let clock = clock_of(row);
     let first_month = long_date(clock.first_month_ends(&holidays));
     let labels = |field: &str| match field {
         "email" => "Email address",
@@ -365,12 +363,6 @@ pub async fn change(
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let today = today(&app);
-    let told = NewRequestForm {
-        day: form.day.clone(),
-        month: form.month.clone(),
-        year: form.year.clone(),
-        ..NewRequestForm::default()
-    };
     let (change, field) = match form.action.as_str() {
         "await_identity" => (RequestChange::AwaitIdentity { today }, "action"),
         "identity_proven" => (RequestChange::IdentityProven { today }, "action"),
@@ -386,7 +378,7 @@ pub async fn change(
                     return show_with(&app, &user, &page, &row, errors).await;
                 }
             };
-            let told_on = match received_date(&told, today) {
+            let told_on = match past_date(&form.day, &form.month, &form.year, today) {
                 Ok(date) => date,
                 Err(_) => {
                     let errors = vec![FieldError::new(
@@ -408,7 +400,7 @@ pub async fn change(
         "apply_correction" => {
             return match app
                 .vault
-                .apply_correction(&row, &actor(&user), app.clock.unix())
+                .apply_correction(&row, &user.actor(), app.clock.unix())
                 .await?
             {
                 Ok(()) => Ok(Redirect::to(&format!("/staff/requests/{}", row.id)).into_response()),
@@ -429,7 +421,7 @@ pub async fn change(
     };
     match app
         .vault
-        .change_request(&row, change, &actor(&user), app.clock.unix())
+        .change_request(&row, change, &user.actor(), app.clock.unix())
         .await?
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/requests/{}", row.id)).into_response()),
@@ -461,7 +453,7 @@ pub async fn export(
         id: row.subject_id.clone(),
     };
     let now = app.clock.unix();
-    let export = app.vault.export(&subject, &actor(&user), now).await?;
+    let export = app.vault.export(&subject, &user.actor(), now).await?;
     let cases = app.vault.cases_of(&subject).await?;
     let document = serde_json::json!({
         "request": {

@@ -13,11 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::held::{PORTAL_ACTOR, gather};
-use super::{ProvenPerson, long_date, today};
+use super::{ProvenPerson, today};
 use crate::accounts::{FieldError, invalid};
 use crate::error::AppResult;
 use crate::page::Page;
 use crate::state::AppState;
+use custodian_forms::answers::long_date;
 
 const TEMPLATE: &str = "your_data_correct.html";
 const TITLE: &str = "Ask us to correct your information";

@@ -103,7 +103,7 @@ pub fn request_due(app: &AppState, row: &RequestRow) -> String {
         return String::new();
     }
     match clock_of(row).due(&app.vault.holidays()) {
-        Due::By(date) => super::long_date(date),
+        Due::By(date) => custodian_forms::answers::long_date(date),
         Due::Paused => "Paused while we wait for proof of identity".into(),
     }
 }
@@ -263,12 +263,7 @@ fn describe(
     let question = |form: &str| {
         forms
             .get(form)
-            .and_then(|f| {
-                f.pages
-                    .iter()
-                    .flat_map(|p| &p.questions)
-                    .find(|q| q.id.get_ref() == field)
-            })
+            .and_then(|f| f.question(field))
             .map_or_else(|| field.replace('_', " "), |q| q.label.clone())
     };
     let plain = || field.replace('_', " ");

@@ -130,12 +130,6 @@ pub async fn write_to(
     .await
 }
 
-/// "3 April 2026".
-pub fn long_date(date: time::Date) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    date.format(&format).unwrap_or_default()
-}
-
 /// Today, as the law counts days for a request's deadline.
 pub fn today(app: &AppState) -> time::Date {
     app.clock.now().date()
