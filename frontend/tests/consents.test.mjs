@@ -53,6 +53,8 @@ for (const javaScriptEnabled of [true, false]) {
       // Saying no blocks nothing.
       await page.goto(`${server.base}/forms/contact_us`)
       await page.getByRole('button', { name: 'Start now' }).click()
+      await page.getByLabel('16 or over').check()
+      await page.getByRole('button', { name: 'Continue' }).click()
       await page.getByLabel('What is your name?').waitFor()
 
       // The newsletter: given on the form, confirmed from the email.

@@ -21,7 +21,9 @@ async function checkPage (page, label) {
   assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 2)}`)
 }
 
-// Answer every question on the current page with something valid.
+// Answer every question on the current page with something valid. On the
+// demo the first age band is "Under 16", so its forms go the parental
+// consent way: the parent's address, then the held confirmation.
 async function answerPage (page) {
   for (const input of await page.locator('main input.govuk-input[type=text]:not([name$="-day"]):not([name$="-month"]):not([name$="-year"])').all()) {
     await input.fill(await input.getAttribute('inputmode') === 'numeric' ? '15' : 'Sam')
@@ -99,7 +101,9 @@ test('a caseworker signs in with a one-time code, opens a case and replies by em
   const browser = await launchBrowser()
   try {
     const page = await browser.context.newPage()
-    await page.goto(`${server.base}/forms/contact_us/name`)
+    await page.goto(`${server.base}/forms/contact_us/age`)
+    await page.getByLabel('16 or over').check()
+    await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('What is your name?').fill('Sam')
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('What is your email address?').fill('sam.case@example.com')
@@ -145,7 +149,9 @@ test('an analyst reads a consultation\'s results, and the page passes axe-core',
   const browser = await launchBrowser()
   try {
     const page = await browser.context.newPage()
-    await page.goto(`${server.base}/forms/have_your_say/happy`)
+    await page.goto(`${server.base}/forms/have_your_say/age`)
+    await page.getByLabel('16 or over').check()
+    await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('Quite happy').check()
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('Friends').check()

@@ -97,6 +97,17 @@ export function addStaff (server, username, role, teams = []) {
   return match[1]
 }
 
+// Run a `custodian` command against a started server's data, such as
+// ['retention', '--config', file, '--at', time]; its standard output.
+export function runCli (server, args) {
+  const env = { ...process.env }
+  delete env.CUSTODIAN_CONFIG
+  delete env.CUSTODIAN_DATABASE_URL
+  const out = spawnSync(binary, [...args, '--data-dir', server.dataDir], { env, encoding: 'utf8' })
+  if (out.status !== 0) throw new Error(`custodian ${args.join(' ')} failed: ${out.stderr}`)
+  return out.stdout
+}
+
 // The current 6-digit code for a base32 secret (RFC 6238, SHA-1, 30 s).
 export function totp (secret, seconds = Date.now() / 1000) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'

@@ -21,6 +21,10 @@ pub struct Progress {
     /// consent; "named", "anonymous" or "no" to publication.
     #[serde(default)]
     pub permissions: BTreeMap<String, String>,
+    /// Pages an earlier answer made unnecessary (the parent's or guardian's
+    /// address, for someone old enough): done, and left out of the answers.
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 /// Where to go after a page is saved.
@@ -39,6 +43,27 @@ impl Progress {
         if !self.is_done(page) {
             self.done.push(page.to_owned());
         }
+    }
+
+    /// A page that does not apply: counted as done, shown nowhere.
+    pub fn skip(&mut self, page: &str) {
+        self.mark_done(page);
+        if !self.is_skipped(page) {
+            self.skipped.push(page.to_owned());
+        }
+    }
+
+    /// A page that applies after all (an earlier answer changed): to be
+    /// answered again.
+    pub fn unskip(&mut self, page: &str) {
+        if self.is_skipped(page) {
+            self.skipped.retain(|p| p != page);
+            self.done.retain(|p| p != page);
+        }
+    }
+
+    pub fn is_skipped(&self, page: &str) -> bool {
+        self.skipped.iter().any(|p| p == page)
     }
 
     /// Record the answer to a permission question, replacing any before.
@@ -155,5 +180,25 @@ category = "c"
         assert_eq!(p.permission("forward"), Some("no"));
         assert_eq!(publication("forward publish=anonymous"), Some("anonymous"));
         assert_eq!(publication("forward"), None);
+    }
+
+    #[test]
+    fn a_skipped_page_is_done_until_it_applies_again() {
+        let form = form();
+        let mut p = Progress::default();
+        p.mark_done("name");
+        p.skip("message");
+        assert!(p.first_incomplete(&form).is_none());
+        assert!(p.is_skipped("message"));
+        p.unskip("message");
+        assert_eq!(
+            p.first_incomplete(&form)
+                .map(|page| page.id.get_ref().as_str()),
+            Some("message")
+        );
+        // A page answered normally is not undone by unskip.
+        p.mark_done("message");
+        p.unskip("message");
+        assert!(p.is_done("message"));
     }
 }

@@ -20,6 +20,14 @@ const TEMPLATES: &[MailTemplate] = &[
         subject: "{{ form_title }}: we have your message (reference {{ reference }})",
     },
     MailTemplate {
+        name: "form_held",
+        subject: "{{ form_title }}: waiting for your parent's or guardian's permission",
+    },
+    MailTemplate {
+        name: "guardian_request",
+        subject: "{{ site_name }}: may we use what your child sent us?",
+    },
+    MailTemplate {
         name: "case_forward",
         subject: "{{ site_name }}: a message passed to you (reference {{ reference }})",
     },
@@ -91,6 +99,8 @@ macro_rules! bodies {
 const BODIES: &[(&str, &str)] = bodies![
     "test",
     "form_received",
+    "form_held",
+    "guardian_request",
     "case_forward",
     "case_reply",
     "account_confirm",

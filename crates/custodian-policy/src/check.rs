@@ -125,6 +125,8 @@ pub struct CheckedConfig {
     pub notes: Vec<String>,
     /// Each form's dates, read once.
     pub forms: IndexMap<String, crate::forms::CheckedForm>,
+    /// `[policy.children]`, when the site sets a parental consent age.
+    pub children: Option<crate::children::CheckedChildren>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +218,7 @@ impl Checker<'_> {
 pub fn check(
     file: &str,
     source: &str,
-    config: SiteConfig,
+    mut config: SiteConfig,
     server: &ServerCookies,
 ) -> Result<CheckedConfig, Diagnostics> {
     let mut c = Checker {
@@ -224,6 +226,8 @@ pub fn check(
         source,
         found: Diagnostics::default(),
     };
+    // First, so that the pages it adds to forms are checked with the rest.
+    let children = crate::children::check_and_add_pages(&mut c, &mut config);
     let policy = &config.policy;
     let category_ids: Vec<&String> = policy.categories.keys().collect();
     let purpose_ids: Vec<&String> = policy.purposes.keys().collect();
@@ -582,16 +586,6 @@ pub fn check(
             }),
     );
 
-    if let Some(children) = &policy.children {
-        let age = *children.parental_consent_age.get_ref();
-        if !(13..=18).contains(&age) {
-            c.error(
-                children.parental_consent_age.span(),
-                format!("parental consent age {age} is outside 13 to 18"),
-                "UK law sets 13 for online services; a site may choose an older age such as 16",
-            );
-        }
-    }
     let ip_retention = match CookieLifetime::parse(policy.server_logs.ip_retention.get_ref()) {
         Ok(CookieLifetime::For(p)) => Some(p),
         Ok(CookieLifetime::Session) | Err(_) => {
@@ -624,6 +618,7 @@ pub fn check(
             cookie_names: resolved,
             notes,
             forms,
+            children,
         }),
         _ => Err(c.found),
     }

@@ -229,6 +229,21 @@ impl Form {
         self.questions().find(|q| q.id.get_ref() == id)
     }
 
+    /// The question whose answer is the person's own address: the one the
+    /// confirmation goes to, else the form's first email question. Never
+    /// the parent's or guardian's address, which is only for asking them.
+    pub fn reply_question(&self) -> Option<&Question> {
+        self.confirmation_email
+            .as_ref()
+            .and_then(|e| self.question(e.get_ref()))
+            .or_else(|| {
+                self.questions().find(|q| {
+                    q.kind == QuestionKind::Email
+                        && q.id.get_ref() != crate::children::GUARDIAN_QUESTION
+                })
+            })
+    }
+
     pub fn page(&self, id: &str) -> Option<(usize, &FormPage)> {
         self.pages
             .iter()

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod check;
+pub mod children;
 pub mod diagnostics;
 pub mod dpv;
 pub mod forms;

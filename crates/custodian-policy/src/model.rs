@@ -180,7 +180,7 @@ pub struct Policy {
     #[serde(default)]
     pub cookies: Vec<Cookie>,
     #[serde(default)]
-    pub children: Option<Children>,
+    pub children: Option<crate::children::Children>,
     pub server_logs: ServerLogs,
     /// Whether any decision about people is made by automated means alone,
     /// or they are profiled (UK GDPR Article 13(2)(f)); say so even if not.
@@ -345,13 +345,6 @@ pub struct Cookie {
     /// The domain it is set for, where that is not this site's own.
     #[serde(default)]
     pub domain: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Children {
-    /// Below this age a parent or guardian must agree (UK default 13).
-    pub parental_consent_age: Spanned<u8>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

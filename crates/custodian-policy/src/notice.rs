@@ -138,13 +138,22 @@ fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
     }
     if let Some(children) = &checked.config.policy.children {
         let age = *children.parental_consent_age.get_ref();
-        out.push((
-            "children".into(),
-            format!("If you are under {age}"),
-            format!(
-                "If you are under {age}, please get a parent's or guardian's permission before you give us any personal information.\n"
-            ),
-        ));
+        let mut text = format!(
+            "If you are under {age}, please get a parent's or guardian's permission before you give us any personal information.\n"
+        );
+        if let Some(checked_children) = checked.children
+            && checked
+                .config
+                .forms
+                .values()
+                .any(crate::children::collects_personal_data)
+        {
+            text.push_str(&format!(
+                "\nEach of our online forms asks your age first. If you are under {age}, it also asks for your parent's or guardian's email address. We email them a link that explains what kind of information you sent us and why, without showing them what you wrote, and asks them to agree. Until they do, nobody here reads your form. If they say no, or have not agreed within {}, we delete everything you sent.\n",
+                checked_children.wait
+            ));
+        }
+        out.push(("children".into(), format!("If you are under {age}"), text));
     }
     out.push(("cookies".into(), "Cookies".into(), cookies(checked)));
     for (i, section) in checked.config.policy.sections.iter().enumerate() {

@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_consent_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0015_consent_ledger.sql"),
     },
+    Migration {
+        version: 16,
+        name: "parental consent",
+        sqlite: include_str!("../migrations/sqlite/0016_guardian_consent.sql"),
+        postgres: include_str!("../migrations/postgres/0016_guardian_consent.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

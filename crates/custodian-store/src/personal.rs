@@ -128,6 +128,23 @@ macro_rules! insert_receipt {
     };
 }
 
+/// Insert a guardian request through any executor (inside `insert_case`), like `insert_record!`.
+macro_rules! insert_guardian_request {
+    ($executor:expr, $g:expr) => {
+        sqlx::query(
+            "INSERT INTO guardian_requests (id, case_id, token_hash, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&$g.id)
+        .bind(&$g.case_id)
+        .bind(&$g.token_hash)
+        .bind($g.expires_at)
+        .bind($g.created_at)
+        .execute($executor)
+        .await?
+    };
+}
+
 fn subject_from<R: Row>(r: &R) -> Result<SubjectRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -794,6 +811,7 @@ pub mod accounts;
 pub mod cases;
 pub mod consents;
 pub mod disclosures;
+pub mod guardians;
 pub mod mail;
 pub mod requests;
 pub mod subscriptions;

@@ -8,8 +8,9 @@
 //! row in one transaction: acknowledged means all of it is committed.
 
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow};
+use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, CaseRows};
 use custodian_store::personal::consents::ConsentReceiptRow;
+use custodian_store::personal::guardians::{AWAITING_GUARDIAN, GuardianRequestRow};
 use custodian_store::personal::{RecordRow, SubjectRow};
 
 use crate::blind_index::{email_index, session_index};
@@ -55,6 +56,22 @@ pub struct NewCase<'a> {
     pub consents: &'a [CaseConsent<'a>],
     /// The policy version the form was filled in under.
     pub policy_version: i64,
+    /// Sent by someone under the parental consent age: the case waits for
+    /// their parent or guardian.
+    pub hold: Option<Hold<'a>>,
+}
+
+/// How a case waits for a parent's or guardian's permission.
+#[derive(Debug, Clone, Copy)]
+pub struct Hold<'a> {
+    /// How long: every answer's deadline is capped at this far from now,
+    /// so retention deletes it all if no one agrees in time.
+    pub wait_seconds: i64,
+    /// The form's purpose: what the parent or guardian is asked to allow.
+    pub purpose: &'a str,
+    /// The words of the permission asked for, for the ledger's receipt
+    /// that it has not been given yet.
+    pub words: &'a str,
 }
 
 /// A form's consent question as the person answered it.
@@ -74,6 +91,9 @@ pub struct CaseRef {
     pub reference: String,
     /// Who sent it, for mail about it.
     pub subject: SubjectRef,
+    /// A held case: the secret for the link emailed to the parent or
+    /// guardian (only its hash is stored), and when it stops working.
+    pub guardian_link: Option<(String, i64)>,
 }
 
 /// A case as staff see it, decrypted.
@@ -245,35 +265,66 @@ impl Vault {
             let records = as_records(new.answers, &source);
             let (fresh, subject_id, key, sealed_under) =
                 self.submitter(new.account, new.email, now).await?;
-            let rows = crate::vault::seal_records(&key, &subject_id, &records, &rules, now);
+            let mut rows = crate::vault::seal_records(&key, &subject_id, &records, &rules, now);
+            let mut guardian = None;
+            let mut receipts = Vec::new();
+            if let Some(hold) = new.hold {
+                let until = now.saturating_add(hold.wait_seconds);
+                for r in &mut rows {
+                    r.delete_after = Some(r.delete_after.map_or(until, |d| d.min(until)));
+                }
+                let (token, token_hash) = crate::guardians::new_link();
+                guardian = Some((
+                    GuardianRequestRow {
+                        id: new_id("g"),
+                        case_id: id.clone(),
+                        token_hash,
+                        expires_at: until,
+                        created_at: now,
+                    },
+                    token,
+                ));
+                receipts.push(crate::guardians::receipt(
+                    &subject_id,
+                    &id,
+                    new.form,
+                    hold.purpose,
+                    false,
+                    hold.words,
+                    new.policy_version,
+                    "waiting for a parent or guardian",
+                    now,
+                ));
+            }
             let case = CaseRow {
                 id: id.clone(),
                 reference: new_reference(new.reference_prefix),
                 form: new.form.to_owned(),
                 team: new.team.map(str::to_owned),
                 subject_id: subject_id.clone(),
-                status: "new".to_owned(),
+                status: if guardian.is_some() {
+                    AWAITING_GUARDIAN
+                } else {
+                    "new"
+                }
+                .to_owned(),
                 assigned_to: None,
                 permissions: permissions.clone(),
                 created_at: now,
                 updated_at: now,
             };
-            let receipts: Vec<ConsentReceiptRow> = new
-                .consents
-                .iter()
-                .map(|c| ConsentReceiptRow {
-                    id: new_id("k"),
-                    subject_id: Some(subject_id.clone()),
-                    visitor: None,
-                    scope: format!("case:{id}:{}", c.question),
-                    purpose: c.purpose.to_owned(),
-                    given: c.given,
-                    policy_version: new.policy_version,
-                    words: c.words.to_owned(),
-                    method: format!("form {}", new.form),
-                    at: now,
-                })
-                .collect();
+            receipts.extend(new.consents.iter().map(|c| ConsentReceiptRow {
+                id: new_id("k"),
+                subject_id: Some(subject_id.clone()),
+                visitor: None,
+                scope: format!("case:{id}:{}", c.question),
+                purpose: c.purpose.to_owned(),
+                given: c.given,
+                policy_version: new.policy_version,
+                words: c.words.to_owned(),
+                method: format!("form {}", new.form),
+                at: now,
+            }));
             match self
                 .store
                 .personal_data()
@@ -281,9 +332,12 @@ impl Vault {
                     fresh.as_ref(),
                     &subject_id,
                     &sealed_under,
-                    &case,
-                    &rows,
-                    &receipts,
+                    &CaseRows {
+                        case: &case,
+                        records: &rows,
+                        receipts: &receipts,
+                        guardian: guardian.as_ref().map(|(g, _)| g),
+                    },
                 )
                 .await?
             {
@@ -292,6 +346,7 @@ impl Vault {
                         id,
                         reference: case.reference,
                         subject: SubjectRef { id: subject_id },
+                        guardian_link: guardian.map(|(g, token)| (token, g.expires_at)),
                     });
                 }
                 CaseInsert::SubjectChanged | CaseInsert::DuplicateReference => continue,
@@ -350,6 +405,7 @@ impl Vault {
             .personal_data()
             .cases(&CaseFilter {
                 subject: Some(&subject.id),
+                include_held: true,
                 limit: 200,
                 ..CaseFilter::default()
             })
@@ -362,8 +418,14 @@ impl Vault {
     }
 
     /// A case's row: what it is and where it stands, nothing personal.
+    /// A case held for a parent's or guardian's permission is not there yet.
     pub async fn case_row(&self, case_id: &str) -> Result<Option<CaseRow>> {
-        Ok(self.store.personal_data().case_by_id(case_id).await?)
+        Ok(self
+            .store
+            .personal_data()
+            .case_by_id(case_id)
+            .await?
+            .filter(|c| c.status != AWAITING_GUARDIAN))
     }
 
     /// One case, decrypted, for a member of staff: recorded in the audit log.
@@ -372,6 +434,7 @@ impl Vault {
         let case = rows
             .case_by_id(case_id)
             .await?
+            .filter(|c| c.status != AWAITING_GUARDIAN)
             .ok_or(VaultError::NoSuchSubject)?;
         let subject = rows
             .subject_by_id(&case.subject_id)

@@ -17,6 +17,7 @@ mod crypto;
 pub mod disclosures;
 mod error;
 pub mod export;
+pub mod guardians;
 pub mod keys;
 pub mod requests;
 mod retention;
@@ -27,9 +28,10 @@ mod vault;
 pub use accounts::{
     AccountDetails, AccountRef, LinkOutcome, LinkPurpose, NewAccount, Registration,
 };
-pub use cases::{Answer, CaseConsent, CaseRef, DraftOwner, NewCase, OpenedCase};
+pub use cases::{Answer, CaseConsent, CaseRef, DraftOwner, Hold, NewCase, OpenedCase};
 pub use error::{Result, VaultError};
 pub use export::{Export, ExportItem};
+pub use guardians::{Deciding, GuardianDecision, HeldForm};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
 pub use retention::{DueRecord, RetentionRun};
 pub use rotate::RotationReport;

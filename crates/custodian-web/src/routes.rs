@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/forms/{form}/sent", get(forms::sent))
         .route(
+            "/permission/{token}",
+            get(forms::guardian::show).post(forms::guardian::decide),
+        )
+        .route(
             "/forms/{form}/{page}",
             get(forms::show_page).post(forms::save_page),
         )

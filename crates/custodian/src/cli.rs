@@ -66,6 +66,11 @@ pub enum Command {
         /// List what would be deleted, and why, without deleting it.
         #[arg(long)]
         dry_run: bool,
+        /// Act as if it were this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)
+        /// instead of now: with --dry-run, to see what will go by then;
+        /// without, in tests, to let a deadline pass.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<i64>,
     },
     /// Check the audit log.
     #[command(subcommand)]
@@ -263,4 +268,11 @@ pub enum Format {
     Markdown,
     /// The UK GDPR Article 30 record of processing activities, as CSV and HTML.
     Ropa,
+}
+
+/// A time on the command line, as unix seconds.
+fn parse_time(text: &str) -> Result<i64, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(time::OffsetDateTime::unix_timestamp)
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}"))
 }

@@ -53,8 +53,8 @@ fn run(cli: Cli) -> CliResult {
             runtime()?.block_on(commands::subject::run(&cli.global, command))
         }
         Command::Keys(command) => runtime()?.block_on(commands::keys::run(&cli.global, command)),
-        Command::Retention { dry_run } => {
-            runtime()?.block_on(commands::retention::run(&cli.global, *dry_run))
+        Command::Retention { dry_run, at } => {
+            runtime()?.block_on(commands::retention::run(&cli.global, *dry_run, *at))
         }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
         Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),

@@ -70,7 +70,22 @@ pub struct CaseFilter<'a> {
     pub form: Option<&'a str>,
     /// One person's cases (their account page).
     pub subject: Option<&'a str>,
+    /// Also cases held for a parent's or guardian's permission, which only
+    /// the person who sent them sees.
+    pub include_held: bool,
     pub limit: i64,
+}
+
+/// Everything a new case writes besides its person.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseRows<'a> {
+    pub case: &'a CaseRow,
+    /// Its answers, sealed.
+    pub records: &'a [RecordRow],
+    /// The ledger's receipts for its consent questions.
+    pub receipts: &'a [super::consents::ConsentReceiptRow],
+    /// Held for a parent's or guardian's permission: the link's row.
+    pub guardian: Option<&'a super::guardians::GuardianRequestRow>,
 }
 
 impl PersonalData<'_> {
@@ -83,10 +98,14 @@ impl PersonalData<'_> {
         new_subject: Option<&SubjectRow>,
         subject_id: &str,
         sealed_under: &[u8],
-        case: &CaseRow,
-        rows: &[RecordRow],
-        receipts: &[super::consents::ConsentReceiptRow],
+        new: &CaseRows<'_>,
     ) -> Result<CaseInsert> {
+        let CaseRows {
+            case,
+            records: rows,
+            receipts,
+            guardian,
+        } = *new;
         macro_rules! write_case {
             ($tx:expr) => {{
                 for r in rows {
@@ -115,6 +134,9 @@ impl PersonalData<'_> {
                 .rows_affected()
                     == 1;
                 if inserted {
+                    if let Some(g) = guardian {
+                        insert_guardian_request!(&mut *$tx, g);
+                    }
                     $tx.commit().await?;
                     CaseInsert::Inserted
                 } else {
@@ -282,6 +304,9 @@ impl PersonalData<'_> {
         }
         if f.subject.is_some() {
             sql.push_str(&format!(" AND subject_id = ${}", next()));
+        }
+        if !f.include_held {
+            sql.push_str(" AND status <> 'awaiting_guardian'");
         }
         sql.push_str(&format!(
             " ORDER BY created_at DESC, id DESC LIMIT ${}",

@@ -9,6 +9,7 @@
 //! in one transaction, and only then says so.
 
 pub mod abuse;
+pub mod guardian;
 mod view;
 
 use axum::Form;
@@ -17,8 +18,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_forms::answers::{entered_from_stored, long_date};
 use custodian_forms::{Next, read_page};
+use custodian_policy::children::{AGE_PAGE, AGE_QUESTION, GUARDIAN_PAGE, GUARDIAN_QUESTION, UNDER};
 use custodian_policy::forms::{Form as FormSpec, FormKind, QuestionKind};
-use custodian_vault::{Answer, DraftOwner, NewCase};
+use custodian_vault::{Answer, DraftOwner, Hold, NewCase, SubjectRef};
 use minijinja::context;
 use serde::Deserialize;
 use time::Date;
@@ -457,6 +459,21 @@ pub async fn save_page(
             });
         }
     }
+    if page_id == AGE_PAGE && app.checked.children.is_some() {
+        let under = form_page
+            .questions
+            .iter()
+            .zip(&input.answers)
+            .any(|(q, (_, v))| q.id.get_ref() == AGE_QUESTION && v.as_deref() == Some(UNDER));
+        if under {
+            progress.unskip(GUARDIAN_PAGE);
+        } else {
+            // Old enough: no parent's address is asked for, and one given
+            // before the age was changed goes.
+            progress.skip(GUARDIAN_PAGE);
+            fields.push(GUARDIAN_QUESTION);
+        }
+    }
     let now = app.clock.unix();
     if !fields.is_empty() {
         app.vault
@@ -610,7 +627,12 @@ pub async fn send(
         .draft(draft_owner(&page, &session_id), &form_id)
         .await?;
     let mut answers = Vec::new();
-    for q in form.questions() {
+    let asked = form
+        .pages
+        .iter()
+        .filter(|p| !progress.is_skipped(p.id.get_ref()))
+        .flat_map(|p| p.questions.iter());
+    for q in asked {
         let id = q.id.get_ref();
         if q.kind.is_permission() {
             continue;
@@ -637,17 +659,36 @@ pub async fn send(
             _ => {}
         }
     }
-    let email_question = form
-        .confirmation_email
-        .as_ref()
-        .and_then(|e| form.question(e.get_ref()))
-        .or_else(|| form.questions().find(|q| q.kind == QuestionKind::Email));
-    let email = email_question.and_then(|q| {
-        draft
-            .iter()
-            .find(|(f, _)| f == q.id.get_ref())
-            .map(|(_, v)| v.as_str())
-    });
+    let answer = |id: &str| draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.as_str());
+    let email = form.reply_question().and_then(|q| answer(q.id.get_ref()));
+    // Under the policy's age: the form waits for a parent or guardian.
+    let guardian = match app.checked.children {
+        Some(children) if answer(AGE_QUESTION) == Some(UNDER) => {
+            let Some(address) = answer(GUARDIAN_QUESTION) else {
+                return Ok(
+                    Redirect::to(&format!("/forms/{form_id}/{GUARDIAN_PAGE}")).into_response()
+                );
+            };
+            if app.mailer.is_none() {
+                return problem(
+                    &page,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "We cannot ask your parent or guardian at the moment",
+                    vec![
+                        format!(
+                            "Because you are under {}, we need your parent's or guardian's permission, and we ask for it by email. This website cannot send email at the moment, so your form has not been sent. Your answers are still here until tomorrow.",
+                            children.age
+                        ),
+                        "You could ask your parent or guardian to contact us instead.".into(),
+                    ],
+                );
+            }
+            Some((children, address))
+        }
+        _ => None,
+    };
+    let explanation = guardian::explain(&app, form, now);
+    let guardian_words = explanation.words();
     let granted = progress.granted(form);
     let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
     // Every consent question goes in the ledger, yes or no, with the words
@@ -693,6 +734,11 @@ pub async fn send(
                 permissions: &permissions,
                 consents: &consents,
                 policy_version: app.published.sequence,
+                hold: guardian.map(|(children, _)| Hold {
+                    wait_seconds: children.wait_seconds,
+                    purpose: form.purpose.get_ref(),
+                    words: &guardian_words,
+                }),
             },
             now,
         )
@@ -706,36 +752,59 @@ pub async fn send(
     {
         tracing::warn!(error = %e, "a sent form's draft stays until its deadline");
     }
-    if let (Some(mailer), Some(q), Some(to), true) = (
-        &app.mailer,
-        email_question,
-        email,
-        form.confirmation_email.is_some(),
-    ) && let Some(category) = &q.category
-    {
-        let mail = custodian_mail::NewMail {
-            subject: &case.subject,
-            to,
-            purpose: form.purpose_of(q),
-            category: category.get_ref(),
-            template: "form_received",
-            values: serde_json::json!({
-                "site_name": app.checked.config.site.name,
-                "form_title": form.title,
-                "reference": case.reference,
-                "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
-            }),
-        };
-        if let Err(e) = mailer.enqueue(mail, now).await {
-            tracing::error!(error = %e, "could not queue a form's confirmation email");
+    let held_until = case.guardian_link.as_ref().map(|(_, until)| *until);
+    match guardian {
+        Some((_, address)) => {
+            guardian::ask(&app, &form_id, form, &case, address, email, now).await;
         }
+        None => confirm_by_email(&app, form, &case.subject, email, &case.reference, now).await,
     }
     session.set_form_progress(&form_id, None);
     session.set_sent_form(Some(SentForm {
         form: form_id.clone(),
         reference: case.reference,
+        held_until,
     }));
     Ok(Redirect::to(&format!("/forms/{form_id}/sent")).into_response())
+}
+
+/// The confirmation with the reference, where the form promises one. A
+/// courtesy after the commit: a failure is logged, not shown.
+pub(crate) async fn confirm_by_email(
+    app: &AppState,
+    form: &FormSpec,
+    subject: &SubjectRef,
+    to: Option<&str>,
+    reference: &str,
+    now: i64,
+) {
+    let (Some(mailer), Some(q), Some(to), true) = (
+        &app.mailer,
+        form.reply_question(),
+        to,
+        form.confirmation_email.is_some(),
+    ) else {
+        return;
+    };
+    let Some(category) = &q.category else {
+        return;
+    };
+    let mail = custodian_mail::NewMail {
+        subject,
+        to,
+        purpose: form.purpose_of(q),
+        category: category.get_ref(),
+        template: "form_received",
+        values: serde_json::json!({
+            "site_name": app.checked.config.site.name,
+            "form_title": form.title,
+            "reference": reference,
+            "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
+        }),
+    };
+    if let Err(e) = mailer.enqueue(mail, now).await {
+        tracing::error!(error = %e, "could not queue a form's confirmation email");
+    }
 }
 
 /// The confirmation page.
@@ -750,6 +819,22 @@ pub async fn sent(
     let Some(sent) = page.session().sent_form().filter(|s| s.form == form_id) else {
         return Ok(Redirect::to(&format!("/forms/{form_id}")).into_response());
     };
+    if let Some(until) = sent.held_until {
+        let children = app.checked.children;
+        return Ok(page
+            .render(
+                "form_held.html",
+                &format!("{}: waiting for permission", form.title),
+                context! {
+                    form_title => form.title,
+                    reference => sent.reference,
+                    age => children.map(|c| c.age),
+                    until => time::OffsetDateTime::from_unix_timestamp(until).ok().map(|t| long_date(t.date())),
+                    emailed => form.confirmation_email.is_some(),
+                },
+            )?
+            .into_response());
+    }
     Ok(page
         .render(
             "form_sent.html",

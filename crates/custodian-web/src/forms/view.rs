@@ -146,7 +146,11 @@ pub fn summary(
     progress: &custodian_forms::Progress,
 ) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
-    for page in &form.pages {
+    for page in form
+        .pages
+        .iter()
+        .filter(|p| !progress.is_skipped(p.id.get_ref()))
+    {
         for q in &page.questions {
             let id = q.id.get_ref();
             let value = if q.kind.is_permission() {

@@ -89,6 +89,9 @@ pub struct SignedInAccount {
 pub struct SentForm {
     pub form: String,
     pub reference: String,
+    /// Held for a parent's or guardian's permission until this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

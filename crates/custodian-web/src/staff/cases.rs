@@ -97,6 +97,7 @@ pub async fn inbox(
             reference: reference.as_deref(),
             form: None,
             subject: None,
+            include_held: false,
             limit: 200,
         })
         .await?;
@@ -173,18 +174,10 @@ fn lines(text: &str) -> Vec<String> {
 /// The address replies go to: the form's confirmation question, or its
 /// first email question.
 fn reply_address<'a>(form: &FormSpec, answers: &'a [(String, String)]) -> Option<&'a str> {
-    let question = form
-        .confirmation_email
-        .as_ref()
-        .map(|q| q.get_ref().clone())
-        .or_else(|| {
-            form.questions()
-                .find(|q| q.kind == QuestionKind::Email)
-                .map(|q| q.id.get_ref().clone())
-        })?;
+    let question = form.reply_question()?.id.get_ref();
     answers
         .iter()
-        .find(|(f, _)| *f == question)
+        .find(|(f, _)| f == question)
         .map(|(_, v)| v.as_str())
 }
 
@@ -516,11 +509,7 @@ pub async fn reply(
         .await;
     };
     let category = spec
-        .and_then(|f| {
-            f.questions()
-                .find(|q| q.kind == QuestionKind::Email)
-                .and_then(|q| q.category.as_ref())
-        })
+        .and_then(|f| f.reply_question().and_then(|q| q.category.as_ref()))
         .map_or_else(String::new, |c| c.get_ref().clone());
     mailer
         .enqueue(

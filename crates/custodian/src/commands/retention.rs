@@ -1,4 +1,4 @@
-//! `custodian retention [--dry-run]`.
+//! `custodian retention [--dry-run] [--at TIME]`.
 
 use time::OffsetDateTime;
 
@@ -7,8 +7,8 @@ use crate::commands::subject::vault_error;
 use crate::error::{CliError, CliResult};
 use crate::site;
 
-pub async fn run(global: &Global, dry_run: bool) -> CliResult {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+pub async fn run(global: &Global, dry_run: bool, at: Option<i64>) -> CliResult {
+    let now = at.unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp());
     let opened = site::open_vault(global, now).await?;
     if dry_run {
         let due = opened.vault.retention_due(now).await.map_err(vault_error)?;

@@ -23,6 +23,7 @@ mod logs;
 mod mail;
 mod notify;
 mod pages;
+mod parental_consent;
 mod requests;
 mod sessions;
 mod staff;

@@ -22,7 +22,6 @@ async fn the_notice_is_rendered_from_the_policy() {
         "Public task (Article 6(1)(e))",                                // lawful basis
         "1 year after the case is closed",                              // how long
         "Other government departments, only if you give us permission", // who receives it, when
-        "If you are under 16",                                          // children
         "The web server deletes its logs after 30 days",                // IP logs
         "<code>usage_id</code>",                                        // cookies
         "object to how we use your information",                        // rights (public task)

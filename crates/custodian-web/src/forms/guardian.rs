@@ -1,0 +1,343 @@
+//! Parental consent, from both sides. The sender under the policy's age is
+//! told what will happen; their form is held, their parent or guardian is
+//! emailed a link, and `/permission/{token}` explains plainly what they are
+//! asked to allow (what kind of information, why, who may receive it, how
+//! long it is kept, but never what the child wrote) and takes a yes or no.
+//! The words on that page are the words the ledger's receipts record.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use custodian_forms::answers::long_date;
+use custodian_policy::children::{AGE_QUESTION, GUARDIAN_QUESTION};
+use custodian_policy::forms::Form as FormSpec;
+use custodian_vault::{CaseRef, Deciding, GuardianDecision, HeldForm};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::accounts::{link, link_problem};
+use crate::error::AppResult;
+use crate::page::Page;
+use crate::state::AppState;
+
+/// What a parent or guardian reads before deciding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub intro: String,
+    /// The kinds of information the form collects: (name, description).
+    pub collects: Vec<(String, String)>,
+    pub why: String,
+    pub recipients: Vec<String>,
+    pub kept: String,
+    pub question: String,
+}
+
+impl Explanation {
+    /// The same words as one text, for the ledger.
+    pub fn words(&self) -> String {
+        let mut out = vec![self.intro.clone(), "What they sent us:".to_owned()];
+        out.extend(self.collects.iter().map(|(n, d)| format!("- {n}: {d}")));
+        out.push(format!("What we will do with it: {}", self.why));
+        if !self.recipients.is_empty() {
+            out.push(format!(
+                "Who may receive it: {}",
+                self.recipients.join("; ")
+            ));
+        }
+        out.push(format!("How long we keep it: {}", self.kept));
+        out.push(NOT_SHOWN.to_owned());
+        out.push(self.question.clone());
+        out.join("\n")
+    }
+}
+
+const NOT_SHOWN: &str = "We will not show you what they wrote: it is theirs to share with you if they want to. They can see, correct or delete it at any time.";
+
+fn date_of(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map_or_else(|_| String::new(), |t| long_date(t.date()))
+}
+
+/// The explanation for one form, sent on `sent_at`.
+pub fn explain(app: &AppState, form: &FormSpec, sent_at: i64) -> Explanation {
+    let policy = &app.checked.config.policy;
+    let age = app.checked.children.map_or(0, |c| c.age);
+    let mut collects: Vec<(String, String)> = Vec::new();
+    for q in form.questions() {
+        if [AGE_QUESTION, GUARDIAN_QUESTION].contains(&q.id.get_ref().as_str()) {
+            continue;
+        }
+        if let Some(category) = q
+            .category
+            .as_ref()
+            .and_then(|c| policy.categories.get(c.get_ref()))
+            && !collects.iter().any(|(n, _)| *n == category.name)
+        {
+            collects.push((
+                category.name.clone(),
+                category.description.trim().to_owned(),
+            ));
+        }
+    }
+    let purpose = policy.purposes.get(form.purpose.get_ref());
+    Explanation {
+        intro: format!(
+            "Someone who gave your email address as their parent's or guardian's filled in \"{}\" on the {} website on {}. They told us they are under {age}, so we need the permission of a parent or guardian before we read it.",
+            form.title,
+            app.checked.config.site.name,
+            date_of(sent_at)
+        ),
+        collects,
+        why: purpose.map_or_else(String::new, |p| p.description.trim().to_owned()),
+        recipients: purpose
+            .map(|p| {
+                p.recipients
+                    .iter()
+                    .filter_map(|r| policy.recipients.get(r.recipient.get_ref()))
+                    .map(|r| r.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        kept: purpose.map_or_else(String::new, |p| p.retention.get_ref().clone()),
+        question: "Do you give permission for us to use what they sent?".to_owned(),
+    }
+}
+
+/// After a held form is committed: the parent or guardian gets the link,
+/// and the sender, if they gave an address, is told what happens now.
+pub async fn ask(
+    app: &AppState,
+    form_id: &str,
+    form: &FormSpec,
+    case: &CaseRef,
+    guardian_address: &str,
+    reply_to: Option<&str>,
+    now: i64,
+) {
+    let Some(mailer) = &app.mailer else {
+        return;
+    };
+    let Some((token, until)) = &case.guardian_link else {
+        return;
+    };
+    let age = app.checked.children.map_or(0, |c| c.age);
+    let values = serde_json::json!({
+        "site_name": app.checked.config.site.name,
+        "form_title": form.title,
+        "age": age,
+        "until": date_of(*until),
+        "link": link(app, &format!("/permission/{token}")),
+        "reference": case.reference,
+    });
+    let category_of = |question: &str| {
+        form.question(question)
+            .and_then(|q| q.category.as_ref())
+            .map(|c| c.get_ref().as_str())
+    };
+    let mut mails = Vec::new();
+    if let Some(category) = category_of(GUARDIAN_QUESTION) {
+        mails.push((guardian_address, category, "guardian_request"));
+    }
+    if let (Some(to), Some(q), true) = (
+        reply_to,
+        form.reply_question(),
+        form.confirmation_email.is_some(),
+    ) && let Some(category) = q.category.as_ref()
+    {
+        mails.push((to, category.get_ref().as_str(), "form_held"));
+    }
+    for (to, category, template) in mails {
+        let mail = custodian_mail::NewMail {
+            subject: &case.subject,
+            to,
+            purpose: form.purpose.get_ref(),
+            category,
+            template,
+            values: values.clone(),
+        };
+        if let Err(e) = mailer.enqueue(mail, now).await {
+            tracing::error!(error = %e, form = form_id, template, "could not queue a parental consent email");
+        }
+    }
+}
+
+fn expired(page: &Page, app: &AppState) -> AppResult<Response> {
+    let wait = app
+        .checked
+        .children
+        .map_or_else(String::new, |c| c.wait.to_string());
+    let mut response = link_problem(
+        page,
+        "This link has expired or has already been used",
+        vec![
+            "You may already have answered. If you did not answer, the form was deleted, with everything in it, once the time to answer ran out.".into(),
+            format!("Forms from people under the age we need permission for wait {wait} for a parent or guardian. If they still want to send it, they can fill it in again and give your address."),
+        ],
+        ("/", "Go to the home page"),
+    )?;
+    *response.status_mut() = StatusCode::GONE;
+    Ok(response)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_question(
+    page: &Page,
+    token: &str,
+    form: &FormSpec,
+    explanation: &Explanation,
+    until: i64,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let title = if error.is_some() {
+        format!("Error: Your permission for {}", form.title)
+    } else {
+        format!("Your permission for {}", form.title)
+    };
+    let errors: Vec<_> = error
+        .iter()
+        .map(|text| context! { field => "permission", text })
+        .collect();
+    let mut response = page
+        .render(
+            "guardian_permission.html",
+            &title,
+            context! {
+                form_title => form.title,
+                explanation,
+                not_shown => NOT_SHOWN,
+                until => date_of(until),
+                action => format!("/permission/{token}"),
+                errors,
+                error,
+            },
+        )?
+        .into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The held form a link names, its spec and what its parent or guardian
+/// reads; `None` when the link no longer works.
+async fn find<'a>(
+    app: &'a AppState,
+    token: &str,
+    now: i64,
+) -> AppResult<Option<(HeldForm, &'a FormSpec, Explanation)>> {
+    let Some(held) = app.vault.held_form(token, now).await? else {
+        return Ok(None);
+    };
+    let Some(form) = app.checked.config.forms.get(&held.case.form) else {
+        return Ok(None);
+    };
+    let explanation = explain(app, form, held.case.created_at);
+    Ok(Some((held, form, explanation)))
+}
+
+/// `/permission/{token}`: what the parent or guardian is asked to allow.
+pub async fn show(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let Some((held, form, explanation)) = find(&app, &token, now).await? else {
+        return expired(&page, &app);
+    };
+    render_question(
+        &page,
+        &token,
+        form,
+        &explanation,
+        held.expires_at,
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct Decision {
+    #[serde(default)]
+    permission: Option<String>,
+}
+
+/// Their answer: the form goes through, or everything in it is deleted.
+pub async fn decide(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    page: Page,
+    Form(decision): Form<Decision>,
+) -> AppResult<Response> {
+    let now = app.clock.unix();
+    let Some((held, form, explanation)) = find(&app, &token, now).await? else {
+        return expired(&page, &app);
+    };
+    let given = match decision.permission.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => {
+            return render_question(
+                &page,
+                &token,
+                form,
+                &explanation,
+                held.expires_at,
+                Some("Select yes if you give permission, or no if you do not"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let words = explanation.words();
+    let reply_field = form.reply_question().map(|q| q.id.get_ref().as_str());
+    let decided = app
+        .vault
+        .decide_held_form(
+            &token,
+            &Deciding {
+                given,
+                purpose: form.purpose.get_ref(),
+                words: &words,
+                policy_version: app.published.sequence,
+                guardian_field: GUARDIAN_QUESTION,
+                reply_field,
+            },
+            now,
+        )
+        .await?;
+    match decided {
+        GuardianDecision::NotValid => expired(&page, &app),
+        GuardianDecision::Refused => Ok(page
+            .render(
+                "guardian_decided.html",
+                "You did not give permission",
+                context! { given => false, form_title => form.title },
+            )?
+            .into_response()),
+        GuardianDecision::Given {
+            case,
+            subject,
+            reply_to,
+        } => {
+            // Committed. The confirmation the sender was promised is a
+            // courtesy: failing to queue it must not undo the permission.
+            super::confirm_by_email(
+                &app,
+                form,
+                &subject,
+                reply_to.as_deref(),
+                &case.reference,
+                now,
+            )
+            .await;
+            Ok(page
+                .render(
+                    "guardian_decided.html",
+                    "Thank you for giving permission",
+                    context! { given => true, form_title => form.title },
+                )?
+                .into_response())
+        }
+    }
+}
