@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startServer, launchBrowser, accessibilityViolations, startSmtp, configWithSmtp, addStaff, totp, runCli } from './support.mjs'
+import { startServer, launchBrowser, accessibilityViolations, startSmtp, configWithSmtp, addStaff, runCli, signInStaff } from './support.mjs'
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples')
 
@@ -62,12 +62,7 @@ async function sendAsUnder16 (page, base, audit, { email, parent, message }) {
 async function signInCaseworker (browser, server, username) {
   const secret = addStaff(server, username, 'caseworker', ['enquiries'])
   const staff = await browser.context.newPage()
-  await staff.goto(`${server.base}/staff/sign-in`)
-  await staff.getByLabel('Username').fill(username)
-  await staff.getByLabel('Password').fill('a long staff passphrase')
-  await staff.getByLabel('Code from your authenticator app').fill(totp(secret))
-  await staff.getByRole('button', { name: 'Sign in' }).click()
-  await staff.waitForURL(`${server.base}/staff`)
+  await signInStaff(staff, server.base, username, secret)
   return staff
 }
 

@@ -108,6 +108,17 @@ export function runCli (server, args) {
   return out.stdout
 }
 
+// Sign a member of staff in on `page` with the password addStaff gives and
+// the current code for `secret`, and wait for the staff home page.
+export async function signInStaff (page, base, username, secret) {
+  await page.goto(`${base}/staff/sign-in`)
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill('a long staff passphrase')
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret))
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(`${base}/staff`)
+}
+
 // The current 6-digit code for a base32 secret (RFC 6238, SHA-1, 30 s).
 export function totp (secret, seconds = Date.now() / 1000) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'

@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod sends;
 pub mod sessions;
 pub mod staff;
+pub mod stats;
 
 use sqlx::{PgPool, SqlitePool};
 

@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_guardian_consent.sql"),
         postgres: include_str!("../migrations/postgres/0016_guardian_consent.sql"),
     },
+    Migration {
+        version: 17,
+        name: "site statistics",
+        sqlite: include_str!("../migrations/sqlite/0017_site_statistics.sql"),
+        postgres: include_str!("../migrations/postgres/0017_site_statistics.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -70,6 +70,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "staff_case.html",
     "staff_consultations.html",
     "staff_consultation.html",
+    "staff_statistics.html",
     "account_fields.html",
     "account_register.html",
     "account_check_email.html",

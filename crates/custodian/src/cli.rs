@@ -81,6 +81,89 @@ pub enum Command {
     /// Send mail: a test message, or whatever is due now.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Read web server access logs into site usage statistics.
+    #[command(subcommand)]
+    Logs(LogsCommand),
+    /// Site usage statistics.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Count access logs (plain or gzip; `-` for standard input) into the
+    /// statistics. Each file is read from where the last run stopped.
+    Ingest(IngestArgs),
+    /// Write a copy of a log with every client address removed.
+    Redact {
+        #[arg(long, default_value = "combined")]
+        format: String,
+        /// Where to write (default: FILE.redacted).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Write a realistic combined log, the same for the same seed.
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        lines: u64,
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The first day, YYYY-MM-DD.
+        #[arg(long, default_value = "2026-11-01")]
+        start: String,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// `combined`, `common`, or an nginx log_format string such as
+    /// '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent'.
+    #[arg(long, default_value = "combined")]
+    pub format: String,
+    /// Which site the logs are of, when one database counts several.
+    #[arg(long, default_value = "default")]
+    pub site: String,
+    /// Count bots as visitors, and their requests as pageviews.
+    #[arg(long)]
+    pub include_bots: bool,
+    /// Count requests for static assets (styles, scripts, images, fonts) as pageviews.
+    #[arg(long)]
+    pub include_assets: bool,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// The totals for a range of days.
+    Summary(SummaryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The first day, YYYY-MM-DD (UTC).
+    #[arg(long)]
+    pub from: String,
+    /// The last day, YYYY-MM-DD (UTC), included.
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, default_value = "default")]
+    pub site: String,
+    /// `json` or `text`.
+    #[arg(long, default_value = "json", value_parser = ["json", "text"])]
+    pub format: String,
+    /// Count as GoAccess does, to compare with it: a visitor is one
+    /// address, day and user agent; bots and assets included; responses
+    /// 400 to 499 not counted as visitors.
+    #[arg(long)]
+    pub goaccess_compatible: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,6 +56,22 @@ fn run(cli: Cli) -> CliResult {
         Command::Retention { dry_run, at } => {
             runtime()?.block_on(commands::retention::run(&cli.global, *dry_run, *at))
         }
+        Command::Logs(cli::LogsCommand::Ingest(args)) => {
+            runtime()?.block_on(commands::logs::ingest(&cli.global, args))
+        }
+        Command::Logs(cli::LogsCommand::Generate {
+            lines,
+            days,
+            seed,
+            start,
+            out,
+        }) => commands::logs::generate(*lines, *days, *seed, start, out.as_ref()),
+        Command::Logs(cli::LogsCommand::Redact { format, out, file }) => {
+            commands::logs::redact(format, file, out.as_ref())
+        }
+        Command::Stats(cli::StatsCommand::Summary(args)) => {
+            runtime()?.block_on(commands::stats::summary(&cli.global, args))
+        }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
         Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),
         Command::Mail(command) => runtime()?.block_on(commands::mail::run(&cli.global, command)),

@@ -88,7 +88,11 @@ pub async fn show(
         .into_response())
 }
 
-fn csv_response(name: &str, header: Vec<String>, rows: Vec<Vec<String>>) -> AppResult<Response> {
+pub(crate) fn csv_response(
+    name: &str,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+) -> AppResult<Response> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let written: Result<(), csv::Error> = std::iter::once(header)
         .chain(rows)

@@ -11,6 +11,7 @@ mod pages;
 mod requests;
 pub mod roles;
 mod sign_in;
+mod statistics;
 pub mod teams;
 mod updates;
 
@@ -237,6 +238,24 @@ pub fn routes() -> Vec<StaffRoute> {
             "/staff/consultations/{id}/publishable.csv",
             ANALYST,
             get(consultations::csv_publishable),
+        ),
+        route(
+            Method::GET,
+            "/staff/statistics",
+            ANALYST,
+            get(statistics::show),
+        ),
+        route(
+            Method::GET,
+            "/staff/statistics.json",
+            ANALYST,
+            get(statistics::json),
+        ),
+        route(
+            Method::GET,
+            "/staff/statistics/{file}",
+            ANALYST,
+            get(statistics::csv),
         ),
     ]
 }

@@ -71,6 +71,11 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 "Consultations",
                 "Results of each consultation, and exports without identifying answers.",
             ),
+            "/staff/statistics" => (
+                r.path,
+                "Site usage statistics",
+                "Pageviews and visitors from the web server's logs, with no way to single anyone out.",
+            ),
             "/staff/cases" => (
                 r.path,
                 "Cases",

@@ -1,9 +1,11 @@
 pub mod audit;
 pub mod keys;
+pub mod logs;
 pub mod mail;
 pub mod migrate;
 pub mod policy;
 pub mod retention;
 pub mod serve;
 pub mod staff;
+pub mod stats;
 pub mod subject;

@@ -27,6 +27,7 @@ mod parental_consent;
 mod requests;
 mod sessions;
 mod staff;
+mod statistics;
 mod updates;
 mod vault;
 mod versions;

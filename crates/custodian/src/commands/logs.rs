@@ -1,0 +1,344 @@
+//! `custodian logs ingest|generate`: web server logs into site usage
+//! statistics, and a realistic log to try it on.
+//!
+//! Ingesting reads each file from where the last run stopped, counts its
+//! lines into a [`Tally`] in memory (visitor keys and their daily salts
+//! never leave it), then writes the day aggregates, every file's new
+//! position and a record of the run in one transaction.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use custodian_logs::read::{self, Line};
+use custodian_logs::sketch::Sketch;
+use custodian_logs::{DayTally, LogFormat, Malformed, Options, Tally, parse_line};
+use custodian_store::Store;
+use custodian_store::stats::{DayCounts, FileProgress, RunRecord};
+use time::OffsetDateTime;
+
+use crate::cli::{Global, IngestArgs};
+use crate::error::{CliError, CliResult};
+use crate::site;
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
+    let format = LogFormat::parse(&args.format).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let url = site::database_url(global)?;
+    let store = Store::connect(&url).await?;
+    store.migrate(now()).await?;
+    let started = now();
+    let mut tally = Tally::new(Options {
+        include_bots: args.include_bots,
+        include_assets: args.include_assets,
+        ..Options::default()
+    });
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    let clock = Instant::now();
+    for path in &args.files {
+        if path.as_os_str() == "-" {
+            let stdin = std::io::stdin();
+            let mut lock = stdin.lock();
+            read_all(&mut lock, &format, &mut tally, 0, true, None)
+                .map_err(|e| CliError::Runtime(e.into()))?;
+            continue;
+        }
+        match ingest_file(&store, &args.site, path, &format, &mut tally).await {
+            Ok(Some(progress)) => files.push(progress),
+            Ok(None) => {}
+            Err(e) => missing.push(format!("{}: {e}", path.display())),
+        }
+    }
+    let run = RunRecord {
+        id: format!("run-{}-{}", started, std::process::id()),
+        started_at: started,
+        finished_at: now(),
+        lines: i64::try_from(tally.lines).unwrap_or(i64::MAX),
+        malformed: i64::try_from(tally.malformed_count()).unwrap_or(i64::MAX),
+        // Kinds, counts and line numbers only: the lines themselves hold
+        // addresses and user agents, which are never written to disk.
+        report: serde_json::Value::Object(
+            tally
+                .malformed
+                .iter()
+                .map(|(kind, e)| {
+                    (
+                        (*kind).to_owned(),
+                        serde_json::json!({ "count": e.count, "first_line_number": e.line_number }),
+                    )
+                })
+                .collect(),
+        )
+        .to_string(),
+    };
+    let days: Vec<DayCounts> = tally.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
+    store
+        .record_ingest(&args.site, &days, &files, &run, &merge_sketches, now())
+        .await?;
+    store.close().await;
+    let seconds = clock.elapsed().as_secs_f64();
+    say!(
+        "read {} lines ({} malformed) in {:.2} s: {:.0} lines/s; {} days of statistics for site {}",
+        tally.lines,
+        tally.malformed_count(),
+        seconds,
+        tally.lines as f64 / seconds.max(1e-9),
+        days.len(),
+        args.site
+    );
+    for (kind, example) in &tally.malformed {
+        say!(
+            "  {} {kind} lines; the first, line {}: {}\n    {}",
+            example.count,
+            example.line_number,
+            example.message,
+            example.line
+        );
+    }
+    if !missing.is_empty() {
+        for m in &missing {
+            eprintln!("could not read {m}");
+        }
+        return Err(CliError::Invalid(format!(
+            "{} of the files could not be read; the others were counted",
+            missing.len()
+        )));
+    }
+    Ok(())
+}
+
+/// One file, from where the last run stopped (or the start, if it was
+/// rotated or replaced since). `None`: nothing new.
+async fn ingest_file(
+    store: &Store,
+    site: &str,
+    path: &Path,
+    format: &LogFormat,
+    tally: &mut Tally,
+) -> anyhow::Result<Option<FileProgress>> {
+    let key = std::fs::canonicalize(path)?.display().to_string();
+    let identity = read::identify(path)?;
+    let before = store.log_file(site, &key).await?;
+    let (offset, lines_before) = match &before {
+        Some(p) if p.identity == identity.file && p.first_line == identity.first_line => {
+            (u64::try_from(p.offset).unwrap_or(0), p.lines)
+        }
+        _ => (0, 0),
+    };
+    let (mut reader, size) = read::open(path, offset)?;
+    let progress = (std::io::stderr().is_terminal() && size > 8 << 20).then_some(size);
+    // A gzip file is finished: its last line counts even without a newline.
+    let read_lines_before = tally.lines;
+    let consumed = read_all(
+        &mut *reader,
+        format,
+        tally,
+        lines_before,
+        identity.gzip,
+        progress,
+    )?;
+    let new_lines = tally.lines - read_lines_before;
+    if new_lines == 0 && before.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(FileProgress {
+        path: key,
+        identity: identity.file,
+        first_line: identity.first_line,
+        offset: i64::try_from(offset + consumed).unwrap_or(i64::MAX),
+        lines: lines_before + i64::try_from(new_lines).unwrap_or(0),
+    }))
+}
+
+/// Count every whole line of `reader` into `tally`; the bytes consumed.
+fn read_all(
+    reader: &mut dyn std::io::BufRead,
+    format: &LogFormat,
+    tally: &mut Tally,
+    first_line_number: i64,
+    all: bool,
+    progress: Option<u64>,
+) -> std::io::Result<u64> {
+    let mut number = u64::try_from(first_line_number).unwrap_or(0);
+    let mut shown = Instant::now();
+    let consumed = read::lines(reader, all, |line, at| {
+        number += 1;
+        match line {
+            Line::Whole(raw) => match parse_line(format, raw) {
+                Ok(hit) => tally.count(&hit),
+                Err(why) => tally.reject(number, raw, &why),
+            },
+            Line::TooLong(n) => tally.reject(number, b"", &Malformed::TooLong(n)),
+        }
+        if let Some(size) = progress
+            && number % 65_536 == 0
+            && shown.elapsed().as_millis() > 200
+        {
+            shown = Instant::now();
+            let percent = at.saturating_mul(100) / size.max(1);
+            let _ = write!(std::io::stderr(), "\r{} MB read, {percent}%  ", at >> 20);
+        }
+    })?;
+    if progress.is_some() {
+        let _ = writeln!(std::io::stderr(), "\rdone{:24}", "");
+    }
+    Ok(consumed)
+}
+
+fn merge_sketches(old: &[u8], new: &[u8]) -> Option<(Vec<u8>, i64)> {
+    let mut merged = Sketch::from_bytes(old)?;
+    merged.merge(&Sketch::from_bytes(new)?);
+    let estimate = i64::try_from(merged.estimate()).unwrap_or(i64::MAX);
+    Some((merged.as_bytes().to_vec(), estimate))
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A day's tally as the store keeps it.
+fn day_counts(day: i64, t: &DayTally) -> DayCounts {
+    let mut counts: Vec<(&'static str, String, i64)> = Vec::new();
+    let dims: [(&'static str, &std::collections::HashMap<String, u64>); 4] = [
+        ("referrer", &t.referrers),
+        ("browser", &t.browsers),
+        ("os", &t.systems),
+        ("not_found", &t.not_found),
+    ];
+    for (dimension, map) in dims {
+        counts.extend(map.iter().map(|(v, n)| (dimension, v.clone(), count(*n))));
+    }
+    counts.extend(
+        t.devices
+            .iter()
+            .map(|(v, n)| ("device", (*v).to_owned(), count(*n))),
+    );
+    counts.extend(
+        t.statuses
+            .iter()
+            .map(|(v, n)| ("status", v.to_string(), count(*n))),
+    );
+    counts.extend(t.bots.iter().map(|((family, kind), n)| {
+        let kind = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        ("bot", format!("{kind}/{family}"), count(*n))
+    }));
+    DayCounts {
+        day,
+        requests: count(t.requests),
+        pageviews: count(t.pageviews.values().flatten().sum()),
+        visitors: count(t.visitors),
+        goaccess_visitors: count(t.goaccess_visitors),
+        goaccess_invalid: count(t.goaccess_invalid),
+        bot_requests: count(t.bots.values().sum()),
+        sketch: t.sketch.as_bytes().to_vec(),
+        goaccess_sketch: t.goaccess_sketch.as_bytes().to_vec(),
+        pageviews_by_hour: t
+            .pageviews
+            .iter()
+            .flat_map(|(path, hours)| {
+                (0i64..)
+                    .zip(hours)
+                    .filter(|(_, n)| **n > 0)
+                    .map(move |(hour, n)| (hour, path.clone(), count(*n)))
+            })
+            .collect(),
+        counts,
+    }
+}
+
+/// `custodian logs generate`: a realistic combined log on standard output
+/// or into a file.
+pub fn generate(lines: u64, days: u32, seed: u64, start: &str, out: Option<&PathBuf>) -> CliResult {
+    let start = custodian_policy::forms::parse_day(start)
+        .map_err(CliError::Invalid)?
+        .midnight()
+        .assume_utc()
+        .unix_timestamp();
+    let plan = custodian_logs::generate::Plan {
+        lines,
+        days,
+        seed,
+        start,
+    };
+    let written = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| CliError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            custodian_logs::generate::write_log(plan, &mut w).and_then(|()| w.flush())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+            custodian_logs::generate::write_log(plan, &mut w).and_then(|()| w.flush())
+        }
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Runtime(e.into())),
+    }
+}
+
+/// `custodian logs redact FILE`: a copy of a log with every client address
+/// replaced by `-`, for a site that must keep logs longer than the policy
+/// keeps addresses. A line that cannot be read is left out, since where its
+/// address is cannot be known; the count is reported.
+pub fn redact(format: &str, input: &Path, out: Option<&PathBuf>) -> CliResult {
+    let format = LogFormat::parse(format).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let (mut reader, _) = read::open(input, 0)
+        .map_err(|e| CliError::Invalid(format!("cannot read {}: {e}", input.display())))?;
+    let target = out.cloned().unwrap_or_else(|| {
+        let mut name = input.as_os_str().to_owned();
+        name.push(".redacted");
+        PathBuf::from(name)
+    });
+    if target == input {
+        return Err(CliError::Invalid("--out must not be the log itself".into()));
+    }
+    let file = std::fs::File::create(&target)
+        .map_err(|e| CliError::Invalid(format!("cannot write {}: {e}", target.display())))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let (mut kept, mut dropped) = (0u64, 0u64);
+    let mut failure = None;
+    read::lines(&mut *reader, true, |line, _| {
+        let Line::Whole(raw) = line else {
+            dropped += 1;
+            return;
+        };
+        let Ok(hit) = parse_line(&format, raw) else {
+            dropped += 1;
+            return;
+        };
+        // Where the client field sits in the line: its slice's offset.
+        let start = hit.client.as_ptr() as usize - raw.as_ptr() as usize;
+        let end = start + hit.client.len();
+        let written = w
+            .write_all(&raw[..start])
+            .and_then(|()| w.write_all(b"-"))
+            .and_then(|()| w.write_all(&raw[end..]))
+            .and_then(|()| w.write_all(b"\n"));
+        if let Err(e) = written {
+            failure.get_or_insert(e);
+        } else {
+            kept += 1;
+        }
+    })
+    .map_err(|e| CliError::Runtime(e.into()))?;
+    if let Some(e) = failure {
+        return Err(CliError::Runtime(e.into()));
+    }
+    w.flush().map_err(|e| CliError::Runtime(e.into()))?;
+    say!(
+        "wrote {} with {kept} lines, addresses removed; left out {dropped} lines that could not be read",
+        target.display()
+    );
+    Ok(())
+}

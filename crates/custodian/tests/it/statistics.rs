@@ -1,0 +1,326 @@
+//! Site usage statistics from web server logs, through the real binary and
+//! database: the NASA sample log and generated ones, read once however
+//! often they are given, gzip and standard input, malformed lines counted
+//! and shown, bad formats refused with exit code 2, nothing personal in
+//! the database, and the totals equal to GoAccess's on the same log.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::support::{Site, binary, contains, database_bytes, stderr, stdout, tempdir, write};
+
+const NASA: &str = "../../../shared/data/logs/nasa_aug95_sample.log";
+
+fn nasa() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(NASA)
+}
+
+fn summary(site: &Site, from: &str, to: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["stats", "summary", "--from", from, "--to", to];
+    args.extend_from_slice(extra);
+    let out = site.cli(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap_or_default()
+}
+
+fn generate(site: &Site, lines: &str, days: &str, file: &std::path::Path) {
+    let out = site.cli(&[
+        "logs",
+        "generate",
+        "--lines",
+        lines,
+        "--days",
+        days,
+        "--seed",
+        "3",
+        "--start",
+        "2026-11-01",
+        "--out",
+        &file.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn the_nasa_log_is_counted_once_with_its_malformed_lines_shown() {
+    let site = Site::start().await;
+    let log = nasa().display().to_string();
+    let first = site.cli(&["logs", "ingest", "--format", "common", &log]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let report = stdout(&first);
+    assert!(report.contains("read 1930 lines"), "{report}");
+    assert!(report.contains("malformed"), "{report}");
+    assert!(
+        report.contains("the first, line "),
+        "a line number and the line: {report}"
+    );
+
+    let totals = summary(&site, "1995-08-01", "1995-08-31", &[]);
+    assert_eq!(totals["requests"], 1930, "{totals}");
+    let malformed = totals["malformed_lines"].as_i64().unwrap_or(-1);
+    assert!(malformed > 0 && malformed < 200, "{totals}");
+    assert!(totals["pageviews"].as_i64().unwrap_or(0) > 0);
+
+    // Again: nothing new, so nothing counted twice.
+    let again = site.cli(&["logs", "ingest", "--format", "common", &log]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        summary(&site, "1995-08-01", "1995-08-31", &[])["valid_requests"],
+        totals["valid_requests"]
+    );
+
+    // No host name from the log reaches the database.
+    let db = database_bytes(&site.data_dir());
+    for host in ["in24.inetnebr.com", "uplherc.upl.com"] {
+        assert!(!contains(&db, host.as_bytes()), "{host} is in the database");
+    }
+}
+
+#[tokio::test]
+async fn a_growing_file_gzip_and_standard_input_count_each_line_once() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let full = dir.path().join("full.log");
+    generate(&site, "3000", "2", &full);
+    let text = std::fs::read_to_string(&full).unwrap_or_default();
+    let (head, tail) = text.split_at(text.len() / 2);
+    // Half a file, then the rest appended: the second run reads only the rest.
+    let growing = write(dir.path(), "access.log", head);
+    let partial = site.cli(&["logs", "ingest", &growing.display().to_string()]);
+    assert!(partial.status.success(), "{}", stderr(&partial));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&growing)
+        .and_then(|mut f| f.write_all(tail.as_bytes()))
+        .unwrap_or_default();
+    let rest = site.cli(&["logs", "ingest", &growing.display().to_string()]);
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    let grown = summary(&site, "2026-11-01", "2026-11-02", &[]);
+    assert_eq!(grown["valid_requests"], 3000, "{grown}");
+
+    // The same log gzipped, into another site, and through standard input
+    // into a third: the same totals.
+    let gz = dir.path().join("full.log.gz");
+    let zipped = Command::new("gzip").args(["-k", "-c"]).arg(&full).output();
+    std::fs::write(&gz, zipped.map(|o| o.stdout).unwrap_or_default()).unwrap_or_default();
+    let out = site.cli(&[
+        "logs",
+        "ingest",
+        "--site",
+        "zipped",
+        &gz.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let zipped = summary(&site, "2026-11-01", "2026-11-02", &["--site", "zipped"]);
+    assert_eq!(zipped["valid_requests"], 3000);
+    assert_eq!(zipped["pageviews"], grown["pageviews"]);
+
+    let mut child = Command::new(binary())
+        .args(["logs", "ingest", "--site", "piped", "-", "--data-dir"])
+        .arg(site.data_dir())
+        .arg("--database-url")
+        .arg(site.database_url())
+        .env_remove("CUSTODIAN_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes()).unwrap_or_default();
+    }
+    let piped_run = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(piped_run.status.success());
+    let piped = summary(&site, "2026-11-01", "2026-11-02", &["--site", "piped"]);
+    assert_eq!(piped["visitors"], zipped["visitors"]);
+}
+
+#[tokio::test]
+async fn bad_formats_are_refused_and_bad_lines_are_never_fatal() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = write(dir.path(), "x.log", "x\n");
+    for (format, reason) in [
+        ("apache", "unknown log format `apache`"),
+        ("$remote_addr [$time_local] \"$request\"", "has no $status"),
+    ] {
+        let out = site.cli(&[
+            "logs",
+            "ingest",
+            "--format",
+            format,
+            &log.display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(stderr(&out).contains(reason), "{format}: {}", stderr(&out));
+    }
+    // Garbage of every sort, and a missing file: counted, reported, the
+    // rest still read.
+    let mut junk = b"\xff\xfe\x00binary\n".to_vec();
+    junk.extend_from_slice(&vec![b'a'; 40_000]);
+    junk.extend_from_slice(b"\n192.0.2.1 - - [01/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\"\n");
+    junk.extend_from_slice(b"192.0.2.1 - - [01/Nov/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 200\n");
+    let bad = dir.path().join("junk.log");
+    std::fs::write(&bad, &junk).unwrap_or_default();
+    let out = site.cli(&[
+        "logs",
+        "ingest",
+        &bad.display().to_string(),
+        "/no/such/file.log",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = stdout(&out);
+    assert!(report.contains("read 4 lines (3 malformed)"), "{report}");
+    for kind in ["not_utf8", "too_long", "truncated"] {
+        assert!(report.contains(kind), "{kind}: {report}");
+    }
+    assert!(stderr(&out).contains("/no/such/file.log"));
+    let totals = summary(&site, "2026-11-01", "2026-11-01", &[]);
+    assert_eq!(totals["pageviews"], 1);
+    // Neither the address nor the user agent is in the database.
+    let db = database_bytes(&site.data_dir());
+    assert!(!contains(&db, b"192.0.2.1"));
+    assert!(!contains(&db, b"Gecko/20100101"));
+}
+
+#[tokio::test]
+async fn the_totals_equal_goaccess_on_the_same_log() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    generate(&site, "20000", "3", &log);
+    let out = site.cli(&["logs", "ingest", &log.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = summary(
+        &site,
+        "2026-11-01",
+        "2026-11-03",
+        &["--goaccess-compatible"],
+    );
+
+    let report = dir.path().join("report.json");
+    let goaccess = Command::new("goaccess")
+        .arg(&log)
+        .args(["--log-format=COMBINED", "--no-global-config", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("goaccess from Debian's packages is needed (scripts/setup --tests): {e}")
+        });
+    assert!(
+        goaccess.status.success(),
+        "{}",
+        String::from_utf8_lossy(&goaccess.stderr)
+    );
+    let theirs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap_or_default())
+            .unwrap_or_default();
+    let general = &theirs["general"];
+    for (mine, their) in [
+        ("total_requests", "total_requests"),
+        ("valid_requests", "valid_requests"),
+        ("failed_requests", "failed_requests"),
+        ("unique_visitors", "unique_visitors"),
+    ] {
+        assert_eq!(
+            ours[mine], general[their],
+            "{mine}: ours {ours}, GoAccess {general}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_redacted_copy_has_no_addresses_and_the_same_pages() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    generate(&site, "2000", "1", &log);
+    let out = site.cli(&["logs", "redact", &log.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let redacted = dir.path().join("access.log.redacted");
+    let text = std::fs::read_to_string(&redacted).unwrap_or_default();
+    assert_eq!(text.lines().count(), 2000);
+    assert!(
+        text.lines().all(|l| l.starts_with("- - - [")),
+        "{}",
+        text.lines().next().unwrap_or_default()
+    );
+    assert!(!text.contains("2001:db8:"));
+}
+
+#[tokio::test]
+async fn an_analyst_reads_the_dashboard_its_exports_and_api() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = dir.path().join("access.log");
+    generate(&site, "5000", "3", &log);
+    let out = site.cli(&["logs", "ingest", &log.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let totals = summary(&site, "2026-11-01", "2026-11-03", &[]);
+
+    let secret = site.add_staff("annie", "analyst");
+    let mut analyst = site.browser();
+    assert_eq!(analyst.sign_in("annie", &secret).await.status, 303);
+    let page = analyst
+        .get("/staff/statistics?from=2026-11-01&to=2026-11-03")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("id=\"pageviews\">{}<", totals["pageviews"])),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("id=\"visitors\">{}<", totals["visitors"]))
+    );
+    assert!(
+        page.body.contains("sum of each day"),
+        "visitors over several days are labelled"
+    );
+    for heading in [
+        "Top pages",
+        "Entry referrer domains",
+        "Browsers",
+        "Operating systems",
+        "Devices",
+        "Status codes",
+        "Pages not found",
+        "Bots left out of visitors",
+    ] {
+        assert!(page.body.contains(heading), "{heading}");
+    }
+    assert!(page.body.contains("<svg role=\"img\""), "the chart");
+    assert!(page.body.contains("GPTBot (AI scrapers and assistants)"));
+
+    let api = analyst
+        .get("/staff/statistics.json?from=2026-11-01&to=2026-11-03")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap_or_default();
+    assert_eq!(json["pageviews"], totals["pageviews"]);
+    assert_eq!(json["days"].as_array().map(Vec::len), Some(3));
+
+    let csv = analyst
+        .get("/staff/statistics/pages.csv?from=2026-11-01&to=2026-11-03")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("Top pages,count\n/,"),
+        "{}",
+        csv.body.get(..80).unwrap_or_default()
+    );
+    let days = analyst
+        .get("/staff/statistics/days.csv?from=2026-11-01&to=2026-11-03")
+        .await;
+    assert!(days.body.starts_with("day,pageviews,visitors\n2026-11-01,"));
+
+    let bad = analyst.get("/staff/statistics?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Enter the start date as YYYY-MM-DD"));
+
+    // Other roles are refused.
+    let secret = site.add_staff("cass", "caseworker");
+    let mut caseworker = site.browser();
+    caseworker.sign_in("cass", &secret).await;
+    assert_eq!(caseworker.get("/staff/statistics").await.status, 403);
+}
