@@ -7,7 +7,7 @@
 //! multi-pattern search; browsers by woothee. Logs repeat the same few
 //! thousand user agents, so [`Agents`] remembers each answer.
 
-use std::collections::HashMap;
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Serialize;
@@ -204,7 +204,7 @@ impl Agents {
         Agents {
             bots,
             browsers: woothee::parser::Parser::new(),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
         }
     }
 

@@ -74,6 +74,33 @@ pub struct DayRow {
 /// read, merge, write).
 const PG_STATS_LOCK: i64 = 0x5354_4154;
 
+/// Rows a multi-row upsert carries: five values each, well under either
+/// database's limit on parameters, and a few hundred statements for a
+/// week of a busy site instead of a few hundred thousand.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// `INSERT INTO <table> VALUES ($1, ..., $5), ($6, ...) ON CONFLICT <conflict>`
+/// for `rows` rows of five values. Built from constants and counts only.
+fn upsert_sql(table: &str, rows: usize, conflict: &str) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let n = r * 5;
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} VALUES {} ON CONFLICT {conflict}",
+        values.join(", ")
+    )
+}
+
 struct Existing {
     sketch: Vec<u8>,
     goaccess_sketch: Vec<u8>,
@@ -120,21 +147,29 @@ macro_rules! write_ingest {
                     .execute(&mut *$tx).await?;
                 }
             }
-            for (hour, path, views) in &d.pageviews_by_hour {
-                sqlx::query(
-                    "INSERT INTO stats_pageviews (site, day, hour, path, views) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (site, day, hour, path) DO UPDATE SET views = stats_pageviews.views + excluded.views",
-                )
-                .bind($site).bind(d.day).bind(hour).bind(path).bind(views)
-                .execute(&mut *$tx).await?;
+            for chunk in d.pageviews_by_hour.chunks(ROWS_PER_STATEMENT) {
+                let sql = upsert_sql(
+                    "stats_pageviews (site, day, hour, path, views)",
+                    chunk.len(),
+                    "(site, day, hour, path) DO UPDATE SET views = stats_pageviews.views + excluded.views",
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (hour, path, views) in chunk {
+                    q = q.bind($site).bind(d.day).bind(hour).bind(path).bind(views);
+                }
+                q.execute(&mut *$tx).await?;
             }
-            for (dimension, value, count) in &d.counts {
-                sqlx::query(
-                    "INSERT INTO stats_counts (site, day, dimension, value, count) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (site, day, dimension, value) DO UPDATE SET count = stats_counts.count + excluded.count",
-                )
-                .bind($site).bind(d.day).bind(dimension).bind(value).bind(count)
-                .execute(&mut *$tx).await?;
+            for chunk in d.counts.chunks(ROWS_PER_STATEMENT) {
+                let sql = upsert_sql(
+                    "stats_counts (site, day, dimension, value, count)",
+                    chunk.len(),
+                    "(site, day, dimension, value) DO UPDATE SET count = stats_counts.count + excluded.count",
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (dimension, value, count) in chunk {
+                    q = q.bind($site).bind(d.day).bind(*dimension).bind(value).bind(count);
+                }
+                q.execute(&mut *$tx).await?;
             }
         }
         for f in $files {

@@ -2,6 +2,8 @@
 -- aggregates only. No address, user agent or visitor key is ever stored;
 -- a day's visitors are a count and a HyperLogLog sketch of keys hashed
 -- under a salt that lived only in the memory of the run that counted them.
+-- On SQLite the tables are WITHOUT ROWID: each is one B-tree ordered by its
+-- key, which halves the work of the many upserts an ingestion makes.
 CREATE TABLE stats_days (
     site              TEXT    NOT NULL,
     -- Days since 1970-01-01, UTC.
@@ -19,7 +21,7 @@ CREATE TABLE stats_days (
     sketch            BLOB    NOT NULL,
     goaccess_sketch   BLOB    NOT NULL,
     PRIMARY KEY (site, day)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE stats_pageviews (
     site  TEXT    NOT NULL,
@@ -28,7 +30,7 @@ CREATE TABLE stats_pageviews (
     path  TEXT    NOT NULL,
     views INTEGER NOT NULL,
     PRIMARY KEY (site, day, hour, path)
-);
+) WITHOUT ROWID;
 
 -- Per day: referrer domains, browsers, operating systems, devices,
 -- statuses, pages not found, and bots by family.
@@ -39,7 +41,7 @@ CREATE TABLE stats_counts (
     value     TEXT    NOT NULL,
     count     INTEGER NOT NULL,
     PRIMARY KEY (site, day, dimension, value)
-);
+) WITHOUT ROWID;
 
 -- How far each log file has been read, so reading it again counts nothing
 -- twice: its identity (device and inode) and a hash of its first line tell

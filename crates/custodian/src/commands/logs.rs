@@ -75,6 +75,7 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
         )
         .to_string(),
     };
+    let reading = clock.elapsed().as_secs_f64();
     let days: Vec<DayCounts> = tally.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
     store
         .record_ingest(&args.site, &days, &files, &run, &merge_sketches, now())
@@ -82,13 +83,14 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
     store.close().await;
     let seconds = clock.elapsed().as_secs_f64();
     say!(
-        "read {} lines ({} malformed) in {:.2} s: {:.0} lines/s; {} days of statistics for site {}",
+        "read {} lines ({} malformed) in {:.2} s: {:.0} lines/s; saved {} days of statistics for site {} in {:.2} s",
         tally.lines,
         tally.malformed_count(),
-        seconds,
-        tally.lines as f64 / seconds.max(1e-9),
+        reading,
+        tally.lines as f64 / reading.max(1e-9),
         days.len(),
-        args.site
+        args.site,
+        seconds - reading
     );
     for (kind, example) in &tally.malformed {
         say!(
@@ -203,7 +205,7 @@ fn count(n: u64) -> i64 {
 /// A day's tally as the store keeps it.
 fn day_counts(day: i64, t: &DayTally) -> DayCounts {
     let mut counts: Vec<(&'static str, String, i64)> = Vec::new();
-    let dims: [(&'static str, &std::collections::HashMap<String, u64>); 4] = [
+    let dims: [(&'static str, &custodian_logs::tally::HashMap<String, u64>); 4] = [
         ("referrer", &t.referrers),
         ("browser", &t.browsers),
         ("os", &t.systems),
