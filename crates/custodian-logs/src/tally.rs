@@ -84,6 +84,63 @@ pub struct DayTally {
     salt: RandomState,
 }
 
+impl DayTally {
+    /// The counts since the last take, leaving this day's salt, the keys
+    /// seen and the sketches in place: a follower that saves every few
+    /// seconds counts each visitor of the day once, and the cumulative
+    /// sketch merges into the stored one without counting anyone twice.
+    pub fn take_counts(&mut self) -> DayTally {
+        DayTally {
+            requests: std::mem::take(&mut self.requests),
+            pageviews: std::mem::take(&mut self.pageviews),
+            visitors: std::mem::take(&mut self.visitors),
+            referrers: std::mem::take(&mut self.referrers),
+            browsers: std::mem::take(&mut self.browsers),
+            systems: std::mem::take(&mut self.systems),
+            devices: std::mem::take(&mut self.devices),
+            statuses: std::mem::take(&mut self.statuses),
+            not_found: std::mem::take(&mut self.not_found),
+            bots: std::mem::take(&mut self.bots),
+            goaccess_visitors: std::mem::take(&mut self.goaccess_visitors),
+            goaccess_invalid: std::mem::take(&mut self.goaccess_invalid),
+            sketch: self.sketch.clone(),
+            goaccess_sketch: self.goaccess_sketch.clone(),
+            ..DayTally::default()
+        }
+    }
+}
+
+impl Tally {
+    /// Everything counted since the last take (see [`DayTally::take_counts`]);
+    /// the line and malformed counts start again.
+    pub fn take(&mut self) -> Tally {
+        let days = self
+            .days
+            .iter_mut()
+            .map(|(d, t)| (*d, t.take_counts()))
+            .filter(|(_, t)| t.requests > 0)
+            .collect();
+        Tally {
+            options: self.options.clone(),
+            days,
+            lines: std::mem::take(&mut self.lines),
+            malformed: std::mem::take(&mut self.malformed),
+            ..Tally::default()
+        }
+    }
+}
+
+impl Tally {
+    /// Destroy the salts and keys of days more than `keep` days before the
+    /// newest day seen: their lines have stopped coming, so what could
+    /// tell their visitors apart goes.
+    pub fn forget_old_days(&mut self, keep: i64) {
+        if let Some(newest) = self.days.keys().next_back().copied() {
+            self.days.retain(|day, _| *day >= newest - keep);
+        }
+    }
+}
+
 /// The first line of each kind of problem, to show in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Example {

@@ -136,6 +136,13 @@ pub struct IngestArgs {
     /// Count requests for static assets (styles, scripts, images, fonts) as pageviews.
     #[arg(long)]
     pub include_assets: bool,
+    /// Keep reading what is added to the files, and start again on a new
+    /// file when one is rotated, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow, how often to save what was read.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub save_seconds: u64,
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

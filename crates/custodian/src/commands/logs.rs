@@ -30,6 +30,11 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
     let url = site::database_url(global)?;
     let store = Store::connect(&url).await?;
     store.migrate(now()).await?;
+    if args.follow {
+        let result = follow(&store, args, &format).await;
+        store.close().await;
+        return result;
+    }
     let started = now();
     let mut tally = Tally::new(Options {
         include_bots: args.include_bots,
@@ -189,6 +194,182 @@ fn read_all(
         let _ = writeln!(std::io::stderr(), "\rdone{:24}", "");
     }
     Ok(consumed)
+}
+
+/// A file being followed: the handle stays open, so a rotated file is
+/// read to its end before the new one at the same path is started.
+struct Followed {
+    path: PathBuf,
+    key: String,
+    file: std::fs::File,
+    identity: read::Identity,
+    offset: u64,
+    lines: i64,
+}
+
+impl Followed {
+    fn open(path: &Path, offset: u64, lines: i64) -> anyhow::Result<Followed> {
+        Ok(Followed {
+            path: path.to_owned(),
+            key: std::fs::canonicalize(path)?.display().to_string(),
+            file: std::fs::File::open(path)?,
+            identity: read::identify(path)?,
+            offset,
+            lines,
+        })
+    }
+
+    /// Read the whole lines added since the last call.
+    fn poll(&mut self, format: &LogFormat, tally: &mut Tally) -> anyhow::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        self.file.seek(SeekFrom::Start(self.offset))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, &self.file);
+        let before = tally.lines;
+        let consumed = read_all(&mut reader, format, tally, self.lines, false, None)?;
+        self.offset += consumed;
+        self.lines += i64::try_from(tally.lines - before).unwrap_or(0);
+        Ok(())
+    }
+
+    fn progress(&self) -> FileProgress {
+        FileProgress {
+            path: self.key.clone(),
+            identity: self.identity.file.clone(),
+            first_line: self.identity.first_line.clone(),
+            offset: i64::try_from(self.offset).unwrap_or(i64::MAX),
+            lines: self.lines,
+        }
+    }
+
+    /// Whether another file now has this path (the log was rotated).
+    fn rotated(&self) -> bool {
+        read::identify(&self.path).is_ok_and(|now| now.file != self.identity.file)
+    }
+}
+
+/// `--follow`: read what the files hold, then keep reading what is added,
+/// saving every `--save-seconds`, until interrupted (Ctrl-C or SIGTERM),
+/// when what was read is saved before exiting.
+async fn follow(store: &Store, args: &IngestArgs, format: &LogFormat) -> CliResult {
+    let mut followed = Vec::new();
+    for path in &args.files {
+        let start = match store
+            .log_file(
+                &args.site,
+                &std::fs::canonicalize(path)
+                    .map_or_else(|_| String::new(), |p| p.display().to_string()),
+            )
+            .await?
+        {
+            Some(p) => {
+                let identity = read::identify(path).map_err(|e| {
+                    CliError::Invalid(format!("cannot follow {}: {e}", path.display()))
+                })?;
+                if p.identity == identity.file && p.first_line == identity.first_line {
+                    (u64::try_from(p.offset).unwrap_or(0), p.lines)
+                } else {
+                    (0, 0)
+                }
+            }
+            None => (0, 0),
+        };
+        let f = Followed::open(path, start.0, start.1)
+            .map_err(|e| CliError::Invalid(format!("cannot follow {}: {e}", path.display())))?;
+        if f.identity.gzip {
+            return Err(CliError::Invalid(format!(
+                "{} is compressed, so it is finished: ingest it without --follow",
+                path.display()
+            )));
+        }
+        followed.push(f);
+    }
+    let mut tally = Tally::new(Options {
+        include_bots: args.include_bots,
+        include_assets: args.include_assets,
+        ..Options::default()
+    });
+    let mut stop = std::pin::pin!(stopped());
+    let mut last_save = Instant::now();
+    let save_every = std::time::Duration::from_secs(args.save_seconds.max(1));
+    say!(
+        "following {} files; saving every {} s",
+        followed.len(),
+        save_every.as_secs()
+    );
+    loop {
+        for f in &mut followed {
+            f.poll(format, &mut tally).map_err(CliError::Runtime)?;
+            if f.rotated() {
+                // The old file is read to its end above; start the new one.
+                f.poll(format, &mut tally).map_err(CliError::Runtime)?;
+                let fresh = Followed::open(&f.path, 0, 0).map_err(CliError::Runtime)?;
+                save(store, &args.site, &mut tally, &[f.progress()]).await?;
+                *f = fresh;
+            }
+        }
+        let stopping = tokio::select! {
+            () = &mut stop => true,
+            () = tokio::time::sleep(std::time::Duration::from_millis(500)) => false,
+        };
+        if stopping || last_save.elapsed() >= save_every {
+            let progress: Vec<FileProgress> = followed.iter().map(Followed::progress).collect();
+            save(store, &args.site, &mut tally, &progress).await?;
+            tally.forget_old_days(2);
+            last_save = Instant::now();
+        }
+        if stopping {
+            say!("stopped; everything read is saved");
+            return Ok(());
+        }
+    }
+}
+
+/// Save what was counted since the last save, with the files' positions.
+async fn save(store: &Store, site: &str, tally: &mut Tally, files: &[FileProgress]) -> CliResult {
+    let taken = tally.take();
+    let at = now();
+    let run = RunRecord {
+        id: format!(
+            "run-{at}-{}-{}",
+            std::process::id(),
+            SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
+        started_at: at,
+        finished_at: at,
+        lines: i64::try_from(taken.lines).unwrap_or(i64::MAX),
+        malformed: i64::try_from(taken.malformed_count()).unwrap_or(i64::MAX),
+        report: "{}".into(),
+    };
+    let days: Vec<DayCounts> = taken.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
+    store
+        .record_ingest(site, &days, files, &run, &merge_sketches, at)
+        .await?;
+    Ok(())
+}
+
+/// Saves made by this process, so each run record has its own id.
+static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn merge_sketches(old: &[u8], new: &[u8]) -> Option<(Vec<u8>, i64)> {

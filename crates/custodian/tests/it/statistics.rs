@@ -9,10 +9,25 @@ use std::process::{Command, Stdio};
 
 use crate::support::{Site, binary, contains, database_bytes, stderr, stdout, tempdir, write};
 
-const NASA: &str = "../../../shared/data/logs/nasa_aug95_sample.log";
+const NASA: &str = "data/logs/nasa_aug95_sample.log";
 
+/// The real NASA log sample in the shared data beside the repository
+/// (`../shared`), or where `CUSTODIAN_SHARED_DIR` or this machine keeps it.
 fn nasa() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(NASA)
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let candidates = [
+        std::env::var_os("CUSTODIAN_SHARED_DIR").map(std::path::PathBuf::from),
+        Some(repo.join("../shared")),
+        Some(std::path::PathBuf::from("/work/shared")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join(NASA))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!("the NASA sample {NASA} is not in ../shared or CUSTODIAN_SHARED_DIR")
+        })
 }
 
 fn summary(site: &Site, from: &str, to: &str, extra: &[&str]) -> serde_json::Value {
@@ -323,4 +338,104 @@ async fn an_analyst_reads_the_dashboard_its_exports_and_api() {
     let mut caseworker = site.browser();
     caseworker.sign_in("cass", &secret).await;
     assert_eq!(caseworker.get("/staff/statistics").await.status, 403);
+}
+
+/// Wait until the site's valid requests reach `n`, for a follower.
+async fn wait_for_requests(site: &Site, n: i64) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..100 {
+        last = summary(site, "2026-11-01", "2026-11-02", &[]);
+        if last["valid_requests"] == n {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("never reached {n} requests: {last}");
+}
+
+#[tokio::test]
+async fn following_a_log_reads_what_is_added_and_goes_on_after_rotation() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let all = dir.path().join("all.log");
+    generate(&site, "900", "1", &all);
+    let text = std::fs::read_to_string(&all).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let part = |range: std::ops::Range<usize>| {
+        lines[range]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let log = write(dir.path(), "access.log", &part(0..300));
+    let mut follower = Command::new(binary())
+        .args(["logs", "ingest", "--follow", "--save-seconds", "1"])
+        .arg(&log)
+        .arg("--data-dir")
+        .arg(site.data_dir())
+        .arg("--database-url")
+        .arg(site.database_url())
+        .env_remove("CUSTODIAN_CONFIG")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for_requests(&site, 300).await;
+
+    // Lines added, half a line at the end still being written.
+    let more = part(300..600);
+    let (whole, half) = more.split_at(more.len() - 20);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| f.write_all(whole.as_bytes()))
+        .unwrap_or_default();
+    wait_for_requests(&site, 599).await;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| f.write_all(half.as_bytes()))
+        .unwrap_or_default();
+    wait_for_requests(&site, 600).await;
+
+    // Rotated: the old file renamed, a new one at the same path.
+    std::fs::rename(&log, dir.path().join("access.log.1")).unwrap_or_default();
+    write(dir.path(), "access.log", &part(600..900));
+    let totals = wait_for_requests(&site, 900).await;
+
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(follower.id().to_string())
+        .status();
+    let status = follower.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "stops cleanly on SIGTERM");
+    let mut said = String::new();
+    if let Some(mut out) = follower.stdout.take() {
+        use std::io::Read;
+        out.read_to_string(&mut said).unwrap_or_default();
+    }
+    assert!(said.contains("stopped; everything read is saved"), "{said}");
+
+    // The same lines read in one go count the same.
+    let out = site.cli(&[
+        "logs",
+        "ingest",
+        "--site",
+        "once",
+        &all.display().to_string(),
+    ]);
+    assert!(out.status.success());
+    let once = summary(&site, "2026-11-01", "2026-11-02", &["--site", "once"]);
+    assert_eq!(once["pageviews"], totals["pageviews"]);
+    // Each visitor once however often the follower saved: its saves merge
+    // sketches, so the day's count is the sketch's estimate, and says so.
+    let (a, b) = (
+        once["visitors"].as_f64().unwrap_or(0.0),
+        totals["visitors"].as_f64().unwrap_or(-1.0),
+    );
+    assert!(
+        (a - b).abs() <= (a * 0.02).max(1.0),
+        "once {a}, followed {b}"
+    );
+    assert_eq!(totals["visitors_estimated"], true);
+    assert_eq!(once["visitors_estimated"], false);
 }
