@@ -28,6 +28,17 @@ pub enum BotKind {
 }
 
 impl BotKind {
+    /// How the kind is stored beside a family: `ai_scraper/GPTBot`.
+    pub fn id(self) -> &'static str {
+        match self {
+            BotKind::Crawler => "crawler",
+            BotKind::AiScraper => "ai_scraper",
+            BotKind::Monitor => "monitor",
+            BotKind::Tool => "tool",
+            BotKind::Headless => "headless",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             BotKind::Crawler => "Search and link crawlers",

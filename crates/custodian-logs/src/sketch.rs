@@ -4,15 +4,12 @@
 //! be turned back into keys. What is stored of visitors is this and a
 //! count, never a key.
 
-use serde::Serialize;
-
 /// 2^14 registers.
 const PRECISION: u32 = 14;
 pub const REGISTERS: usize = 1 << PRECISION;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sketch {
-    #[serde(skip)]
     registers: Vec<u8>,
 }
 

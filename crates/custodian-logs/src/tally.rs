@@ -17,8 +17,6 @@ use std::hash::{BuildHasher, RandomState};
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-use serde::Serialize;
-
 use crate::agent::{Agent, Agents, BotKind};
 use crate::line::{Hit, Malformed};
 use crate::sketch::Sketch;
@@ -50,7 +48,7 @@ impl Default for Options {
 }
 
 /// One day's aggregates. Days are UTC: `day` is days since 1970-01-01.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct DayTally {
     pub requests: u64,
     /// Pageviews by path, for each hour of the day (UTC).
@@ -71,16 +69,11 @@ pub struct DayTally {
     /// address, in the client field.
     pub goaccess_invalid: u64,
     /// Sketches of the same two sets, which later runs can merge with.
-    #[serde(skip)]
     pub sketch: Sketch,
-    #[serde(skip)]
     pub goaccess_sketch: Sketch,
-    #[serde(skip)]
     seen: HashSet<u64>,
-    #[serde(skip)]
     goaccess_seen: HashSet<u64>,
     /// This day's salt: random, in memory only, gone with the tally.
-    #[serde(skip)]
     salt: RandomState,
 }
 
@@ -142,7 +135,7 @@ impl Tally {
 }
 
 /// The first line of each kind of problem, to show in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Example {
     pub count: u64,
     pub line_number: u64,

@@ -55,7 +55,8 @@ impl Explanation {
 
 const NOT_SHOWN: &str = "We will not show you what they wrote: it is theirs to share with you if they want to. They can see, correct or delete it at any time.";
 
-fn date_of(unix: i64) -> String {
+/// A unix time as the day people read: "1 December 2026".
+pub(crate) fn date_of(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .map_or_else(|_| String::new(), |t| long_date(t.date()))
 }

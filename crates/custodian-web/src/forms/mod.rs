@@ -687,8 +687,11 @@ pub async fn send(
         }
         _ => None,
     };
-    let explanation = guardian::explain(&app, form, now);
-    let guardian_words = explanation.words();
+    // The words the parent or guardian will read, for the ledger's receipt
+    // that they have not agreed yet; only for a form that waits for them.
+    let guardian_words = guardian
+        .map(|_| guardian::explain(&app, form, now).words())
+        .unwrap_or_default();
     let granted = progress.granted(form);
     let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
     // Every consent question goes in the ledger, yes or no, with the words
@@ -829,7 +832,7 @@ pub async fn sent(
                     form_title => form.title,
                     reference => sent.reference,
                     age => children.map(|c| c.age),
-                    until => time::OffsetDateTime::from_unix_timestamp(until).ok().map(|t| long_date(t.date())),
+                    until => guardian::date_of(until),
                     emailed => form.confirmation_email.is_some(),
                 },
             )?

@@ -405,13 +405,11 @@ fn day_counts(day: i64, t: &DayTally) -> DayCounts {
             .iter()
             .map(|(v, n)| ("status", v.to_string(), count(*n))),
     );
-    counts.extend(t.bots.iter().map(|((family, kind), n)| {
-        let kind = serde_json::to_value(kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        ("bot", format!("{kind}/{family}"), count(*n))
-    }));
+    counts.extend(
+        t.bots
+            .iter()
+            .map(|((family, kind), n)| ("bot", format!("{}/{family}", kind.id()), count(*n))),
+    );
     DayCounts {
         day,
         requests: count(t.requests),
