@@ -127,6 +127,8 @@ pub struct CheckedConfig {
     pub forms: IndexMap<String, crate::forms::CheckedForm>,
     /// `[policy.children]`, when the site sets a parental consent age.
     pub children: Option<crate::children::CheckedChildren>,
+    /// Campaigns, their cookie and the feeds imported.
+    pub campaigns: crate::campaigns::CheckedCampaigns,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -555,6 +557,20 @@ pub fn check(
         &resolved.consent,
     ];
     server_names.extend(resolved.status.as_ref());
+    let campaign_cookie = config
+        .campaign_slot
+        .as_ref()
+        .and_then(|s| s.cookie.as_ref())
+        .map(|name| name.get_ref());
+    if let Some(name) = campaign_cookie
+        && server_names.contains(&name)
+    {
+        c.error(
+            c.find("[campaign_slot]"),
+            format!("the campaign cookie `{name}` has the name of one of the server's own cookies"),
+            "give [campaign_slot] cookie a name of its own",
+        );
+    }
     if server_names.iter().collect::<HashSet<_>>().len() != server_names.len() {
         c.error(
             names_config.session.span(),
@@ -562,6 +578,7 @@ pub fn check(
             "give site.cookie_names.session, request_token, consent and status different names",
         );
     }
+    server_names.extend(campaign_cookie);
     let mut notes: Vec<String> = policy
         .cookies
         .iter()
@@ -608,6 +625,8 @@ pub fn check(
     crate::accounts::check_accounts(&mut c, &config, &retention);
     crate::updates::check_updates(&mut c, &config, &retention);
     crate::rights::check_rights(&mut c, &config, &retention);
+    let campaigns =
+        crate::campaigns::check_campaigns(&mut c, &config, &cookie_lifetimes, &retention);
 
     match (c.found.is_empty(), ip_retention) {
         (true, Some(ip_retention)) => Ok(CheckedConfig {
@@ -619,6 +638,7 @@ pub fn check(
             notes,
             forms,
             children,
+            campaigns,
         }),
         _ => Err(c.found),
     }

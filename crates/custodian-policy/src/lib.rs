@@ -7,6 +7,7 @@
 //! web server and `custodian policy render` both present.
 
 pub mod accounts;
+pub mod campaigns;
 pub mod check;
 pub mod children;
 pub mod diagnostics;

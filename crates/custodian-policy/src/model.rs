@@ -41,6 +41,13 @@ pub struct SiteConfig {
     /// no `/your-data` portal.
     #[serde(default)]
     pub rights: Option<crate::rights::Rights>,
+    /// How campaigns are capped and shared. Absent: no campaign cookie,
+    /// no feed published, none imported.
+    #[serde(default)]
+    pub campaign_slot: Option<crate::campaigns::CampaignSlot>,
+    /// Campaign material, by id, for the slots pages include.
+    #[serde(default)]
+    pub campaigns: IndexMap<String, crate::campaigns::Campaign>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from

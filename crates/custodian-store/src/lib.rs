@@ -8,6 +8,7 @@
 //! module. Time is always a parameter, so tests control it.
 
 pub mod audit;
+pub mod campaigns;
 mod connect;
 mod migrate;
 pub mod outbox;

@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_site_statistics.sql"),
         postgres: include_str!("../migrations/postgres/0017_site_statistics.sql"),
     },
+    Migration {
+        version: 18,
+        name: "campaigns",
+        sqlite: include_str!("../migrations/sqlite/0018_campaigns.sql"),
+        postgres: include_str!("../migrations/postgres/0018_campaigns.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -181,11 +181,13 @@ macro_rules! write_ingest {
             .bind($site).bind(&f.path).bind(&f.identity).bind(&f.first_line).bind(f.offset).bind(f.lines).bind($now)
             .execute(&mut *$tx).await?;
         }
-        sqlx::query(
-            "INSERT INTO log_runs (id, site, started_at, finished_at, lines, malformed, report) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&$run.id).bind($site).bind($run.started_at).bind($run.finished_at).bind($run.lines).bind($run.malformed).bind(&$run.report)
-        .execute(&mut *$tx).await?;
+        if let Some(run) = $run {
+            sqlx::query(
+                "INSERT INTO log_runs (id, site, started_at, finished_at, lines, malformed, report) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&run.id).bind($site).bind(run.started_at).bind(run.finished_at).bind(run.lines).bind(run.malformed).bind(&run.report)
+            .execute(&mut *$tx).await?;
+        }
     }};
 }
 
@@ -216,7 +218,7 @@ impl Store {
         site: &str,
         days: &[DayCounts],
         files: &[FileProgress],
-        run: &RunRecord,
+        run: Option<&RunRecord>,
         merge: MergeSketches<'_>,
         now: i64,
     ) -> Result<()> {

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 mod assets;
+pub mod campaigns;
 pub mod clock;
 mod consent;
 mod diff;

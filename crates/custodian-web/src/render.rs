@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "your_data_start.html",
     "your_data_code.html",
     "your_data_held.html",
+    "campaign.html",
     "your_data_correct.html",
     "your_data_requested.html",
     "your_data_delete.html",

@@ -6,7 +6,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::middleware::{csrf, error_pages, request_log, security_headers, session};
+use crate::middleware::{csrf, error_pages, page_stats, request_log, security_headers, session};
 use crate::pages::{accessibility, cookies, home, privacy, versions};
 use crate::state::AppState;
 use crate::{assets, forms, pages};
@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::router(&state))
         .merge(crate::updates::router(&state))
         .merge(crate::your_data::router(&state))
+        .merge(crate::campaigns::router(&state))
         .fallback(not_found)
         // Innermost first: the token is checked before any handler runs; a
         // panic becomes a 500 (logged without its message, which could hold
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), security_headers::layer))
+        .layer(from_fn_with_state(state.clone(), page_stats::layer))
         .layer(from_fn(request_log::layer))
         .with_state(state)
 }

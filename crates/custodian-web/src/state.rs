@@ -26,6 +26,9 @@ pub struct ServeOptions {
     /// Where people reach the site, for links in emails: `--public-url`,
     /// else the config's `site.base_url`, else the listening address.
     pub public_url: String,
+    /// Where the server's own requests go to be counted for site usage
+    /// statistics; none counts nothing.
+    pub page_hits: Option<crate::middleware::page_stats::PageHits>,
 }
 
 impl Default for ServeOptions {
@@ -36,6 +39,7 @@ impl Default for ServeOptions {
             min_fill_seconds: 3,
             submissions_per_minute: 30,
             public_url: "http://127.0.0.1:8080".to_owned(),
+            page_hits: None,
         }
     }
 }
@@ -71,6 +75,11 @@ pub struct Inner {
     pub mailer: Option<Arc<custodian_mail::Mailer>>,
     /// Form submissions per client address (hashed, never stored).
     pub submission_limiter: crate::forms::abuse::Limiter,
+    /// Keys the stored form of campaign cookie numbers; shared by every
+    /// instance through the store.
+    pub campaign_key: Vec<u8>,
+    /// Campaigns from other sites' feeds, as last read from the store.
+    pub imported_campaigns: crate::campaigns::imported::Imported,
 }
 
 #[derive(Clone)]
@@ -115,6 +124,8 @@ impl AppState {
         let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
         let fresh: [u8; 32] = rand::random();
         let update_link_key = store.shared_secret("update links", &fresh, now).await?;
+        let fresh: [u8; 32] = rand::random();
+        let campaign_key = store.shared_secret("campaign numbers", &fresh, now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
         let submission_limiter =
@@ -136,6 +147,8 @@ impl AppState {
             notice_html,
             mailer,
             submission_limiter,
+            campaign_key,
+            imported_campaigns: Default::default(),
         }));
         Ok((state, publication))
     }

@@ -87,6 +87,16 @@ pub enum Command {
     /// Site usage statistics.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Shared campaign material.
+    #[command(subcommand)]
+    Campaigns(CampaignsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignsCommand {
+    /// Read every campaign feed the config imports now (`serve` does so
+    /// every 15 minutes); a feed that fails keeps its last good copy.
+    Fetch,
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,6 +337,22 @@ pub struct ServeArgs {
     /// them. Mail queued here waits until an instance with jobs sends it.
     #[arg(long, env = "CUSTODIAN_NO_JOBS")]
     pub no_jobs: bool,
+    /// The statistics site name this server's own pages are counted under
+    /// (see docs/statistics.md): keep it apart from the name given to
+    /// `logs ingest` for a proxy's log of the same pages.
+    #[arg(
+        long,
+        env = "CUSTODIAN_PAGE_STATS_SITE",
+        value_name = "NAME",
+        default_value = "custodian"
+    )]
+    pub page_stats_site: String,
+    /// Count nothing of this server's own pages.
+    #[arg(long, env = "CUSTODIAN_NO_PAGE_STATS")]
+    pub no_page_stats: bool,
+    /// How often the counts of this server's pages are saved, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub page_stats_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]

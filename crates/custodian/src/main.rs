@@ -12,6 +12,7 @@ mod commands;
 mod demo;
 mod error;
 mod jobs;
+mod page_stats;
 mod site;
 
 use std::process::ExitCode;
@@ -71,6 +72,9 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Stats(cli::StatsCommand::Summary(args)) => {
             runtime()?.block_on(commands::stats::summary(&cli.global, args))
+        }
+        Command::Campaigns(cli::CampaignsCommand::Fetch) => {
+            runtime()?.block_on(commands::campaigns::fetch(&cli.global))
         }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
         Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),

@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for ClientAddress {
 
 /// The peer, or behind a proxy we trust, the last entry of X-Forwarded-For
 /// (the one that proxy appended).
-fn client_address(
+pub(crate) fn client_address(
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
     trust_proxy: bool,

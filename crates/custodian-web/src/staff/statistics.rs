@@ -65,6 +65,78 @@ struct Statistics {
     bot_requests: i64,
     days: Vec<DayView>,
     tables: Vec<Table>,
+    /// Each campaign's totals over the range.
+    campaigns: Vec<CampaignView>,
+    /// The same per day, as counted.
+    campaign_days: Vec<CampaignDayView>,
+}
+
+#[derive(Debug, Serialize)]
+struct CampaignView {
+    campaign: String,
+    shows: i64,
+    /// Showings to browsers without the campaign cookie.
+    uncounted: i64,
+    /// The sum of each day's distinct cookie numbers.
+    reach: i64,
+    /// Showings per cookie number, to one decimal place.
+    frequency: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CampaignDayView {
+    campaign: String,
+    day: String,
+    shows: i64,
+    uncounted: i64,
+    reach: i64,
+}
+
+/// Showings to browsers with a number, per number reached.
+fn frequency(shows: i64, uncounted: i64, reach: i64) -> String {
+    if reach == 0 {
+        return "-".to_owned();
+    }
+    let tenths = (shows - uncounted) * 10 / reach;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+fn campaign_views(
+    rows: &[custodian_store::campaigns::CampaignDay],
+) -> (Vec<CampaignView>, Vec<CampaignDayView>) {
+    let mut totals: Vec<CampaignView> = Vec::new();
+    for r in rows {
+        match totals.iter_mut().find(|t| t.campaign == r.campaign) {
+            Some(t) => {
+                t.shows += r.shows;
+                t.uncounted += r.uncounted;
+                t.reach += r.reach;
+            }
+            None => totals.push(CampaignView {
+                campaign: r.campaign.clone(),
+                shows: r.shows,
+                uncounted: r.uncounted,
+                reach: r.reach,
+                frequency: String::new(),
+            }),
+        }
+    }
+    for t in &mut totals {
+        t.frequency = frequency(t.shows, t.uncounted, t.reach);
+    }
+    let days = rows
+        .iter()
+        .filter_map(|r| {
+            Some(CampaignDayView {
+                campaign: r.campaign.clone(),
+                day: date_of(r.day)?.to_string(),
+                shows: r.shows,
+                uncounted: r.uncounted,
+                reach: r.reach,
+            })
+        })
+        .collect();
+    (totals, days)
 }
 
 fn day_number(date: Date) -> i64 {
@@ -124,6 +196,7 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
         };
         tables.push(Table { id, heading, rows });
     }
+    let (campaigns, campaign_days) = campaign_views(&store.campaign_days(first, last).await?);
     Ok(Statistics {
         site: site.to_owned(),
         from: from.to_string(),
@@ -149,6 +222,8 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
             })
             .collect(),
         tables,
+        campaigns,
+        campaign_days,
     })
 }
 
@@ -298,6 +373,34 @@ pub async fn csv(
     };
     let stats = gather(&app, from, to, &site).await?;
     let name = format!("{table}-{from}-to-{to}");
+    if table == "campaigns" {
+        let rows = stats
+            .campaign_days
+            .iter()
+            .map(|d| {
+                vec![
+                    d.campaign.clone(),
+                    d.day.clone(),
+                    d.shows.to_string(),
+                    d.uncounted.to_string(),
+                    d.reach.to_string(),
+                ]
+            })
+            .collect();
+        return super::consultations::csv_response(
+            &name,
+            [
+                "campaign",
+                "day",
+                "shows",
+                "shows without the cookie",
+                "reach",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows,
+        );
+    }
     if table == "days" {
         let rows = stats
             .days

@@ -83,7 +83,14 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
     let reading = clock.elapsed().as_secs_f64();
     let days: Vec<DayCounts> = tally.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
     store
-        .record_ingest(&args.site, &days, &files, &run, &merge_sketches, now())
+        .record_ingest(
+            &args.site,
+            &days,
+            &files,
+            Some(&run),
+            &merge_sketches,
+            now(),
+        )
         .await?;
     store.close().await;
     let seconds = clock.elapsed().as_secs_f64();
@@ -342,7 +349,7 @@ async fn save(store: &Store, site: &str, tally: &mut Tally, files: &[FileProgres
     };
     let days: Vec<DayCounts> = taken.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
     store
-        .record_ingest(site, &days, files, &run, &merge_sketches, at)
+        .record_ingest(site, &days, files, Some(&run), &merge_sketches, at)
         .await?;
     Ok(())
 }
@@ -372,7 +379,7 @@ async fn stopped() {
     }
 }
 
-fn merge_sketches(old: &[u8], new: &[u8]) -> Option<(Vec<u8>, i64)> {
+pub(crate) fn merge_sketches(old: &[u8], new: &[u8]) -> Option<(Vec<u8>, i64)> {
     let mut merged = Sketch::from_bytes(old)?;
     merged.merge(&Sketch::from_bytes(new)?);
     let estimate = i64::try_from(merged.estimate()).unwrap_or(i64::MAX);
@@ -384,7 +391,7 @@ fn count(n: u64) -> i64 {
 }
 
 /// A day's tally as the store keeps it.
-fn day_counts(day: i64, t: &DayTally) -> DayCounts {
+pub(crate) fn day_counts(day: i64, t: &DayTally) -> DayCounts {
     let mut counts: Vec<(&'static str, String, i64)> = Vec::new();
     let dims: [(&'static str, &custodian_logs::tally::HashMap<String, u64>); 4] = [
         ("referrer", &t.referrers),

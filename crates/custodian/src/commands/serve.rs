@@ -76,10 +76,18 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         .clone()
         .or(configured)
         .unwrap_or_else(|| format!("http://{local}"));
+    let counter = (!args.no_page_stats).then(|| {
+        crate::page_stats::Counter::start(
+            store.clone(),
+            args.page_stats_site.clone(),
+            std::time::Duration::from_secs(args.page_stats_seconds.max(1)),
+        )
+    });
     let options = ServeOptions {
         min_fill_seconds: args.min_fill_seconds,
         submissions_per_minute: args.submissions_per_minute,
         public_url,
+        page_hits: counter.as_ref().map(|c| c.hits.clone()),
         ..ServeOptions::default()
     };
     let (state, publication) = AppState::start(
@@ -135,6 +143,53 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 store.clone(),
                 clock.clone(),
                 owner.clone(),
+                "campaign showings",
+                args.job_interval,
+                {
+                    let (state, clock) = (state.clone(), clock.clone());
+                    move || {
+                        let (state, clock) = (state.clone(), clock.clone());
+                        async move {
+                            crate::commands::campaigns::forget_views(
+                                &state.checked,
+                                &state.store,
+                                clock.unix(),
+                            )
+                            .await;
+                        }
+                    }
+                },
+            )),
+            tokio::spawn(crate::jobs::every(
+                store.clone(),
+                clock.clone(),
+                owner.clone(),
+                "campaign feeds",
+                CAMPAIGN_FEED_SECONDS,
+                {
+                    let (state, clock) = (state.clone(), clock.clone());
+                    move || {
+                        let (state, clock) = (state.clone(), clock.clone());
+                        async move {
+                            if state.checked.campaigns.imports.is_empty() {
+                                return;
+                            }
+                            let results = crate::commands::campaigns::fetch_all(
+                                &state.checked,
+                                &state.store,
+                                clock.unix(),
+                            )
+                            .await;
+                            crate::commands::campaigns::log(&results);
+                            state.imported_campaigns.refresh().await;
+                        }
+                    }
+                },
+            )),
+            tokio::spawn(crate::jobs::every(
+                store.clone(),
+                clock.clone(),
+                owner.clone(),
                 "session sweep",
                 args.job_interval,
                 {
@@ -183,6 +238,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     for job in jobs {
         job.abort();
     }
+    if let Some(counter) = counter {
+        counter.finish(std::time::Duration::from_secs(5)).await;
+    }
     store.close().await;
     Ok(())
 }
@@ -217,3 +275,6 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+/// How often imported campaign feeds are read again.
+const CAMPAIGN_FEED_SECONDS: u64 = 15 * 60;

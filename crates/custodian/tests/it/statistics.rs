@@ -439,3 +439,104 @@ async fn following_a_log_reads_what_is_added_and_goes_on_after_rotation() {
     assert_eq!(totals["visitors_estimated"], true);
     assert_eq!(once["visitors_estimated"], false);
 }
+
+#[tokio::test]
+async fn the_servers_own_pages_are_counted_in_process_without_a_cookie() {
+    let site = Site::start_with_args(crate::support::FIXTURE, &["--page-stats-seconds", "1"]).await;
+    const AGENT: &str =
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 CountedOnce/7.7";
+    let mut person = site.browser();
+    person
+        .extra_headers
+        .push(("user-agent".into(), AGENT.into()));
+    person.extra_headers.push((
+        "referer".into(),
+        "https://www.search.example/results?q=my+name".into(),
+    ));
+    for path in [
+        "/",
+        "/",
+        "/privacy",
+        "/permission/secret-token-in-path",
+        "/no-such-page",
+    ] {
+        let page = person.get(path).await;
+        assert!(
+            page.set_cookies.iter().all(|c| c.name != "usage_id"),
+            "no cookie counts anyone"
+        );
+    }
+    let mut crawler = site.browser();
+    crawler.extra_headers.push((
+        "user-agent".into(),
+        "Googlebot/2.1 (+http://www.google.com/bot.html)".into(),
+    ));
+    crawler.get("/").await;
+
+    let secret = site.add_staff("annie", "analyst");
+    let mut analyst = site.browser();
+    assert_eq!(analyst.sign_in("annie", &secret).await.status, 303);
+    let mut stats = serde_json::Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let api = analyst.get("/staff/statistics.json?site=custodian").await;
+        stats = serde_json::from_str(&api.body).unwrap_or_default();
+        if stats["bot_requests"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        stats["pageviews"], 3,
+        "two home pages and the notice: {stats}"
+    );
+    assert_eq!(stats["visitors"], 1, "{stats}");
+    assert_eq!(stats["bot_requests"], 1, "{stats}");
+    let table = |id: &str| -> Vec<String> {
+        stats["tables"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["id"] == id))
+            .and_then(|t| t["rows"].as_array())
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r[0].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(table("pages"), vec!["/", "/privacy"], "{stats}");
+    assert_eq!(
+        table("referrers"),
+        vec!["www.search.example"],
+        "the domain only"
+    );
+    let not_found = table("not-found");
+    assert!(
+        not_found
+            .iter()
+            .all(|p| !p.contains("secret") && !p.contains("no-such")),
+        "{not_found:?}"
+    );
+    assert!(
+        !table("pages").iter().any(|p| p.starts_with("/staff")),
+        "the staff area is not the site"
+    );
+
+    // Nothing of the request is kept but the counts: no agent, token,
+    // query or address in the database or the server's log.
+    let db = database_bytes(&site.data_dir());
+    let log = site.server.log();
+    for needle in [
+        "CountedOnce",
+        "secret-token-in-path",
+        "my+name",
+        "no-such-page",
+    ] {
+        if !db.is_empty() {
+            assert!(
+                !contains(&db, needle.as_bytes()),
+                "{needle} in the database"
+            );
+        }
+        assert!(!log.contains(needle), "{needle} in the log");
+    }
+}

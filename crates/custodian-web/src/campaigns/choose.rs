@@ -1,0 +1,170 @@
+//! Which campaign a browser sees in a slot.
+//!
+//! With the campaign cookie accepted, the browser's anonymous number (as a
+//! keyed hash) tells how often it has seen each campaign lately: a
+//! campaign at its cap is skipped, and of the rest the one it has seen
+//! least is shown. Without consent there is no cookie, no number and no
+//! cap: campaigns take turns. Every showing is counted per campaign per
+//! day; reach counts distinct numbers.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use custodian_policy::campaigns::CheckedCampaign;
+use hmac::{KeyInit, Mac};
+
+use crate::consent::ConsentChoice;
+use crate::error::AppResult;
+use crate::middleware::security_headers::is_https;
+use crate::middleware::session::{append_cookie, read_cookie};
+use crate::state::AppState;
+
+/// Turns taken by browsers without the cookie, shared by every slot of
+/// this process. Rotation needs no more than that.
+static TURN: AtomicUsize = AtomicUsize::new(0);
+
+/// The campaign chosen and any cookie to set or remove with it.
+pub struct Chosen {
+    pub campaign: Option<CheckedCampaign>,
+    cookie: Option<cookie::Cookie<'static>>,
+}
+
+impl Chosen {
+    pub fn apply_cookie(&self, response: &mut Response) {
+        if let Some(cookie) = &self.cookie {
+            append_cookie(response, cookie);
+        }
+        // Chosen per browser: no shared cache may keep it.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+/// A cookie number as the server makes them: 128 random bits in hex.
+fn valid_number(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The number as stored: a keyed hash, so the table alone cannot be
+/// matched against a cookie someone has copied.
+fn browser_key(key: &[u8], number: &str) -> Vec<u8> {
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return Vec::new();
+    };
+    mac.update(number.as_bytes());
+    mac.finalize().into_bytes()[..16].to_vec()
+}
+
+pub async fn choose(
+    app: &AppState,
+    headers: &HeaderMap,
+    consent: &ConsentChoice,
+    place: &str,
+) -> AppResult<Chosen> {
+    let today = app.clock.now().date();
+    let day = app.clock.unix().div_euclid(86_400);
+    let imported = app
+        .imported_campaigns
+        .current(&app.checked, &app.store, app.clock.unix())
+        .await;
+    let due: Vec<&CheckedCampaign> = app
+        .checked
+        .campaigns
+        .campaigns
+        .iter()
+        .chain(imported.iter())
+        .filter(|c| c.runs_on(today) && c.places.iter().any(|p| p == place))
+        .collect();
+
+    let settings = &app.checked.campaigns;
+    let cookie_config = settings.cookie.as_ref();
+    let allowed = cookie_config.is_some_and(|c| consent.allows(&app.checked, &c.consent_category));
+    let present = cookie_config
+        .and_then(|c| read_cookie(headers, &c.name))
+        .filter(|v| valid_number(v));
+    let mut cookie = None;
+    let number = match (cookie_config, allowed, present) {
+        (Some(_), true, Some(n)) => Some(n.to_owned()),
+        (Some(c), true, None) if !due.is_empty() => {
+            let fresh = format!("{:032x}", rand::random::<u128>());
+            cookie = Some(
+                cookie::Cookie::build((c.name.clone(), fresh.clone()))
+                    .path("/")
+                    .http_only(true)
+                    .same_site(cookie::SameSite::Lax)
+                    .secure(is_https(app, headers))
+                    .max_age(time::Duration::days(i64::from(c.max_age_days)))
+                    .build(),
+            );
+            Some(fresh)
+        }
+        (Some(c), false, _) if read_cookie(headers, &c.name).is_some() => {
+            // Consent was withdrawn or has lapsed: the number goes.
+            cookie = Some(
+                cookie::Cookie::build((c.name.clone(), ""))
+                    .path("/")
+                    .max_age(time::Duration::ZERO)
+                    .build(),
+            );
+            None
+        }
+        _ => None,
+    };
+
+    if due.is_empty() {
+        return Ok(Chosen {
+            campaign: None,
+            cookie,
+        });
+    }
+    let browser = number.as_deref().map(|n| browser_key(&app.campaign_key, n));
+    let campaign = match &browser {
+        Some(browser) => {
+            let window = i64::from(settings.window_days);
+            let seen = app.store.browser_shows(browser, day - window + 1).await?;
+            let shows_of = |c: &CheckedCampaign| -> i64 {
+                let days = i64::from(
+                    c.cap
+                        .map_or(settings.window_days, |cap| cap.days)
+                        .min(settings.window_days),
+                );
+                seen.iter()
+                    .filter(|s| s.campaign == c.id && s.day > day - days)
+                    .map(|s| s.shows)
+                    .sum()
+            };
+            due.iter()
+                .map(|c| (shows_of(c), *c))
+                .filter(|(shows, c)| c.cap.is_none_or(|cap| *shows < i64::from(cap.times)))
+                .min_by_key(|(shows, _)| *shows)
+                .map(|(_, c)| c.clone())
+        }
+        None => {
+            let turn = TURN.fetch_add(1, Ordering::Relaxed);
+            due.get(turn % due.len()).map(|c| (*c).clone())
+        }
+    };
+    if let Some(c) = &campaign {
+        app.store
+            .record_campaign_show(&c.id, day, browser.as_deref())
+            .await?;
+    }
+    Ok(Chosen { campaign, cookie })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_numbers_the_server_could_have_made_are_read() {
+        assert!(valid_number("0123456789abcdef0123456789abcdef"));
+        assert!(!valid_number("0123456789abcdef"));
+        assert!(!valid_number("0123456789abcdef0123456789abcdeg"));
+        assert_ne!(browser_key(b"k1", "a"), browser_key(b"k2", "a"));
+        assert_eq!(browser_key(b"k1", "a").len(), 16);
+    }
+}

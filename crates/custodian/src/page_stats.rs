@@ -1,0 +1,101 @@
+//! Counting the server's own pages for site usage statistics, in process:
+//! requests arrive from the web layer as [`PageHit`]s and are counted into
+//! a [`Tally`] exactly as `logs ingest` counts log lines (the same bot
+//! rules, the same per-day salt held only in memory), then saved as the
+//! same aggregates every few seconds and once more on shutdown.
+
+use std::time::Duration;
+
+use custodian_logs::{Hit, Options, Tally};
+use custodian_store::Store;
+use custodian_web::middleware::page_stats::{PageHit, PageHits};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::commands::logs::{day_counts, merge_sketches};
+
+/// Hits waiting to be counted; beyond this a burst drops hits rather than
+/// holding replies.
+const QUEUE: usize = 16_384;
+
+/// The running counter: send on `stop` to save and end it.
+pub struct Counter {
+    pub hits: PageHits,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Counter {
+    pub fn start(store: Store, site: String, save_every: Duration) -> Counter {
+        let (hits, rx) = mpsc::channel(QUEUE);
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(run(store, site, save_every, rx, stopped));
+        Counter { hits, stop, task }
+    }
+
+    /// Count what is queued, save it, and end.
+    pub async fn finish(self, within: Duration) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(within, self.task).await.is_err() {
+            tracing::warn!("the page counter did not save in time");
+        }
+    }
+}
+
+async fn run(
+    store: Store,
+    site: String,
+    save_every: Duration,
+    mut rx: mpsc::Receiver<PageHit>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut tally = Tally::new(Options::default());
+    let mut tick = tokio::time::interval(save_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            Some(hit) = rx.recv() => count(&mut tally, &hit),
+            _ = tick.tick() => {
+                save(&store, &site, &mut tally).await;
+                // Yesterday's salt is kept only while late requests of the
+                // day may still arrive.
+                tally.forget_old_days(1);
+            }
+            _ = &mut stopped => {
+                while let Ok(hit) = rx.try_recv() {
+                    count(&mut tally, &hit);
+                }
+                save(&store, &site, &mut tally).await;
+                return;
+            }
+        }
+    }
+}
+
+fn count(tally: &mut Tally, hit: &PageHit) {
+    let client = hit.client.map(|ip| ip.to_string());
+    tally.count(&Hit {
+        client: client.as_deref().unwrap_or("-"),
+        at: hit.at,
+        method: hit.method,
+        path: &hit.path,
+        status: hit.status,
+        bytes: 0,
+        referer: hit.referer.as_deref(),
+        user_agent: hit.user_agent.as_deref(),
+    });
+}
+
+async fn save(store: &Store, site: &str, tally: &mut Tally) {
+    if tally.lines == 0 {
+        return;
+    }
+    let taken = tally.take();
+    let days: Vec<_> = taken.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if let Err(e) = store
+        .record_ingest(site, &days, &[], None, &merge_sketches, now)
+        .await
+    {
+        tracing::warn!(error = %e, "could not save the counts of this server's pages");
+    }
+}
