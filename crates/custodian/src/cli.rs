@@ -146,6 +146,10 @@ pub struct IngestArgs {
     /// Count requests for static assets (styles, scripts, images, fonts) as pageviews.
     #[arg(long)]
     pub include_assets: bool,
+    /// The file endings that mark a static asset, comma-separated, instead
+    /// of the built-in list (css, js, images, fonts, media, txt, xml).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub asset_extensions: Option<Vec<String>>,
     /// Keep reading what is added to the files, and start again on a new
     /// file when one is rotated, until interrupted.
     #[arg(long)]

@@ -36,11 +36,7 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
         return result;
     }
     let started = now();
-    let mut tally = Tally::new(Options {
-        include_bots: args.include_bots,
-        include_assets: args.include_assets,
-        ..Options::default()
-    });
+    let mut tally = Tally::new(counting(args));
     let mut files = Vec::new();
     let mut missing = Vec::new();
     let clock = Instant::now();
@@ -290,11 +286,7 @@ async fn follow(store: &Store, args: &IngestArgs, format: &LogFormat) -> CliResu
         }
         followed.push(f);
     }
-    let mut tally = Tally::new(Options {
-        include_bots: args.include_bots,
-        include_assets: args.include_assets,
-        ..Options::default()
-    });
+    let mut tally = Tally::new(counting(args));
     let mut stop = std::pin::pin!(stopped());
     let mut last_save = Instant::now();
     let save_every = std::time::Duration::from_secs(args.save_seconds.max(1));
@@ -529,4 +521,22 @@ pub fn redact(format: &str, input: &Path, out: Option<&PathBuf>) -> CliResult {
         target.display()
     );
     Ok(())
+}
+
+/// What counts as a pageview, from the command line.
+fn counting(args: &IngestArgs) -> Options {
+    let defaults = Options::default();
+    Options {
+        include_bots: args.include_bots,
+        include_assets: args.include_assets,
+        asset_extensions: args.asset_extensions.as_ref().map_or(
+            defaults.asset_extensions,
+            |list| {
+                list.iter()
+                    .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+                    .filter(|e| !e.is_empty())
+                    .collect()
+            },
+        ),
+    }
 }

@@ -540,3 +540,49 @@ async fn the_servers_own_pages_are_counted_in_process_without_a_cookie() {
         assert!(!log.contains(needle), "{needle} in the log");
     }
 }
+
+#[tokio::test]
+async fn which_files_are_assets_is_configurable() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    let lines: String = ["/", "/style.css", "/report.pdf", "/logo.PNG"]
+        .iter()
+        .map(|path| {
+            format!("192.0.2.1 - - [02/Nov/2026:10:00:00 +0000] \"GET {path} HTTP/1.1\" 200 512 \"-\" \"{agent}\"\n")
+        })
+        .collect();
+    let by_default = write(dir.path(), "a.log", &lines);
+    let out = site.cli(&[
+        "logs",
+        "ingest",
+        "--site",
+        "a",
+        &by_default.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let chosen = write(dir.path(), "b.log", &lines);
+    let out = site.cli(&[
+        "logs",
+        "ingest",
+        "--site",
+        "b",
+        "--asset-extensions",
+        "pdf,.png",
+        &chosen.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pageviews = |name: &str| {
+        summary(&site, "2026-11-02", "2026-11-02", &["--site", name])["pageviews"].clone()
+    };
+    assert_eq!(
+        pageviews("a"),
+        2,
+        "the page and the PDF; not the style sheet or image"
+    );
+    assert_eq!(
+        pageviews("b"),
+        2,
+        "the page and the style sheet; the PDF and image are assets now"
+    );
+}
