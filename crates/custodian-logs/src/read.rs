@@ -78,6 +78,37 @@ pub fn open(path: &Path, offset: u64) -> io::Result<(Box<dyn BufRead + Send>, u6
     }
 }
 
+/// A reader of some of a log's text.
+pub type Reader = Box<dyn BufRead + Send>;
+
+/// A plain file's text from `offset` in two halves that meet at a line's
+/// end, for reading side by side: the first half's reader, the second's,
+/// and where the second starts. `None` when no line ends in the second half.
+pub fn halves(path: &Path, offset: u64) -> io::Result<Option<(Reader, Reader, u64)>> {
+    let size = std::fs::metadata(path)?.len();
+    let middle = offset + size.saturating_sub(offset) / 2;
+    let mut probe = BufReader::new(File::open(path)?);
+    probe.seek(SeekFrom::Start(middle))?;
+    let mut skipped = Vec::new();
+    let n = probe.read_until(b'\n', &mut skipped)?;
+    if n == 0 || skipped.last() != Some(&b'\n') {
+        return Ok(None);
+    }
+    let split = middle + u64::try_from(n).unwrap_or(0);
+    let mut first = File::open(path)?;
+    first.seek(SeekFrom::Start(offset))?;
+    let mut second = File::open(path)?;
+    second.seek(SeekFrom::Start(split))?;
+    Ok(Some((
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            first.take(split - offset),
+        )),
+        Box::new(BufReader::with_capacity(1 << 20, second)),
+        split,
+    )))
+}
+
 /// Read whole lines from `reader`, calling `each` with each and the bytes
 /// read so far; returns the bytes consumed, which end at a line's end.
 /// With `all`, a last line without its newline is read too (standard input,

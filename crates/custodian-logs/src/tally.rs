@@ -71,8 +71,15 @@ pub struct DayTally {
     /// Sketches of the same two sets, which later runs can merge with.
     pub sketch: Sketch,
     pub goaccess_sketch: Sketch,
-    seen: HashSet<u64>,
+    /// Each visitor's key, and what its browser was (an index into
+    /// `people`; none for a bot counted in), so that two tallies of parts
+    /// of one log merge exactly: a key names one address and user agent.
+    seen: HashMap<u64, Option<u32>>,
     goaccess_seen: HashSet<u64>,
+    /// Each distinct (browser, operating system, device) seen this day,
+    /// and its index in `people`.
+    people: Vec<(String, String, &'static str)>,
+    person_index: HashMap<String, u32>,
     /// This day's salt: random, in memory only, gone with the tally.
     salt: RandomState,
 }
@@ -155,6 +162,9 @@ pub struct Tally {
     /// What a line from a layout without user agents is: a person whose
     /// browser is unknown.
     unknown: Agent,
+    /// Where each day's salt comes from: shared by the tallies that count
+    /// parts of one log side by side, so that their keys agree.
+    salts: Salts,
 }
 
 impl Default for Tally {
@@ -170,6 +180,7 @@ impl Default for Tally {
                 os: "Unknown".into(),
                 device: crate::agent::Device::Other,
             },
+            salts: Salts::default(),
         }
     }
 }
@@ -211,7 +222,11 @@ impl Tally {
             Some(ua) => self.agents.classify(ua),
             None => &self.unknown,
         };
-        let day = self.days.entry(day_number).or_default();
+        let salts = &self.salts;
+        let day = self
+            .days
+            .entry(day_number)
+            .or_insert_with(|| DayTally::salted(salts.for_day(day_number)));
         day.requests += 1;
         *day.statuses.entry(hit.status).or_default() += 1;
         // The visitor key: a keyed hash that is never stored, only whether
@@ -251,19 +266,23 @@ impl Tally {
                 day.pageviews.insert(hit.path.to_owned(), hours);
             }
         }
-        if day.seen.insert(key) {
+        if !day.seen.contains_key(&key) {
             day.visitors += 1;
             day.sketch.add(key);
-            if let Agent::Person {
-                browser,
-                os,
-                device,
-            } = agent
-            {
-                add(&mut day.browsers, browser);
-                add(&mut day.systems, os);
-                *day.devices.entry(device.label()).or_default() += 1;
-            }
+            let person = match agent {
+                Agent::Person {
+                    browser,
+                    os,
+                    device,
+                } => {
+                    add(&mut day.browsers, browser);
+                    add(&mut day.systems, os);
+                    *day.devices.entry(device.label()).or_default() += 1;
+                    Some(day.person(browser, os, device.label()))
+                }
+                Agent::Bot { .. } => None,
+            };
+            day.seen.insert(key, person);
         }
         if let Some(domain) = hit.referer.and_then(referrer_domain) {
             add(&mut day.referrers, domain);
@@ -330,6 +349,87 @@ mod tests {
         )
     }
 
+    /// What a day holds, in an order that can be compared.
+    fn summary(t: &Tally) -> Vec<String> {
+        fn sorted<K: std::fmt::Debug, V: std::fmt::Debug>(m: &HashMap<K, V>) -> Vec<String> {
+            let mut v: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}={v:?}")).collect();
+            v.sort();
+            v
+        }
+        let mut out = vec![format!("lines {}", t.lines)];
+        for (kind, e) in &t.malformed {
+            out.push(format!(
+                "malformed {kind} {} first {}",
+                e.count, e.line_number
+            ));
+        }
+        for (day, d) in &t.days {
+            out.push(format!(
+                "{day}: {} requests, {} visitors, {} goaccess, {} invalid, sketch {}",
+                d.requests,
+                d.visitors,
+                d.goaccess_visitors,
+                d.goaccess_invalid,
+                d.sketch.estimate()
+            ));
+            for part in [
+                sorted(&d.pageviews),
+                sorted(&d.referrers),
+                sorted(&d.browsers),
+                sorted(&d.systems),
+                sorted(&d.devices),
+                sorted(&d.statuses),
+                sorted(&d.not_found),
+                sorted(&d.bots),
+            ] {
+                out.extend(part);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn parts_counted_side_by_side_merge_into_the_whole() {
+        let mut log = Vec::new();
+        let plan = crate::generate::Plan {
+            lines: 20_000,
+            days: 3,
+            seed: 11,
+            start: 1_764_547_200,
+        };
+        assert!(crate::generate::write_log(plan, &mut log).is_ok());
+        let mut lines: Vec<String> = String::from_utf8_lossy(&log)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.insert(7_000, "garbage".to_owned());
+        lines.insert(15_000, "more garbage".to_owned());
+        let format = LogFormat::combined();
+        let mut first = Tally::new(Options::default());
+        let mut second = first.sibling();
+        // The whole, under the same salts, so that even the sketches agree.
+        let mut whole = first.sibling();
+        let (a, b) = lines.split_at(10_000);
+        for (t, part) in [(&mut first, a), (&mut second, b), (&mut whole, &lines[..])] {
+            for (i, line) in part.iter().enumerate() {
+                match parse_line(&format, line.as_bytes()) {
+                    Ok(hit) => t.count(&hit),
+                    Err(why) => t.reject(i as u64 + 1, line.as_bytes(), &why),
+                }
+            }
+        }
+        first.merge(second, 10_000);
+        let (merged, whole) = (summary(&first), summary(&whole));
+        let differ: Vec<_> = merged
+            .iter()
+            .zip(&whole)
+            .filter(|(a, b)| a != b)
+            .take(5)
+            .collect();
+        assert_eq!(differ, Vec::<(&String, &String)>::new());
+        assert_eq!(merged.len(), whole.len());
+    }
+
     #[test]
     fn pages_visitors_and_bots_are_counted_apart() {
         let lines = vec![
@@ -389,5 +489,125 @@ mod tests {
         );
         assert_eq!(referrer_domain("android-app://com.google"), None);
         assert_eq!(referrer_domain("-"), None);
+    }
+}
+
+/// The day salts of one run, shared by the tallies counting its parts.
+/// Made at random when a day is first met; gone with the last tally.
+#[derive(Debug, Clone, Default)]
+pub struct Salts(std::sync::Arc<std::sync::Mutex<BTreeMap<i64, RandomState>>>);
+
+impl Salts {
+    fn for_day(&self, day: i64) -> RandomState {
+        match self.0.lock() {
+            Ok(mut salts) => salts.entry(day).or_default().clone(),
+            // A poisoned lock means another part panicked: its counts are
+            // lost anyway, and a fresh salt keeps this part correct alone.
+            Err(_) => RandomState::new(),
+        }
+    }
+}
+
+impl DayTally {
+    /// The index of this kind of person, added if new.
+    fn person(&mut self, browser: &str, os: &str, device: &'static str) -> u32 {
+        let name = format!("{browser}\u{0}{os}\u{0}{device}");
+        if let Some(i) = self.person_index.get(&name) {
+            return *i;
+        }
+        let i = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
+        self.people
+            .push((browser.to_owned(), os.to_owned(), device));
+        self.person_index.insert(name, i);
+        i
+    }
+
+    fn salted(salt: RandomState) -> DayTally {
+        DayTally {
+            salt,
+            ..DayTally::default()
+        }
+    }
+
+    /// Add another part's counts for the same day, under the same salt:
+    /// a visitor in both parts counts once, with their browser once.
+    fn merge(&mut self, other: DayTally) {
+        self.requests += other.requests;
+        for (path, hours) in other.pageviews {
+            let mine = self.pageviews.entry(path).or_insert([0; 24]);
+            for (m, o) in mine.iter_mut().zip(hours) {
+                *m += o;
+            }
+        }
+        for (key, person) in other.seen {
+            if !self.seen.contains_key(&key) {
+                self.visitors += 1;
+                let person = person.and_then(|i| other.people.get(i as usize)).map(
+                    |(browser, os, device)| {
+                        add(&mut self.browsers, browser);
+                        add(&mut self.systems, os);
+                        *self.devices.entry(device).or_default() += 1;
+                        self.person(browser, os, device)
+                    },
+                );
+                self.seen.insert(key, person);
+            }
+        }
+        self.sketch.merge(&other.sketch);
+        for key in other.goaccess_seen {
+            if self.goaccess_seen.insert(key) {
+                self.goaccess_visitors += 1;
+            }
+        }
+        self.goaccess_sketch.merge(&other.goaccess_sketch);
+        self.goaccess_invalid += other.goaccess_invalid;
+        for (maps, theirs) in [
+            (&mut self.referrers, other.referrers),
+            (&mut self.not_found, other.not_found),
+        ] {
+            for (k, n) in theirs {
+                *maps.entry(k).or_default() += n;
+            }
+        }
+        for (k, n) in other.statuses {
+            *self.statuses.entry(k).or_default() += n;
+        }
+        for (k, n) in other.bots {
+            *self.bots.entry(k).or_default() += n;
+        }
+    }
+}
+
+impl Tally {
+    /// A tally for another part of the same log, counted side by side with
+    /// this one: the same options and the same day salts.
+    pub fn sibling(&self) -> Tally {
+        Tally {
+            options: self.options.clone(),
+            salts: self.salts.clone(),
+            ..Tally::default()
+        }
+    }
+
+    /// Add a sibling's counts, whose lines came after this tally's and
+    /// were numbered from 1: its malformed lines' numbers move on by
+    /// `lines_before`, the lines of its file before its part.
+    pub fn merge(&mut self, later: Tally, lines_before: u64) {
+        for (kind, mut example) in later.malformed {
+            example.line_number += lines_before;
+            self.malformed
+                .entry(kind)
+                .and_modify(|e| e.count += example.count)
+                .or_insert(example);
+        }
+        self.lines += later.lines;
+        for (day, tally) in later.days {
+            match self.days.get_mut(&day) {
+                Some(mine) => mine.merge(tally),
+                None => {
+                    self.days.insert(day, tally);
+                }
+            }
+        }
     }
 }

@@ -123,6 +123,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0018_campaigns.sql"),
     },
+    Migration {
+        version: 19,
+        name: "page days",
+        sqlite: include_str!("../migrations/sqlite/0019_page_days.sql"),
+        postgres: include_str!("../migrations/postgres/0019_page_days.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "statistics by week",
+        sqlite: include_str!("../migrations/sqlite/0020_stats_weeks.sql"),
+        postgres: include_str!("../migrations/postgres/0020_stats_weeks.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -23,8 +23,8 @@ pub struct DayCounts {
     pub bot_requests: i64,
     pub sketch: Vec<u8>,
     pub goaccess_sketch: Vec<u8>,
-    /// (hour, path, views)
-    pub pageviews_by_hour: Vec<(i64, String, i64)>,
+    /// (path, views in each hour of the day, UTC)
+    pub page_hours: Vec<(String, [i64; 24])>,
     /// (dimension, value, count)
     pub counts: Vec<(&'static str, String, i64)>,
 }
@@ -74,31 +74,146 @@ pub struct DayRow {
 /// read, merge, write).
 const PG_STATS_LOCK: i64 = 0x5354_4154;
 
-/// Rows a multi-row upsert carries: five values each, well under either
-/// database's limit on parameters, and a few hundred statements for a
-/// week of a busy site instead of a few hundred thousand.
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows one statement carries, as a single JSON array bound as one value:
+/// a driver's cost per bound value dwarfs the database's own work, so a
+/// day of a busy site's pages is one value, not tens of thousands.
+const ROWS_PER_STATEMENT: usize = 5_000;
 
-/// `INSERT INTO <table> VALUES ($1, ..., $5), ($6, ...) ON CONFLICT <conflict>`
-/// for `rows` rows of five values. Built from constants and counts only.
-fn upsert_sql(table: &str, rows: usize, conflict: &str) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let n = r * 5;
-            format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            )
+/// Weeks of the weekly sums: day / 7, so a week is days 7w to 7w + 6.
+const DAYS_PER_WEEK: i64 = 7;
+
+/// A range of days as the whole weeks inside it (first and last week,
+/// empty when first > last) and the days outside those weeks at either end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Split {
+    weeks: (i64, i64),
+    head: (i64, i64),
+    tail: (i64, i64),
+}
+
+fn split(from: i64, to: i64) -> Split {
+    let first = (from + DAYS_PER_WEEK - 1).div_euclid(DAYS_PER_WEEK);
+    let last = (to + 1).div_euclid(DAYS_PER_WEEK) - 1;
+    if first > last {
+        return Split {
+            weeks: (1, 0),
+            head: (from, to),
+            tail: (1, 0),
+        };
+    }
+    Split {
+        weeks: (first, last),
+        head: (from, first * DAYS_PER_WEEK - 1),
+        tail: ((last + 1) * DAYS_PER_WEEK, to),
+    }
+}
+
+/// How each backend reads rows out of a JSON array of arrays: the table
+/// expression, and the expression for element `i` as text or as a number.
+#[derive(Clone, Copy)]
+enum JsonRows {
+    Sqlite,
+    Postgres,
+}
+
+impl JsonRows {
+    fn from(self) -> &'static str {
+        match self {
+            JsonRows::Sqlite => "json_each($3) AS j",
+            JsonRows::Postgres => "json_array_elements($3::json) AS j(value)",
+        }
+    }
+    fn text(self, i: usize) -> String {
+        format!("j.value ->> {i}")
+    }
+    fn number(self, i: usize) -> String {
+        match self {
+            JsonRows::Sqlite => format!("j.value ->> {i}"),
+            JsonRows::Postgres => format!("CAST(j.value ->> {i} AS BIGINT)"),
+        }
+    }
+
+    /// Add a day's pages: $1 site, $2 day, $3 `[[path, views, h00, ..., h23], ...]`.
+    fn page_days_sql(self) -> String {
+        let hours: Vec<String> = (0..24).map(|h| format!("h{h:02}")).collect();
+        let values: Vec<String> = (2..26).map(|i| self.number(i)).collect();
+        let adds: Vec<String> = hours
+            .iter()
+            .map(|h| format!("{h} = stats_page_days.{h} + excluded.{h}"))
+            .collect();
+        format!(
+            "INSERT INTO stats_page_days (site, day, path, views, {}) \
+             SELECT $1, $2, {}, {}, {} FROM {} WHERE true \
+             ON CONFLICT (site, day, path) DO UPDATE SET views = stats_page_days.views + excluded.views, {}",
+            hours.join(", "),
+            self.text(0),
+            self.number(1),
+            values.join(", "),
+            self.from(),
+            adds.join(", ")
+        )
+    }
+
+    /// Add a day's pages to its week: $1 site, $2 week, $3 the same rows.
+    fn page_weeks_sql(self) -> String {
+        format!(
+            "INSERT INTO stats_page_weeks (site, week, path, views) \
+             SELECT $1, $2, {}, {} FROM {} WHERE true \
+             ON CONFLICT (site, week, path) DO UPDATE SET views = stats_page_weeks.views + excluded.views",
+            self.text(0),
+            self.number(1),
+            self.from()
+        )
+    }
+
+    /// Add a day's counts to its week: $1 site, $2 week, $3 the same rows.
+    fn count_weeks_sql(self) -> String {
+        format!(
+            "INSERT INTO stats_count_weeks (site, dimension, week, value, count) \
+             SELECT $1, {}, $2, {}, {} FROM {} WHERE true \
+             ON CONFLICT (site, dimension, week, value) DO UPDATE SET count = stats_count_weeks.count + excluded.count",
+            self.text(0),
+            self.text(1),
+            self.number(2),
+            self.from()
+        )
+    }
+
+    /// Add a day's counts: $1 site, $2 day, $3 `[[dimension, value, count], ...]`.
+    fn counts_sql(self) -> String {
+        format!(
+            "INSERT INTO stats_counts (site, day, dimension, value, count) \
+             SELECT $1, $2, {}, {}, {} FROM {} WHERE true \
+             ON CONFLICT (site, day, dimension, value) DO UPDATE SET count = stats_counts.count + excluded.count",
+            self.text(0),
+            self.text(1),
+            self.number(2),
+            self.from()
+        )
+    }
+}
+
+fn page_rows(chunk: &[(String, [i64; 24])]) -> String {
+    let rows: Vec<serde_json::Value> = chunk
+        .iter()
+        .map(|(path, hours)| {
+            let mut row = vec![
+                serde_json::Value::from(path.as_str()),
+                serde_json::Value::from(hours.iter().sum::<i64>()),
+            ];
+            row.extend(hours.iter().map(|n| serde_json::Value::from(*n)));
+            serde_json::Value::Array(row)
         })
         .collect();
-    format!(
-        "INSERT INTO {table} VALUES {} ON CONFLICT {conflict}",
-        values.join(", ")
-    )
+    serde_json::Value::Array(rows).to_string()
+}
+
+fn count_rows(chunk: &[(&'static str, String, i64)]) -> String {
+    let rows: Vec<serde_json::Value> = chunk
+        .iter()
+        .map(|(dimension, value, count)| serde_json::json!([dimension, value, count]))
+        .collect();
+    serde_json::Value::Array(rows).to_string()
 }
 
 struct Existing {
@@ -107,7 +222,7 @@ struct Existing {
 }
 
 macro_rules! write_ingest {
-    ($tx:expr, $site:expr, $days:expr, $files:expr, $run:expr, $merge:expr, $now:expr) => {{
+    ($tx:expr, $json:expr, $site:expr, $days:expr, $files:expr, $run:expr, $merge:expr, $now:expr) => {{
         for d in $days {
             let existing = sqlx::query(
                 "SELECT sketch, goaccess_sketch FROM stats_days WHERE site = $1 AND day = $2",
@@ -147,29 +262,24 @@ macro_rules! write_ingest {
                     .execute(&mut *$tx).await?;
                 }
             }
-            for chunk in d.pageviews_by_hour.chunks(ROWS_PER_STATEMENT) {
-                let sql = upsert_sql(
-                    "stats_pageviews (site, day, hour, path, views)",
-                    chunk.len(),
-                    "(site, day, hour, path) DO UPDATE SET views = stats_pageviews.views + excluded.views",
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (hour, path, views) in chunk {
-                    q = q.bind($site).bind(d.day).bind(hour).bind(path).bind(views);
-                }
-                q.execute(&mut *$tx).await?;
+            let week = d.day.div_euclid(DAYS_PER_WEEK);
+            for chunk in d.page_hours.chunks(ROWS_PER_STATEMENT) {
+                let rows = page_rows(chunk);
+                sqlx::query(sqlx::AssertSqlSafe($json.page_days_sql()))
+                    .bind($site).bind(d.day).bind(&rows)
+                    .execute(&mut *$tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe($json.page_weeks_sql()))
+                    .bind($site).bind(week).bind(&rows)
+                    .execute(&mut *$tx).await?;
             }
             for chunk in d.counts.chunks(ROWS_PER_STATEMENT) {
-                let sql = upsert_sql(
-                    "stats_counts (site, day, dimension, value, count)",
-                    chunk.len(),
-                    "(site, day, dimension, value) DO UPDATE SET count = stats_counts.count + excluded.count",
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (dimension, value, count) in chunk {
-                    q = q.bind($site).bind(d.day).bind(*dimension).bind(value).bind(count);
-                }
-                q.execute(&mut *$tx).await?;
+                let rows = count_rows(chunk);
+                sqlx::query(sqlx::AssertSqlSafe($json.counts_sql()))
+                    .bind($site).bind(d.day).bind(&rows)
+                    .execute(&mut *$tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe($json.count_weeks_sql()))
+                    .bind($site).bind(week).bind(&rows)
+                    .execute(&mut *$tx).await?;
             }
         }
         for f in $files {
@@ -226,7 +336,7 @@ impl Store {
             Pool::Sqlite(p) => {
                 let _turn = self.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                write_ingest!(tx, site, days, files, run, merge, now);
+                write_ingest!(tx, JsonRows::Sqlite, site, days, files, run, merge, now);
                 tx.commit().await?;
             }
             Pool::Postgres(p) => {
@@ -235,7 +345,7 @@ impl Store {
                     .bind(PG_STATS_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                write_ingest!(tx, site, days, files, run, merge, now);
+                write_ingest!(tx, JsonRows::Postgres, site, days, files, run, merge, now);
                 tx.commit().await?;
             }
         }
@@ -278,13 +388,17 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
+        let range = split(from, to);
         let rows = with_pool!(&self.pool, p => {
             sqlx::query(
-                "SELECT value, CAST(SUM(count) AS BIGINT) AS total FROM stats_counts \
-                 WHERE site = $1 AND dimension = $2 AND day >= $3 AND day <= $4 \
-                 GROUP BY value ORDER BY total DESC, value LIMIT $5",
+                "SELECT value, CAST(SUM(count) AS BIGINT) AS total FROM ( \
+                 SELECT value, count FROM stats_count_weeks WHERE site = $1 AND dimension = $2 AND week >= $3 AND week <= $4 \
+                 UNION ALL SELECT value, count FROM stats_counts WHERE site = $1 AND dimension = $2 AND day >= $5 AND day <= $6 \
+                 UNION ALL SELECT value, count FROM stats_counts WHERE site = $1 AND dimension = $2 AND day >= $7 AND day <= $8) AS parts \
+                 GROUP BY value ORDER BY total DESC, value LIMIT $9",
             )
-            .bind(site).bind(dimension).bind(from).bind(to).bind(limit).fetch_all(p).await?
+            .bind(site).bind(dimension).bind(range.weeks.0).bind(range.weeks.1).bind(range.head.0).bind(range.head.1)
+            .bind(range.tail.0).bind(range.tail.1).bind(limit).fetch_all(p).await?
             .iter()
             .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get("value")?, r.try_get("total")?)) })
             .collect::<Result<Vec<_>, _>>()?
@@ -300,13 +414,17 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
+        let range = split(from, to);
         let rows = with_pool!(&self.pool, p => {
             sqlx::query(
-                "SELECT path, CAST(SUM(views) AS BIGINT) AS total FROM stats_pageviews \
-                 WHERE site = $1 AND day >= $2 AND day <= $3 \
-                 GROUP BY path ORDER BY total DESC, path LIMIT $4",
+                "SELECT path, CAST(SUM(views) AS BIGINT) AS total FROM ( \
+                 SELECT path, views FROM stats_page_weeks WHERE site = $1 AND week >= $2 AND week <= $3 \
+                 UNION ALL SELECT path, views FROM stats_page_days WHERE site = $1 AND day >= $4 AND day <= $5 \
+                 UNION ALL SELECT path, views FROM stats_page_days WHERE site = $1 AND day >= $6 AND day <= $7) AS parts \
+                 GROUP BY path ORDER BY total DESC, path LIMIT $8",
             )
-            .bind(site).bind(from).bind(to).bind(limit).fetch_all(p).await?
+            .bind(site).bind(range.weeks.0).bind(range.weeks.1).bind(range.head.0).bind(range.head.1)
+            .bind(range.tail.0).bind(range.tail.1).bind(limit).fetch_all(p).await?
             .iter()
             .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get("path")?, r.try_get("total")?)) })
             .collect::<Result<Vec<_>, _>>()?
@@ -324,5 +442,41 @@ impl Store {
             (r.try_get::<i64, _>("lines")?, r.try_get::<i64, _>("malformed")?)
         });
         Ok(totals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Split, split};
+
+    #[test]
+    fn a_range_is_whole_weeks_and_the_days_at_either_end() {
+        // Days 10 to 30: week 2 is days 14-20, week 3 is 21-27.
+        assert_eq!(
+            split(10, 30),
+            Split {
+                weeks: (2, 3),
+                head: (10, 13),
+                tail: (28, 30)
+            }
+        );
+        // Exactly weeks 2 and 3.
+        assert_eq!(
+            split(14, 27),
+            Split {
+                weeks: (2, 3),
+                head: (14, 13),
+                tail: (28, 27)
+            }
+        );
+        // Inside one week: days only.
+        assert_eq!(
+            split(15, 18),
+            Split {
+                weeks: (1, 0),
+                head: (15, 18),
+                tail: (1, 0)
+            }
+        );
     }
 }

@@ -586,3 +586,123 @@ async fn which_files_are_assets_is_configurable() {
         "the page and the style sheet; the PDF and image are assets now"
     );
 }
+
+#[tokio::test]
+async fn a_large_file_read_in_two_halves_at_once_counts_as_read_in_turn() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = dir.path().join("large.log");
+    // Over the 32 MB beyond which a plain file is read side by side.
+    generate(&site, "170000", "3", &log);
+    assert!(std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) > 32 << 20);
+    let mut bytes = std::fs::read(&log).unwrap_or_default();
+    // A broken line of a different kind in each half, to check that each
+    // is reported with its number in the whole file.
+    bytes.splice(0..0, b"garbage at the start\n".iter().copied());
+    bytes.extend_from_slice(&[b'x'; 40_000]);
+    bytes.push(b'\n');
+    std::fs::write(&log, &bytes).unwrap_or_default();
+
+    let side_by_side = site.cli(&[
+        "logs",
+        "ingest",
+        "--site",
+        "halves",
+        &log.display().to_string(),
+    ]);
+    assert!(side_by_side.status.success(), "{}", stderr(&side_by_side));
+    // Standard input is always read in turn.
+    let mut child = Command::new(binary())
+        .args(["logs", "ingest", "--site", "turn", "-", "--data-dir"])
+        .arg(site.data_dir())
+        .arg("--database-url")
+        .arg(site.database_url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(&bytes).unwrap_or_default();
+    }
+    let in_turn = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(in_turn.status.success(), "{}", stderr(&in_turn));
+
+    let report = stdout(&side_by_side);
+    assert!(
+        report.contains("line 1:") && report.contains("line 170002:"),
+        "{report}"
+    );
+    for extra in [&[][..], &["--goaccess-compatible"][..]] {
+        let mut halves = summary(
+            &site,
+            "2026-11-01",
+            "2026-11-03",
+            &[&["--site", "halves"][..], extra].concat(),
+        );
+        let mut turn = summary(
+            &site,
+            "2026-11-01",
+            "2026-11-03",
+            &[&["--site", "turn"][..], extra].concat(),
+        );
+        for s in [&mut halves, &mut turn] {
+            s["site"] = serde_json::Value::Null;
+        }
+        assert_eq!(halves, turn);
+        assert!(
+            halves["pageviews"].as_i64().unwrap_or(0) > 50_000 || extra.len() == 1,
+            "{halves}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_range_of_whole_weeks_and_odd_days_adds_up_to_its_days() {
+    let site = Site::start().await;
+    let dir = tempdir();
+    let log = dir.path().join("fortnight.log");
+    generate(&site, "30000", "17", &log);
+    let out = site.cli(&["logs", "ingest", &log.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = site.add_staff("annie", "analyst");
+    let mut analyst = site.browser();
+    assert_eq!(analyst.sign_in("annie", &secret).await.status, 303);
+    let mut api = async |from: &str, to: &str| -> serde_json::Value {
+        let page = analyst
+            .get(&format!("/staff/statistics.json?from={from}&to={to}"))
+            .await;
+        serde_json::from_str(&page.body).unwrap_or_default()
+    };
+    let table = |stats: &serde_json::Value, id: &str| -> std::collections::BTreeMap<String, i64> {
+        stats["tables"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["id"] == id))
+            .and_then(|t| t["rows"].as_array())
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (
+                            r[0].as_str().unwrap_or_default().to_owned(),
+                            r[1].as_i64().unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // 2026-11-01 to 2026-11-17 holds whole weeks and days either side.
+    let whole = api("2026-11-01", "2026-11-17").await;
+    for id in ["browsers", "statuses"] {
+        let mut by_day: std::collections::BTreeMap<String, i64> = Default::default();
+        for d in 1..=17 {
+            let day = format!("2026-11-{d:02}");
+            for (k, n) in table(&api(&day, &day).await, id) {
+                *by_day.entry(k).or_default() += n;
+            }
+        }
+        assert_eq!(table(&whole, id), by_day, "{id}");
+    }
+    let pages: i64 = table(&whole, "pages").values().sum();
+    assert!(pages > 0 && pages <= whole["pageviews"].as_i64().unwrap_or(0));
+}
