@@ -5,6 +5,9 @@
 //! queries for the whole year, timed. Prints the median of 7 rounds.
 //!
 //!   bench_dashboard DATABASE_URL
+//!
+//! BENCH_PARTS=1 prints when each query finished in every round;
+//! BENCH_NO_SEED=1 times a database seeded by an earlier run.
 
 use std::time::Instant;
 
