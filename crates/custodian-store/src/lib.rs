@@ -138,6 +138,14 @@ impl Store {
         migrate::pending(&self.pool).await
     }
 
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
     pub async fn close(&self) {
         with_pool!(&self.pool, p => p.close().await);
     }

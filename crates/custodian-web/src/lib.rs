@@ -16,6 +16,7 @@ mod consent;
 mod diff;
 mod error;
 pub mod forms;
+mod health;
 mod mail;
 pub mod middleware;
 mod page;

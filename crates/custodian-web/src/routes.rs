@@ -62,8 +62,11 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), session::layer))
         .layer(from_fn_with_state(state.clone(), error_pages::layer));
 
+    // Outside the page layers: no session, no cookie, no error page.
     Router::new()
         .route("/assets/{*path}", get(assets::serve))
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), security_headers::layer))
         .layer(from_fn_with_state(state.clone(), page_stats::layer))

@@ -6,8 +6,9 @@
 //!
 //! The path counted is the route's pattern (`/permission/{token}`), never
 //! the path as sent, so no token or typed text reaches the statistics; a
-//! path no route matches counts as `(no such page)`. The staff area, assets
-//! and the campaign slot (a part of a page, not a page) are left out.
+//! path no route matches counts as `(no such page)`. The staff area, assets,
+//! the campaign slot (a part of a page, not a page) and the health checks
+//! are left out.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -19,6 +19,7 @@ mod csrf;
 mod disclosures;
 mod forms;
 mod headers;
+mod health;
 mod jobs;
 mod logs;
 mod mail;
