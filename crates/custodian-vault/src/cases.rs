@@ -228,9 +228,9 @@ impl Vault {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let key = self
-            .keys
-            .unwrap(&subject.wrapped_key, &subject.master_key_id, &subject.id)?;
+        let key =
+            self.keys
+                .unwrap_key(&subject.wrapped_key, &subject.master_key_id, &subject.id)?;
         records
             .into_iter()
             .map(|r| {

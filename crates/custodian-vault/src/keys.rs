@@ -70,7 +70,9 @@ pub trait MasterKeys: Send + Sync {
     /// Wrap `key` under the current master key, binding it to `context`
     /// (the subject id or vault key name) so it cannot be moved to another row.
     fn wrap(&self, key: &DataKey, context: &str) -> Result<(Vec<u8>, String)>;
-    fn unwrap(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey>;
+    /// Unwrap a data key wrapped by [`MasterKeys::wrap`]; an error (never a
+    /// panic) if the master key is unknown or the context does not match.
+    fn unwrap_key(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey>;
     /// Whether the key with this id is available.
     fn has(&self, master_key_id: &str) -> bool;
     /// Where the keys come from, for messages.
@@ -256,7 +258,7 @@ impl MasterKeys for LocalKeys {
         Ok((wrapped, current.id()))
     }
 
-    fn unwrap(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey> {
+    fn unwrap_key(&self, wrapped: &[u8], master_key_id: &str, context: &str) -> Result<DataKey> {
         let master = match self.find(master_key_id) {
             Some(k) => k,
             None => {
@@ -464,19 +466,19 @@ mod tests {
             .wrap(&data, "subject-a")
             .map_err(|e| e.to_string())
             .unwrap_or_default();
-        assert!(keys.unwrap(&wrapped, &id, "subject-a").is_ok());
+        assert!(keys.unwrap_key(&wrapped, &id, "subject-a").is_ok());
         assert!(matches!(
-            keys.unwrap(&wrapped, &id, "subject-b"),
+            keys.unwrap_key(&wrapped, &id, "subject-b"),
             Err(VaultError::WrongMasterKey { .. })
         ));
         assert!(matches!(
-            keys.unwrap(&wrapped, "000000000000", "subject-a"),
+            keys.unwrap_key(&wrapped, "000000000000", "subject-a"),
             Err(VaultError::UnknownMasterKey { .. })
         ));
         let other = LocalKeys::from_env_value(&MasterKey::generate().to_base64())
             .map_err(|e| e.to_string());
         let Ok(other) = other else { panic!("keys") };
-        assert!(other.unwrap(&wrapped, &id, "subject-a").is_err());
+        assert!(other.unwrap_key(&wrapped, &id, "subject-a").is_err());
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl Vault {
                 let batch = rows.subjects_wrapped_under(&old_id, BATCH).await?;
                 for subject in &batch {
                     let key =
-                        ring.unwrap(&subject.wrapped_key, &subject.master_key_id, &subject.id)?;
+                        ring.unwrap_key(&subject.wrapped_key, &subject.master_key_id, &subject.id)?;
                     let (wrapped, id) = ring.wrap(&key, &subject.id)?;
                     if rows
                         .rewrap_subject(&subject.id, &wrapped, &id, &old_id)
@@ -55,7 +55,7 @@ impl Vault {
         }
         for (name, wrapped, id) in rows.vault_keys().await? {
             if id != new_id {
-                let key = ring.unwrap(&wrapped, &id, &name)?;
+                let key = ring.unwrap_key(&wrapped, &id, &name)?;
                 let (rewrapped_key, new) = ring.wrap(&key, &name)?;
                 rows.rewrap_vault_key(&name, &rewrapped_key, &new).await?;
             }

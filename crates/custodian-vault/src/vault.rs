@@ -76,7 +76,7 @@ async fn vault_key(store: &Store, keys: &dyn MasterKeys, name: &str, now: i64) -
             rows.vault_key(name).await?.unwrap_or((wrapped, id))
         }
     };
-    keys.unwrap(&wrapped, &master_key_id, name)
+    keys.unwrap_key(&wrapped, &master_key_id, name)
 }
 
 /// Seal each value under the subject's key, stamped from its rule.
@@ -317,7 +317,7 @@ impl Vault {
 
     pub(crate) async fn subject_key(&self, subject: &SubjectRow) -> Result<DataKey> {
         self.keys
-            .unwrap(&subject.wrapped_key, &subject.master_key_id, &subject.id)
+            .unwrap_key(&subject.wrapped_key, &subject.master_key_id, &subject.id)
     }
 
     pub(crate) async fn subject_row(&self, subject: &SubjectRef) -> Result<SubjectRow> {
