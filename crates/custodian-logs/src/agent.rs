@@ -9,6 +9,8 @@
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+use std::hash::BuildHasher;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Serialize;
 
@@ -198,12 +200,32 @@ pub struct Agents {
     /// case every agent would count as a person rather than panic.
     bots: Option<AhoCorasick>,
     browsers: woothee::parser::Parser,
-    seen: HashMap<String, Agent>,
+    /// Each user agent seen: where its answer is in `known`. One lookup a
+    /// line, then the answer is copied out of the borrow by index.
+    seen: HashMap<String, usize>,
+    known: Vec<Known>,
+    /// Fingerprints are the same in every classifier of a run, so that the
+    /// sibling tallies that read two halves of a file give one person the
+    /// same visitor key.
+    fingerprints: foldhash::quality::FixedState,
+}
+
+/// What a user agent is, and a 64-bit fingerprint of its text. The
+/// fingerprint stands for the text in the visitor key, which is then a
+/// hash of a few bytes rather than a few hundred; it lives in memory only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub agent: Agent,
+    pub fingerprint: u64,
 }
 
 /// Past this many distinct user agents the memory is cleared: logs full of
 /// random user agents must not grow it without end.
 const REMEMBER: usize = 100_000;
+
+/// Any constant will do: the fingerprint is never a secret, the day's salt
+/// over it is.
+const FINGERPRINT_SEED: u64 = 0x6375_7374_6f64_6961;
 
 impl Agents {
     pub fn new() -> Agents {
@@ -216,23 +238,37 @@ impl Agents {
             bots,
             browsers: woothee::parser::Parser::new(),
             seen: HashMap::default(),
+            known: Vec::new(),
+            fingerprints: foldhash::quality::FixedState::with_seed(FINGERPRINT_SEED),
         }
     }
 
     /// What `user_agent` is.
     pub fn classify(&mut self, user_agent: &str) -> &Agent {
-        if !self.seen.contains_key(user_agent) {
-            if self.seen.len() >= REMEMBER {
-                self.seen.clear();
+        &self.recognise(user_agent).agent
+    }
+
+    /// What `user_agent` is, with its fingerprint.
+    pub fn recognise(&mut self, user_agent: &str) -> &Known {
+        let index = match self.seen.get(user_agent) {
+            Some(index) => *index,
+            None => {
+                if self.seen.len() >= REMEMBER {
+                    self.seen.clear();
+                    self.known.clear();
+                }
+                let known = Known {
+                    agent: self.work_out(user_agent),
+                    fingerprint: self.fingerprints.hash_one(user_agent),
+                };
+                self.known.push(known);
+                let index = self.known.len() - 1;
+                self.seen.insert(user_agent.to_owned(), index);
+                index
             }
-            let agent = self.work_out(user_agent);
-            self.seen.insert(user_agent.to_owned(), agent);
-        }
-        // Just inserted if it was missing.
-        self.seen.get(user_agent).unwrap_or(&Agent::Bot {
-            family: "No user agent",
-            kind: BotKind::Tool,
-        })
+        };
+        // Every index in `seen` is in `known`: they are cleared together.
+        &self.known[index]
     }
 
     fn work_out(&self, user_agent: &str) -> Agent {

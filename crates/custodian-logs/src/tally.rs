@@ -218,9 +218,12 @@ impl Tally {
         let hour = usize::try_from(hit.at.rem_euclid(86_400) / 3600).unwrap_or(0) % 24;
         // Disjoint fields: the classifier's answer is borrowed while the
         // day is changed, so nothing is copied for each line.
-        let agent = match hit.user_agent {
-            Some(ua) => self.agents.classify(ua),
-            None => &self.unknown,
+        let (agent, fingerprint) = match hit.user_agent {
+            Some(ua) => {
+                let known = self.agents.recognise(ua);
+                (&known.agent, Some(known.fingerprint))
+            }
+            None => (&self.unknown, None),
         };
         let salts = &self.salts;
         let day = self
@@ -231,7 +234,7 @@ impl Tally {
         *day.statuses.entry(hit.status).or_default() += 1;
         // The visitor key: a keyed hash that is never stored, only whether
         // it is new today, and its trace in the sketch.
-        let key = day.salt.hash_one((hit.client, hit.user_agent));
+        let key = day.salt.hash_one((hit.client, fingerprint));
         if hit.client.parse::<std::net::IpAddr>().is_err() {
             // GoAccess takes only addresses, and fails a line with a host name.
             day.goaccess_invalid += 1;

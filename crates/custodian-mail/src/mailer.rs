@@ -120,6 +120,11 @@ impl Mailer {
     /// Wait until this instance queues mail, or `interval` passes: what the
     /// delivery loop does between runs. Mail queued by another instance
     /// waits for the interval.
+    /// Give back this mailer's leases on unsent mail (on shutdown).
+    pub async fn release_leases(&self) -> Result<u64> {
+        Ok(self.store.release_mail_leases(&self.owner).await?)
+    }
+
     pub async fn wait_for_mail(&self, interval: std::time::Duration) {
         tokio::select! {
             () = tokio::time::sleep(interval) => {}

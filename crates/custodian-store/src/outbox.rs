@@ -141,6 +141,17 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Give back every lease `owner` holds on mail not yet sent, so that
+    /// another instance can send it at once rather than when the lease
+    /// would have run out. For a process that is stopping.
+    pub async fn release_mail_leases(&self, owner: &str) -> Result<u64> {
+        let n = with_pool!(&self.pool, p => {
+            sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = $1 AND status = 'queued'")
+                .bind(owner).execute(p).await?.rows_affected()
+        });
+        Ok(n)
+    }
+
     /// Just before sending: extend the lease, only if this owner still holds
     /// it and it has not run out. False means another instance may have
     /// taken the message, so it must not be sent from here.

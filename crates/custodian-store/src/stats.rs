@@ -432,6 +432,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// Lines and malformed lines of every run, for every site.
+    pub async fn log_lines_total(&self) -> Result<(i64, i64)> {
+        let totals = with_pool!(&self.pool, p => {
+            let r = sqlx::query(
+                "SELECT CAST(COALESCE(SUM(lines), 0) AS BIGINT) AS lines, CAST(COALESCE(SUM(malformed), 0) AS BIGINT) AS malformed FROM log_runs",
+            )
+            .fetch_one(p).await?;
+            (r.try_get::<i64, _>("lines")?, r.try_get::<i64, _>("malformed")?)
+        });
+        Ok(totals)
+    }
+
     /// Lines and malformed lines of every run for the site.
     pub async fn log_run_totals(&self, site: &str) -> Result<(i64, i64)> {
         let totals = with_pool!(&self.pool, p => {

@@ -18,6 +18,7 @@ mod error;
 pub mod forms;
 mod health;
 mod mail;
+pub mod metrics;
 pub mod middleware;
 mod page;
 mod pages;

@@ -1,7 +1,6 @@
 //! The route table: every URL the server answers, and the layers around them.
 
 use axum::Router;
-use axum::middleware::from_fn;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -67,10 +66,11 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz))
+        .route("/metrics", get(crate::metrics::metrics))
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), security_headers::layer))
         .layer(from_fn_with_state(state.clone(), page_stats::layer))
-        .layer(from_fn(request_log::layer))
+        .layer(from_fn_with_state(state.clone(), request_log::layer))
         .with_state(state)
 }
 

@@ -29,6 +29,8 @@ pub struct ServeOptions {
     /// Where the server's own requests go to be counted for site usage
     /// statistics; none counts nothing.
     pub page_hits: Option<crate::middleware::page_stats::PageHits>,
+    /// Who may read `/metrics`.
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 impl Default for ServeOptions {
@@ -40,6 +42,7 @@ impl Default for ServeOptions {
             submissions_per_minute: 30,
             public_url: "http://127.0.0.1:8080".to_owned(),
             page_hits: None,
+            metrics: Default::default(),
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct Inner {
     pub campaign_key: Vec<u8>,
     /// Campaigns from other sites' feeds, as last read from the store.
     pub imported_campaigns: crate::campaigns::imported::Imported,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Clone)]
@@ -149,6 +154,7 @@ impl AppState {
             submission_limiter,
             campaign_key,
             imported_campaigns: Default::default(),
+            metrics: Default::default(),
         }));
         Ok((state, publication))
     }

@@ -44,6 +44,18 @@ pub struct Global {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+
+    /// How log lines are written to standard error: `text`, or `json` (one
+    /// object a line, for a log collector).
+    #[arg(
+        long,
+        global = true,
+        env = "CUSTODIAN_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "text",
+        value_parser = ["text", "json"]
+    )]
+    pub log_format: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -357,6 +369,32 @@ pub struct ServeArgs {
     /// How often the counts of this server's pages are saved, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub page_stats_seconds: u64,
+    /// Networks whose direct connections may read `/metrics`.
+    #[arg(
+        long,
+        env = "CUSTODIAN_METRICS_ALLOW",
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "127.0.0.0/8,::1/128"
+    )]
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that opens `/metrics` from any address.
+    #[arg(
+        long,
+        env = "CUSTODIAN_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// On SIGTERM or Ctrl-C: stop accepting, then wait at most this long
+    /// for requests in flight before exiting.
+    #[arg(
+        long,
+        env = "CUSTODIAN_SHUTDOWN_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
+    pub shutdown_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]

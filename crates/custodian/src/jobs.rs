@@ -11,12 +11,14 @@ use custodian_mail::Mailer;
 use custodian_store::Store;
 use custodian_vault::Vault;
 use custodian_web::Clock;
+use custodian_web::metrics::Metrics;
 
 /// Run `task` once per `interval` across every instance.
 pub async fn every<F, Fut>(
     store: Store,
     clock: Clock,
     owner: String,
+    metrics: Arc<Metrics>,
     name: &'static str,
     interval: u64,
     task: F,
@@ -30,7 +32,10 @@ pub async fn every<F, Fut>(
         let step = i64::try_from(interval).unwrap_or(i64::MAX);
         let slot = now / step;
         match store.claim_job_slot(name, slot, &owner, now).await {
-            Ok(true) => task().await,
+            Ok(true) => {
+                task().await;
+                metrics.job_ran(name);
+            }
             Ok(false) => {}
             Err(e) => tracing::warn!(job = name, error = %e, "could not claim a job slot"),
         }
@@ -42,9 +47,10 @@ pub async fn every<F, Fut>(
     }
 }
 
-pub async fn retention(vault: Arc<Vault>, clock: Clock) {
+pub async fn retention(vault: Arc<Vault>, clock: Clock, metrics: Arc<Metrics>) {
     match vault.enforce_retention(clock.unix()).await {
         Ok(run) if run.records_deleted > 0 || run.subjects_deleted > 0 => {
+            metrics.retention_deleted(run.records_deleted, run.subjects_deleted);
             tracing::info!(
                 records = run.records_deleted,
                 subjects = run.subjects_deleted,

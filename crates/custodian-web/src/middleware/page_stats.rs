@@ -41,7 +41,8 @@ pub const UNMATCHED: &str = "(no such page)";
 fn counted(route: &str) -> bool {
     !(route.starts_with("/staff")
         || route.starts_with("/assets/")
-        || route.starts_with("/campaigns/"))
+        || route.starts_with("/campaigns/")
+        || matches!(route, "/healthz" | "/readyz" | "/metrics"))
 }
 
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {

@@ -5,25 +5,27 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-pub async fn layer(request: Request, next: Next) -> Response {
+use crate::state::AppState;
+
+pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // A made-up method is the client's text: log only the ones we know.
-    let method = match *request.method() {
-        Method::GET
-        | Method::HEAD
-        | Method::POST
-        | Method::PUT
-        | Method::DELETE
-        | Method::OPTIONS
-        | Method::PATCH => request.method().as_str().to_owned(),
-        _ => "OTHER".to_owned(),
+    let method: &'static str = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
     };
     let route = request
         .extensions()
@@ -32,7 +34,10 @@ pub async fn layer(request: Request, next: Next) -> Response {
     let request_id = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 9]>());
     let mut response = next.run(request).await;
     let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros();
+    let elapsed = started.elapsed();
+    let micros = elapsed.as_micros();
+    app.metrics
+        .request(method, &route, status, elapsed.as_secs_f64());
     tracing::info!(target: "custodian::request", %method, route, status, micros, request_id);
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", v);

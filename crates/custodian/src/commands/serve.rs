@@ -58,6 +58,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     let site_name = checked.config.site.name.clone();
     let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
+    let mailer_for_leases = mailer.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -88,6 +89,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         submissions_per_minute: args.submissions_per_minute,
         public_url,
         page_hits: counter.as_ref().map(|c| c.hits.clone()),
+        metrics: custodian_web::metrics::MetricsAccess {
+            allow: args.metrics_allow.clone(),
+            token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        },
         ..ServeOptions::default()
     };
     let (state, publication) = AppState::start(
@@ -132,17 +137,20 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 store.clone(),
                 clock.clone(),
                 owner.clone(),
+                state.metrics.clone(),
                 "retention",
                 args.job_interval,
                 {
-                    let (vault, clock) = (vault.clone(), clock.clone());
-                    move || crate::jobs::retention(vault.clone(), clock.clone())
+                    let (vault, clock, metrics) =
+                        (vault.clone(), clock.clone(), state.metrics.clone());
+                    move || crate::jobs::retention(vault.clone(), clock.clone(), metrics.clone())
                 },
             )),
             tokio::spawn(crate::jobs::every(
                 store.clone(),
                 clock.clone(),
                 owner.clone(),
+                state.metrics.clone(),
                 "campaign showings",
                 args.job_interval,
                 {
@@ -164,6 +172,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 store.clone(),
                 clock.clone(),
                 owner.clone(),
+                state.metrics.clone(),
                 "campaign feeds",
                 CAMPAIGN_FEED_SECONDS,
                 {
@@ -190,6 +199,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 store.clone(),
                 clock.clone(),
                 owner.clone(),
+                state.metrics.clone(),
                 "session sweep",
                 args.job_interval,
                 {
@@ -201,6 +211,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 store.clone(),
                 clock.clone(),
                 owner,
+                state.metrics.clone(),
                 "weekly summaries",
                 u64::try_from(custodian_web::updates::digest::WEEK_SECONDS).unwrap_or(604_800),
                 {
@@ -221,7 +232,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
                 },
             )),
             tokio::spawn(crate::jobs::deliver_mail(
-                mailer,
+                mailer.clone(),
                 clock.clone(),
                 args.mail_interval,
             )),
@@ -231,12 +242,42 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     // it is never logged or stored.
     let app =
         custodian_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let mut server = tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                let _ = stopping.send(true);
+            })
+            .into_future(),
+    );
+    let patience = std::time::Duration::from_secs(args.shutdown_seconds);
+    tokio::select! {
+        finished = &mut server => {
+            finished
+                .context("the server task failed")?
+                .context("the server stopped with an error")?;
+        }
+        () = async {
+            let _ = stopped.wait_for(|s| *s).await;
+            tokio::time::sleep(patience).await;
+        } => {
+            tracing::warn!(
+                seconds = args.shutdown_seconds,
+                "requests still in flight after the shutdown time: stopping without them"
+            );
+            server.abort();
+        }
+    }
     for job in jobs {
         job.abort();
+    }
+    // Mail this instance had claimed but not sent goes back to the queue
+    // now, for another instance (or the next start) to send at once.
+    match mailer_for_leases.release_leases().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(messages = n, "mail leases released"),
+        Err(e) => tracing::warn!(error = %e, "could not release mail leases"),
     }
     if let Some(counter) = counter {
         counter.finish(std::time::Duration::from_secs(5)).await;
@@ -273,7 +314,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
 }
 
 /// How often imported campaign feeds are read again.

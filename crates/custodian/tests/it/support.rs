@@ -204,6 +204,33 @@ impl Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Ask the server to stop, as an init system does (SIGTERM).
+    pub fn terminate(&self) {
+        let Some(pid) = self.child.id() else {
+            panic!("the server has already exited")
+        };
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        assert!(
+            sent.as_ref().is_ok_and(|s| s.success()),
+            "kill -TERM {pid}: {sent:?}"
+        );
+    }
+
+    /// Kill the server outright (SIGKILL), as a crash or the OOM killer would.
+    pub fn kill_now(&mut self) {
+        let _ = self.child.start_kill();
+    }
+
+    /// How the server exited, waiting at most `limit`; none if it still runs.
+    pub async fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
 }
 
 /// A site under test: config file, data dir, database and server.
@@ -545,6 +572,14 @@ impl Browser {
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        match self.try_send(request).await {
+            Ok(page) => page,
+            Err(e) => panic!("request failed: {e}"),
+        }
+    }
+
+    /// A request that may fail (the server was killed, say).
+    async fn try_send(&mut self, request: reqwest::RequestBuilder) -> Result<Page, reqwest::Error> {
         let mut request = request;
         if !self.jar.is_empty() {
             request = request.header("cookie", self.cookie_header());
@@ -552,10 +587,7 @@ impl Browser {
         for (k, v) in &self.extra_headers {
             request = request.header(k.as_str(), v.as_str());
         }
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => panic!("request failed: {e}"),
-        };
+        let response = request.send().await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
@@ -572,12 +604,12 @@ impl Browser {
                 self.jar.insert(c.name.clone(), c.value.clone());
             }
         }
-        Page {
+        Ok(Page {
             status,
             headers,
             body,
             set_cookies,
-        }
+        })
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -608,6 +640,30 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    pub async fn try_get(&mut self, path: &str) -> Result<Page, reqwest::Error> {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.try_send(request).await
+    }
+
+    /// [`Browser::submit`] that returns the failure instead of panicking.
+    pub async fn try_submit(
+        &mut self,
+        from: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Page, reqwest::Error> {
+        let page = self.try_get(from).await?;
+        let token = page.hidden("request_token").unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("request_token", token.as_str())];
+        all.extend_from_slice(fields);
+        let request = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded(&all));
+        self.try_send(request).await
     }
 
     /// Post a form from the page at `from`, with its CSRF token, as a person
