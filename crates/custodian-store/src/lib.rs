@@ -8,6 +8,7 @@
 //! module. Time is always a parameter, so tests control it.
 
 pub mod audit;
+pub mod backup;
 pub mod campaigns;
 mod connect;
 mod migrate;
@@ -48,6 +49,8 @@ pub enum StoreError {
         "the database's write-ahead log stayed busy, so erased data may remain in it until the next checkpoint"
     )]
     CheckpointBusy,
+    #[error("`{0}` is for SQLite; back PostgreSQL up with pg_dump (docs/operating.md)")]
+    NotOnPostgres(&'static str),
 }
 
 impl StoreError {

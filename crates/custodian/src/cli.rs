@@ -102,6 +102,24 @@ pub enum Command {
     /// Shared campaign material.
     #[command(subcommand)]
     Campaigns(CampaignsCommand),
+    /// Write a consistent copy of the SQLite database while it serves.
+    /// Ciphertext only: back the master key up apart from it.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (stop the server
+    /// first). People erased since the backup was taken are erased again.
+    Restore {
+        /// A file written by `custodian backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace a database that is already there (kept beside it as
+        /// `custodian.db.replaced-TIME`).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -80,6 +80,10 @@ fn run(cli: Cli) -> CliResult {
         Command::Campaigns(cli::CampaignsCommand::Fetch) => {
             runtime()?.block_on(commands::campaigns::fetch(&cli.global))
         }
+        Command::Backup { to } => runtime()?.block_on(commands::backup::backup(&cli.global, to)),
+        Command::Restore { from, replace } => {
+            runtime()?.block_on(commands::backup::restore(&cli.global, from, *replace))
+        }
         Command::Audit(command) => runtime()?.block_on(commands::audit::run(&cli.global, command)),
         Command::Staff(command) => runtime()?.block_on(commands::staff::run(&cli.global, command)),
         Command::Mail(command) => runtime()?.block_on(commands::mail::run(&cli.global, command)),

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod backup;
 pub mod campaigns;
 pub mod keys;
 pub mod logs;

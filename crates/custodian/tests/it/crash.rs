@@ -37,11 +37,14 @@ fn reference(body: &str) -> Option<String> {
 }
 
 /// One person sending the contact form; the reference once it is shown.
-async fn send_one(b: &mut Browser, n: usize) -> Result<Option<String>, reqwest::Error> {
-    let name = format!("Person {n}");
+pub async fn send_one(
+    b: &mut Browser,
+    name: &str,
+    email: &str,
+) -> Result<Option<String>, reqwest::Error> {
     let steps: [(&str, Vec<(&str, &str)>); 4] = [
-        ("/forms/contact/name", vec![("name", name.as_str())]),
-        ("/forms/contact/email", vec![("email", "crash@example.com")]),
+        ("/forms/contact/name", vec![("name", name)]),
+        ("/forms/contact/email", vec![("email", email)]),
         (
             "/forms/contact/message",
             vec![("topic", "rights"), ("message", "Is this kept?")],
@@ -103,7 +106,8 @@ async fn every_acknowledged_submission_survives_sigkill() {
                     let mut b = Browser::new(&base);
                     for n in 0.. {
                         b.jar.clear();
-                        match send_one(&mut b, w * 100_000 + n).await {
+                        let name = format!("Person {}", w * 100_000 + n);
+                        match send_one(&mut b, &name, "crash@example.com").await {
                             Ok(Some(r)) => {
                                 if let Ok(mut a) = acknowledged.lock() {
                                     a.push(r);

@@ -9,6 +9,7 @@ mod support;
 
 mod accounts;
 mod architecture;
+mod backup;
 mod campaigns;
 mod casework;
 mod cli;
