@@ -77,18 +77,4 @@ async fn check(c: &mut sqlx::SqliteConnection) -> Result<String> {
     Ok(lines.join("\n"))
 }
 
-impl Store {
-    /// The people erased from this database (their opaque ids, which say
-    /// nothing about them), so that a restore of an older backup can erase
-    /// them again.
-    pub async fn erased_subject_ids(&self) -> Result<Vec<String>> {
-        let ids = crate::with_pool!(&self.pool, p => {
-            sqlx::query("SELECT subject_id FROM tombstones ORDER BY erased_at")
-                .fetch_all(p).await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("subject_id"))
-                .collect::<std::result::Result<Vec<_>, _>>()?
-        });
-        Ok(ids)
-    }
-}
+impl Store {}

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod campaigns;
 mod connect;
+mod limits;
 mod migrate;
 pub mod outbox;
 pub mod personal;

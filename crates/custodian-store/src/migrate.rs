@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_stats_weeks.sql"),
         postgres: include_str!("../migrations/postgres/0020_stats_weeks.sql"),
     },
+    Migration {
+        version: 21,
+        name: "rate limits shared by instances",
+        sqlite: include_str!("../migrations/sqlite/0021_rate_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0021_rate_limits.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -204,6 +204,20 @@ impl Store {
 }
 
 impl PersonalData<'_> {
+    /// The people erased from this database (their opaque ids, which say
+    /// nothing about them), so that a restore of an older backup can erase
+    /// them again.
+    pub async fn erased_subject_ids(&self) -> Result<Vec<String>> {
+        let ids = crate::with_pool!(&self.store.pool, p => {
+            sqlx::query("SELECT subject_id FROM tombstones ORDER BY erased_at")
+                .fetch_all(p).await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("subject_id"))
+                .collect::<std::result::Result<Vec<_>, _>>()?
+        });
+        Ok(ids)
+    }
+
     pub async fn vault_key(&self, name: &str) -> Result<Option<(Vec<u8>, String)>> {
         let row = with_pool!(&self.store.pool, p => {
             sqlx::query("SELECT wrapped, master_key_id FROM vault_keys WHERE name = $1")

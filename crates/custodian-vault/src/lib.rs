@@ -36,4 +36,4 @@ pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
 pub use retention::{DueRecord, RetentionRun};
 pub use rotate::RotationReport;
 pub use subscriptions::{Confirmation, Recipient, Subscribed, Subscription};
-pub use vault::{ErasureReport, KeptItem, NewRecord, SubjectRef, Vault};
+pub use vault::{ErasureReport, KeptItem, NewRecord, SubjectRef, Vault, erased_subjects};

@@ -23,6 +23,18 @@ pub struct SubjectRef {
     pub id: String,
 }
 
+/// Everyone erased from the database `store` opens, as opaque ids: what a
+/// restore of an older backup must erase again. Needs no keys.
+pub async fn erased_subjects(store: &custodian_store::Store) -> Result<Vec<SubjectRef>> {
+    Ok(store
+        .personal_data()
+        .erased_subject_ids()
+        .await?
+        .into_iter()
+        .map(|id| SubjectRef { id })
+        .collect())
+}
+
 /// A value to store, and what the policy says it is.
 #[derive(Debug, Clone, Copy)]
 pub struct NewRecord<'a> {

@@ -133,8 +133,10 @@ impl AppState {
         let campaign_key = store.shared_secret("campaign numbers", &fresh, now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
+        let fresh: [u8; 32] = rand::random();
+        let limit_key = store.shared_secret("rate limits", &fresh, now).await?;
         let submission_limiter =
-            crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute);
+            crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute, limit_key);
         // Computed once, now, rather than on the first sign-in's thread.
         let _ = crate::passwords::decoy_hash();
         let state = AppState(Arc::new(Inner {

@@ -93,12 +93,12 @@ impl FieldError {
 
 /// The per-connection limit on sending forms: an error on `field` when
 /// this connection has sent too many, else none (and the send is counted).
-pub fn over_limit(
+pub async fn over_limit(
     app: &AppState,
     client: &crate::forms::abuse::ClientAddress,
     field: &'static str,
 ) -> Option<FieldError> {
-    (!app.submission_limiter.allow(client.0)).then(|| {
+    (!app.submission_limiter.allow(app, client.0).await).then(|| {
         FieldError::new(
             field,
             "There have been too many attempts from your connection. Wait a minute, then try again",

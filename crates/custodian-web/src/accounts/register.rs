@@ -73,7 +73,7 @@ pub async fn submit(
         errors.push(FieldError::new("password", text));
     }
     if errors.is_empty() {
-        errors.extend(super::over_limit(&app, &client, "email"));
+        errors.extend(super::over_limit(&app, &client, "email").await);
     }
     if !errors.is_empty() {
         return refuse(&page, &email, &username, errors);

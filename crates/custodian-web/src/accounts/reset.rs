@@ -51,7 +51,7 @@ pub async fn submit_request(
     let email = form.email.trim().to_owned();
     let mut errors: Vec<FieldError> = email_error(&email).into_iter().collect();
     if errors.is_empty() {
-        errors.extend(super::over_limit(&app, &client, "email"));
+        errors.extend(super::over_limit(&app, &client, "email").await);
     }
     if !errors.is_empty() {
         return invalid(

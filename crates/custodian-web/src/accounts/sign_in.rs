@@ -93,7 +93,7 @@ pub async fn submit(
     }
     // Per connection as well as per account, so that trying one password
     // on many accounts is slowed too.
-    if let Some(limited) = super::over_limit(&app, &client, "login") {
+    if let Some(limited) = super::over_limit(&app, &client, "login").await {
         return refuse(&page, &login, return_to.as_deref(), vec![limited]);
     }
     let now = app.clock.unix();

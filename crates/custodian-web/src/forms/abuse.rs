@@ -1,16 +1,21 @@
 //! Keeping automated submissions out without a third-party CAPTCHA: a
 //! honeypot field people never see, a minimum time to fill a form in, and a
-//! limit on submissions per client address. The address is hashed under a
-//! key that lives only in this process's memory and is never written
-//! anywhere, so the limiter cannot become a record of who sent what.
+//! limit on submissions per client address per minute.
+//!
+//! The limit holds across every instance, so the count lives in the
+//! database; but no address is written there. The address is hashed under
+//! a key shared through the store, and only 20 bits of the hash are kept:
+//! about 4,000 IPv4 addresses (and uncountably many IPv6 ones) share each
+//! value, so a row can say "someone among these sent 3 forms this minute"
+//! and never who. Rows of earlier minutes are deleted as new ones come.
+//! Two people whose addresses share a value share the allowance for that
+//! minute, which at the limits used here nobody notices.
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{KeyInit, Mac};
 
 use crate::state::AppState;
@@ -18,37 +23,48 @@ use crate::state::AppState;
 /// The honeypot's field name: something a form-filling robot wants to fill.
 pub const HONEYPOT: &str = "website";
 
+/// How many bits of the keyed hash of an address are kept.
+const CLIENT_BITS: u32 = 20;
+
 pub struct Limiter {
-    limiter: DefaultKeyedRateLimiter<[u8; 32]>,
-    /// Random per process; addresses are hashed under it.
-    key: [u8; 32],
+    per_minute: i64,
+    /// Shared by every instance (server_secrets), so that they agree on
+    /// which value an address has.
+    key: Vec<u8>,
 }
 
 impl Limiter {
-    pub fn per_minute(n: u32) -> Limiter {
-        let n = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    pub fn per_minute(n: u32, key: Vec<u8>) -> Limiter {
         Limiter {
-            limiter: RateLimiter::keyed(Quota::per_minute(n)),
-            key: rand::random(),
+            per_minute: i64::from(n.max(1)),
+            key,
         }
     }
 
-    /// Whether one more submission from `address` is allowed now.
-    pub fn allow(&self, address: Option<IpAddr>) -> bool {
-        let Some(address) = address else {
-            return true;
-        };
-        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key) else {
-            return true;
-        };
+    /// The value an address is counted under: 20 bits of its keyed hash.
+    fn client(&self, address: IpAddr) -> Option<i64> {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key).ok()?;
         mac.update(address.to_string().as_bytes());
-        let hashed: [u8; 32] = mac.finalize().into_bytes().into();
-        // Keys of addresses quiet for a while are dropped, so memory stays
-        // bounded by the number of recent senders.
-        if self.limiter.len() > 100_000 {
-            self.limiter.retain_recent();
+        let hash = mac.finalize().into_bytes();
+        let top = u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]) >> (32 - CLIENT_BITS);
+        Some(i64::from(top))
+    }
+
+    /// Whether one more submission from `address` is allowed now; counts it.
+    /// A database that cannot count lets it through: whatever the person
+    /// was doing will meet the same database and fail or succeed there.
+    pub async fn allow(&self, app: &AppState, address: Option<IpAddr>) -> bool {
+        let Some(client) = address.and_then(|a| self.client(a)) else {
+            return true;
+        };
+        let minute = app.clock.unix().div_euclid(60);
+        match app.store.count_attempt("submissions", client, minute).await {
+            Ok(attempts) => attempts <= self.per_minute,
+            Err(e) => {
+                tracing::warn!(error = %e, "the rate limit could not be counted");
+                true
+            }
         }
-        self.limiter.check_key(&hashed).is_ok()
     }
 }
 
@@ -96,12 +112,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_address_has_its_own_allowance() {
-        let limiter = Limiter::per_minute(2);
-        let a = Some(IpAddr::from([10, 0, 0, 1]));
-        let b = Some(IpAddr::from([10, 0, 0, 2]));
-        assert!(limiter.allow(a) && limiter.allow(a));
-        assert!(!limiter.allow(a));
-        assert!(limiter.allow(b));
+    fn an_address_keeps_only_20_bits_of_its_keyed_hash() {
+        let limiter = Limiter::per_minute(2, vec![7; 32]);
+        let a = limiter.client(IpAddr::from([10, 0, 0, 1]));
+        assert_eq!(a, limiter.client(IpAddr::from([10, 0, 0, 1])));
+        assert!(a.is_some_and(|v| (0..1 << 20).contains(&v)));
+        // Another key gives another value: nothing is fixed to the address.
+        let other = Limiter::per_minute(2, vec![8; 32]);
+        assert_ne!(a, other.client(IpAddr::from([10, 0, 0, 1])));
     }
 }

@@ -610,7 +610,7 @@ pub async fn send(
             ],
         );
     }
-    if !app.submission_limiter.allow(address) {
+    if !app.submission_limiter.allow(&app, address).await {
         return problem(
             &page,
             StatusCode::TOO_MANY_REQUESTS,

@@ -65,7 +65,7 @@ pub async fn submit(
         errors.extend(email_error(&email));
     }
     if errors.is_empty() {
-        errors.extend(crate::accounts::over_limit(&app, &client, "topic"));
+        errors.extend(crate::accounts::over_limit(&app, &client, "topic").await);
     }
     if !errors.is_empty() {
         let account_email = page.account().map(|_| email.clone());

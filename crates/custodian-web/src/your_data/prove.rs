@@ -73,7 +73,7 @@ pub async fn submit_start(
     let email = form.email.trim().to_owned();
     let mut errors: Vec<FieldError> = email_error(&email).into_iter().collect();
     if errors.is_empty() {
-        errors.extend(over_limit(&app, &client, "email"));
+        errors.extend(over_limit(&app, &client, "email").await);
     }
     if !errors.is_empty() {
         return invalid(&page, START, START_TITLE, context! { errors, email });

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use custodian_store::Store;
-use custodian_vault::SubjectRef;
 use time::OffsetDateTime;
 
 use crate::cli::Global;
@@ -117,7 +116,9 @@ pub async fn restore(global: &Global, from: &Path, replace: bool) -> CliResult {
             )));
         }
         let current = Store::connect(&site::database_url(global)?).await?;
-        erased = current.erased_subject_ids().await.unwrap_or_default();
+        erased = custodian_vault::erased_subjects(&current)
+            .await
+            .map_err(crate::commands::subject::vault_error)?;
         current.close().await;
         let kept = target.with_extension(format!("db.replaced-{now}"));
         std::fs::rename(&target, &kept)
@@ -142,8 +143,7 @@ pub async fn restore(global: &Global, from: &Path, replace: bool) -> CliResult {
     // Opening migrates a backup from an older release forward.
     let opened = site::open_vault(global, now).await?;
     let mut again = 0;
-    for id in erased {
-        let subject = SubjectRef { id };
+    for subject in erased {
         match opened.vault.erase(&subject, "operator:restore", now).await {
             Ok(_) => again += 1,
             Err(custodian_vault::VaultError::NoSuchSubject) => {}

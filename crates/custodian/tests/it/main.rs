@@ -22,6 +22,7 @@ mod disclosures;
 mod forms;
 mod headers;
 mod health;
+mod instances;
 mod jobs;
 mod logs;
 mod mail;
