@@ -103,6 +103,37 @@ impl Store {
         Ok(())
     }
 
+    /// Add showings to browsers without the cookie: `(campaign, day, n)`.
+    pub async fn add_uncounted_campaign_shows(&self, rows: &[(String, i64, i64)]) -> Result<()> {
+        macro_rules! add_all {
+            ($tx:expr) => {
+                for (campaign, day, n) in rows {
+                    sqlx::query(
+                        "INSERT INTO campaign_days (campaign, day, shows, uncounted, reach) VALUES ($1, $2, $3, $3, 0) \
+                         ON CONFLICT (campaign, day) DO UPDATE SET shows = campaign_days.shows + excluded.shows, \
+                         uncounted = campaign_days.uncounted + excluded.uncounted",
+                    )
+                    .bind(campaign).bind(day).bind(n)
+                    .execute(&mut *$tx).await?;
+                }
+            };
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let _turn = self.writer.lock().await;
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                add_all!(tx);
+                tx.commit().await?;
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                add_all!(tx);
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forget which browsers saw what before `day`: the totals stay.
     pub async fn forget_campaign_views(&self, before_day: i64) -> Result<u64> {
         let removed = with_pool!(&self.pool, p => {

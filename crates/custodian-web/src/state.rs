@@ -29,6 +29,9 @@ pub struct ServeOptions {
     /// Where the server's own requests go to be counted for site usage
     /// statistics; none counts nothing.
     pub page_hits: Option<crate::middleware::page_stats::PageHits>,
+    /// Served over TLS by this process (`serve --tls-cert`): every request
+    /// is HTTPS, so cookies are `Secure` and HSTS is sent.
+    pub tls: bool,
     /// Who may read `/metrics`.
     pub metrics: crate::metrics::MetricsAccess,
 }
@@ -42,6 +45,7 @@ impl Default for ServeOptions {
             submissions_per_minute: 30,
             public_url: "http://127.0.0.1:8080".to_owned(),
             page_hits: None,
+            tls: false,
             metrics: Default::default(),
         }
     }
@@ -83,6 +87,8 @@ pub struct Inner {
     pub campaign_key: Vec<u8>,
     /// Campaigns from other sites' feeds, as last read from the store.
     pub imported_campaigns: crate::campaigns::imported::Imported,
+    /// Showings without the campaign cookie, written in batches.
+    pub uncounted_campaigns: Arc<crate::campaigns::uncounted::Uncounted>,
     /// This process's counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -157,6 +163,7 @@ impl AppState {
             campaign_key,
             imported_campaigns: Default::default(),
             metrics: Default::default(),
+            uncounted_campaigns: Default::default(),
         }));
         Ok((state, publication))
     }

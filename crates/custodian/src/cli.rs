@@ -404,6 +404,23 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Serve HTTPS (rustls) with this certificate chain, in PEM; with
+    /// `--tls-key`. Without them, plain HTTP, for a reverse proxy.
+    #[arg(
+        long,
+        env = "CUSTODIAN_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key, in PEM (PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        env = "CUSTODIAN_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
     /// On SIGTERM or Ctrl-C: stop accepting, then wait at most this long
     /// for requests in flight before exiting.
     #[arg(

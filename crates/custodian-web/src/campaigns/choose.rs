@@ -147,10 +147,15 @@ pub async fn choose(
             due.get(turn % due.len()).map(|c| (*c).clone())
         }
     };
-    if let Some(c) = &campaign {
-        app.store
-            .record_campaign_show(&c.id, day, browser.as_deref())
-            .await?;
+    match (&campaign, &browser) {
+        (Some(c), Some(browser)) => {
+            // The cap needs this browser's showings at its next page.
+            app.store
+                .record_campaign_show(&c.id, day, Some(browser))
+                .await?;
+        }
+        (Some(c), None) => app.uncounted_campaigns.add(&c.id, day),
+        (None, _) => {}
     }
     Ok(Chosen { campaign, cookie })
 }

@@ -8,6 +8,7 @@
 
 pub mod choose;
 pub mod imported;
+pub mod uncounted;
 
 use axum::Router;
 use axum::extract::{Path, State};

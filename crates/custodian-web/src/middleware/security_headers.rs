@@ -11,14 +11,16 @@ use axum::response::Response;
 use crate::render::BODY_CLASS_SCRIPT_HASH;
 use crate::state::AppState;
 
-/// HTTPS as the browser sees it: only a trusted proxy may say so, because
-/// anyone can send `X-Forwarded-Proto`. (Native TLS arrives with issue 8.)
+/// HTTPS as the browser sees it: this process serves TLS itself, or a
+/// trusted proxy says so (only then, because anyone can send
+/// `X-Forwarded-Proto`).
 pub fn is_https(app: &AppState, headers: &HeaderMap) -> bool {
-    app.checked.config.site.trust_proxy
-        && headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+    app.options.tls
+        || app.checked.config.site.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
 pub fn content_security_policy() -> String {

@@ -196,7 +196,12 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
         };
         tables.push(Table { id, heading, rows });
     }
-    let (campaigns, campaign_days) = campaign_views(&store.campaign_days(first, last).await?);
+    let mut showings = store.campaign_days(first, last).await?;
+    // This instance's showings not yet written; other instances write
+    // theirs every few seconds.
+    app.uncounted_campaigns
+        .add_pending(&mut showings, first, last);
+    let (campaigns, campaign_days) = campaign_views(&showings);
     Ok(Statistics {
         site: site.to_owned(),
         from: from.to_string(),

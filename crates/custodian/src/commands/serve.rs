@@ -23,6 +23,23 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
              pass --config FILE to serve your own"
         );
     }
+    // A certificate that cannot be used stops the server before anything
+    // else is touched, naming the file.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| {
+                    crate::error::CliError::Invalid(format!(
+                        "cannot serve HTTPS with the certificate {} and key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let url = site::database_url(global)?;
     let store = match Store::connect(&url).await {
         Ok(store) => store,
@@ -76,7 +93,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         .public_url
         .clone()
         .or(configured)
-        .unwrap_or_else(|| format!("http://{local}"));
+        .unwrap_or_else(|| format!("{scheme}://{local}"));
     let counter = (!args.no_page_stats).then(|| {
         crate::page_stats::Counter::start(
             store.clone(),
@@ -89,6 +106,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         submissions_per_minute: args.submissions_per_minute,
         public_url,
         page_hits: counter.as_ref().map(|c| c.hits.clone()),
+        tls: tls.is_some(),
         metrics: custodian_web::metrics::MetricsAccess {
             allow: args.metrics_allow.clone(),
             token: args.metrics_token.clone().filter(|t| !t.is_empty()),
@@ -116,7 +134,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
 
     // Tests and scripts read this line to find the port when asked for port 0.
-    say!("Listening on http://{local}/ ({site_name})");
+    say!("Listening on {scheme}://{local}/ ({site_name})");
 
     if !args.no_jobs {
         // Updates a stopped server left part-queued carry on.
@@ -238,19 +256,51 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
             )),
         ]
     };
+    // Showings without the campaign cookie are written every few seconds
+    // (per instance: they are this instance's own counts).
+    let uncounted = state.uncounted_campaigns.clone();
+    let uncounted_store = store.clone();
+    let flusher = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(UNCOUNTED_SECONDS)).await;
+            if let Err(e) = uncounted.flush(&uncounted_store).await {
+                tracing::warn!(error = %e, "campaign showings could not be written");
+            }
+        }
+    });
+    let uncounted = state.uncounted_campaigns.clone();
     // The peer address reaches the form rate limiter, hashed in memory;
     // it is never logged or stored.
     let app =
         custodian_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
-    let mut server = tokio::spawn(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
+    let mut server = match tls {
+        None => tokio::spawn(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    shutdown_signal().await;
+                    let _ = stopping.send(true);
+                })
+                .into_future(),
+        ),
+        Some(config) => {
+            let handle = axum_server::Handle::new();
+            let on_signal = handle.clone();
+            tokio::spawn(async move {
                 shutdown_signal().await;
                 let _ = stopping.send(true);
-            })
-            .into_future(),
-    );
+                // The wait below bounds it, as for plain HTTP.
+                on_signal.graceful_shutdown(None);
+            });
+            let listener = listener
+                .into_std()
+                .context("cannot hand the listening socket to the TLS server")?;
+            let server = axum_server::from_tcp_rustls(listener, config)
+                .context("cannot serve HTTPS on the listening socket")?
+                .handle(handle);
+            tokio::spawn(server.serve(app))
+        }
+    };
     let patience = std::time::Duration::from_secs(args.shutdown_seconds);
     tokio::select! {
         finished = &mut server => {
@@ -271,6 +321,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     for job in jobs {
         job.abort();
+    }
+    flusher.abort();
+    if let Err(e) = uncounted.flush(&store).await {
+        tracing::warn!(error = %e, "campaign showings could not be written");
     }
     // Mail this instance had claimed but not sent goes back to the queue
     // now, for another instance (or the next start) to send at once.
@@ -316,6 +370,9 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: no new connections; finishing requests in flight");
 }
+
+/// How often showings without the campaign cookie are written.
+const UNCOUNTED_SECONDS: u64 = 5;
 
 /// How often imported campaign feeds are read again.
 const CAMPAIGN_FEED_SECONDS: u64 = 15 * 60;

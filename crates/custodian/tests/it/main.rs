@@ -35,6 +35,7 @@ mod sessions;
 mod shutdown;
 mod staff;
 mod statistics;
+mod tls;
 mod updates;
 mod vault;
 mod versions;
