@@ -77,7 +77,21 @@ pub trait MasterKeys: Send + Sync {
     fn has(&self, master_key_id: &str) -> bool;
     /// Where the keys come from, for messages.
     fn source_name(&self) -> String;
+    /// Note, with the keys and apart from the database, that a subject was
+    /// erased: a database restored from a backup older than the erasure
+    /// still holds their key, and `custodian restore` erases them again
+    /// from this list. Key stores that keep no such list do nothing.
+    fn record_erasure(&self, _subject_id: &str) -> Result<()> {
+        Ok(())
+    }
+    /// Every subject [`MasterKeys::record_erasure`] has noted.
+    fn erased_subjects(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
+
+/// The erasure list's name, beside the key file: backed up with it.
+pub const ERASURE_LIST: &str = "erased-subjects";
 
 /// Keys held in this process: from the key file or the environment.
 pub struct LocalKeys {
@@ -244,6 +258,51 @@ impl LocalKeys {
 }
 
 impl MasterKeys for LocalKeys {
+    fn record_erasure(&self, subject_id: &str) -> Result<()> {
+        use std::io::Write;
+        let KeySource::File(key_file) = &self.source else {
+            return Ok(());
+        };
+        let path = key_file.with_file_name(ERASURE_LIST);
+        let io = |source| VaultError::KeyFileIo {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        // One short line per write, appended: processes sharing the data
+        // dir never interleave within a line.
+        let mut file = options.open(&path).map_err(io)?;
+        file.write_all(format!("{subject_id}\n").as_bytes())
+            .map_err(io)?;
+        file.sync_data().map_err(io)
+    }
+
+    fn erased_subjects(&self) -> Result<Vec<String>> {
+        let KeySource::File(key_file) = &self.source else {
+            return Ok(Vec::new());
+        };
+        let path = key_file.with_file_name(ERASURE_LIST);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(source) => Err(VaultError::KeyFileIo {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
     fn current_id(&self) -> String {
         self.read().first().map(MasterKey::id).unwrap_or_default()
     }

@@ -818,6 +818,11 @@ impl Vault {
             erased_at: now,
         };
         let deleted = self.store.personal_data().erase(&erasure).await?;
+        // Beside the key file too, for a restore of an older backup. The
+        // erasure itself is done: a failure here is reported, not undone.
+        if let Err(e) = self.keys.record_erasure(&row.id) {
+            tracing::warn!(error = %e, "the erasure could not be added to the list beside the key file");
+        }
         self.store
             .audit(
                 now,

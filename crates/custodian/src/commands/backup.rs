@@ -142,8 +142,20 @@ pub async fn restore(global: &Global, from: &Path, replace: bool) -> CliResult {
 
     // Opening migrates a backup from an older release forward.
     let opened = site::open_vault(global, now).await?;
+    // And everyone the list beside the key file names: it travels with the
+    // key backup, so a restore into an empty data dir knows them too.
+    let listed = {
+        use custodian_vault::keys::MasterKeys;
+        opened
+            .keys
+            .erased_subjects()
+            .map_err(crate::commands::subject::vault_error)?
+    };
+    let ids: std::collections::BTreeSet<String> =
+        erased.into_iter().map(|s| s.id).chain(listed).collect();
     let mut again = 0;
-    for subject in erased {
+    for id in ids {
+        let subject = custodian_vault::SubjectRef { id };
         match opened.vault.erase(&subject, "operator:restore", now).await {
             Ok(_) => again += 1,
             Err(custodian_vault::VaultError::NoSuchSubject) => {}

@@ -1,8 +1,9 @@
 //! Backups: `custodian backup` copies the SQLite database while the server
 //! runs; the copy holds ciphertext only, never the master key; restored
-//! into a fresh data dir with the key file it serves the same data; and a
-//! restore of an older backup erases again the people erased since, so
-//! their keys are gone. PostgreSQL: a `pg_dump` taken while serving,
+//! into a fresh data dir with the key backup (the key file and the list of
+//! erasures beside it) it serves the same data; and a restore of an older
+//! backup, there or over the live data, erases again the people erased
+//! since, so their keys are gone from the restored copy. PostgreSQL: a `pg_dump` taken while serving,
 //! restored with `pg_restore` into a new database, serves.
 
 use std::path::Path;
@@ -44,13 +45,16 @@ fn cli_on(
     }
 }
 
+/// The key backup: the key file, and the list of erasures beside it.
 fn copy_key(site: &Site, data_dir: &Path) {
     assert!(std::fs::create_dir_all(data_dir).is_ok());
-    let copied = std::fs::copy(
-        site.data_dir().join("master.key"),
-        data_dir.join("master.key"),
-    );
-    assert!(copied.is_ok(), "{copied:?}");
+    for file in ["master.key", "erased-subjects"] {
+        let from = site.data_dir().join(file);
+        if from.exists() {
+            let copied = std::fs::copy(&from, data_dir.join(file));
+            assert!(copied.is_ok(), "{copied:?}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -107,6 +111,27 @@ async fn a_backup_taken_while_serving_restores_and_an_erasure_since_is_kept() {
     copy_key(&site, &fresh);
     let restored = cli_on(&site, &fresh, None, &["restore", "--from", &file_arg]);
     assert!(restored.status.success(), "{}", stderr(&restored));
+    // Bea was erased after the backup: the list that came with the key file
+    // has her, so she is erased again and her key is gone from this copy.
+    assert!(
+        stdout(&restored).contains("erased again 1 people erased since the backup was taken"),
+        "{}",
+        stdout(&restored)
+    );
+    let bea = cli_on(
+        &site,
+        &fresh,
+        None,
+        &["subject", "export", "--email", "bea.erased@example.com"],
+    );
+    assert!(
+        !bea.status.success() && !stdout(&bea).contains("Bea Erased"),
+        "{}",
+        stdout(&bea)
+    );
+    let list = std::fs::read_to_string(site.data_dir().join("erased-subjects")).unwrap_or_default();
+    assert_eq!(list.lines().count(), 1, "one opaque id: {list}");
+    assert!(!list.contains('@') && !list.contains("Bea"));
     let server =
         Server::start_with_args(&site.config_path(), &fresh, &TestDb::new().await, ARGS).await;
     let export = cli_on(
