@@ -39,27 +39,22 @@ pub struct StoredFeed {
 
 macro_rules! record_show {
     ($tx:expr, $campaign:expr, $day:expr, $browser:expr) => {{
-        let first = match $browser {
-            Some(browser) => {
-                let shows: i64 = sqlx::query(
-                    "INSERT INTO campaign_views (browser, campaign, day, shows) VALUES ($1, $2, $3, 1) \
-                     ON CONFLICT (browser, campaign, day) DO UPDATE SET shows = campaign_views.shows + 1 \
-                     RETURNING shows",
-                )
-                .bind(browser).bind($campaign).bind($day)
-                .fetch_one(&mut *$tx).await?
-                .try_get("shows")?;
-                i64::from(shows == 1)
-            }
-            None => 0,
-        };
-        let uncounted = i64::from($browser.is_none());
-        sqlx::query(
-            "INSERT INTO campaign_days (campaign, day, shows, uncounted, reach) VALUES ($1, $2, 1, $3, $4) \
-             ON CONFLICT (campaign, day) DO UPDATE SET shows = campaign_days.shows + 1, \
-             uncounted = campaign_days.uncounted + excluded.uncounted, reach = campaign_days.reach + excluded.reach",
+        let shows: i64 = sqlx::query(
+            "INSERT INTO campaign_views (browser, campaign, day, shows) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (browser, campaign, day) DO UPDATE SET shows = campaign_views.shows + 1 \
+             RETURNING shows",
         )
-        .bind($campaign).bind($day).bind(uncounted).bind(first)
+        .bind($browser).bind($campaign).bind($day)
+        .fetch_one(&mut *$tx).await?
+        .try_get("shows")?;
+        // Reach counts a browser once a day: at its first showing.
+        let first = i64::from(shows == 1);
+        sqlx::query(
+            "INSERT INTO campaign_days (campaign, day, shows, uncounted, reach) VALUES ($1, $2, 1, 0, $3) \
+             ON CONFLICT (campaign, day) DO UPDATE SET shows = campaign_days.shows + 1, \
+             reach = campaign_days.reach + excluded.reach",
+        )
+        .bind($campaign).bind($day).bind(first)
         .execute(&mut *$tx).await?;
     }};
 }
@@ -79,13 +74,15 @@ impl Store {
         Ok(rows)
     }
 
-    /// Count one showing of `campaign` on `day`, to `browser` if the
-    /// person accepted the campaign cookie.
+    /// Count one showing of `campaign` on `day` to `browser`, the keyed
+    /// hash of the campaign cookie of a person who accepted it. Showings
+    /// without the cookie are added up in memory and written in batches by
+    /// [`Store::add_uncounted_campaign_shows`].
     pub async fn record_campaign_show(
         &self,
         campaign: &str,
         day: i64,
-        browser: Option<&[u8]>,
+        browser: &[u8],
     ) -> Result<()> {
         match &self.pool {
             Pool::Sqlite(p) => {

@@ -24,6 +24,7 @@ pub mod stats;
 
 use sqlx::{PgPool, SqlitePool};
 
+pub use limits::Attempts;
 pub use migrate::MigrationReport;
 pub use policy_versions::PublishedVersion;
 pub use sessions::SessionRecord;

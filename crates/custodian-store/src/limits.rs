@@ -6,9 +6,19 @@ use sqlx::Row;
 
 use crate::{Pool, Result, Store};
 
+/// Attempts by one client in the current calendar minute (this one
+/// included) and in the minute before it. The caller weighs the two into a
+/// sliding window, so a burst that straddles a minute's end is still one
+/// burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    pub this_minute: i64,
+    pub last_minute: i64,
+}
+
 macro_rules! count_attempt {
     ($tx:expr, $bucket:expr, $client:expr, $minute:expr) => {{
-        let attempts: i64 = sqlx::query(
+        let this_minute: i64 = sqlx::query(
             "INSERT INTO rate_limits (bucket, client, minute, attempts) VALUES ($1, $2, $3, 1) \
              ON CONFLICT (bucket, client, minute) DO UPDATE SET attempts = rate_limits.attempts + 1 \
              RETURNING attempts",
@@ -19,19 +29,34 @@ macro_rules! count_attempt {
         .fetch_one(&mut *$tx)
         .await?
         .try_get("attempts")?;
+        let last_minute: i64 = sqlx::query(
+            "SELECT attempts FROM rate_limits WHERE bucket = $1 AND client = $2 AND minute = $3",
+        )
+        .bind($bucket)
+        .bind($client)
+        .bind($minute - 1)
+        .fetch_optional(&mut *$tx)
+        .await?
+        .map(|row| row.try_get("attempts"))
+        .transpose()?
+        .unwrap_or(0);
         // Only this minute and the last are ever needed.
         sqlx::query("DELETE FROM rate_limits WHERE minute < $1")
             .bind($minute - 1)
             .execute(&mut *$tx)
             .await?;
-        attempts
+        Attempts {
+            this_minute,
+            last_minute,
+        }
     }};
 }
 
 impl Store {
     /// Count one attempt by `client` at `bucket` in `minute`; the attempts
-    /// so far this minute, this one included, across every instance.
-    pub async fn count_attempt(&self, bucket: &str, client: i64, minute: i64) -> Result<i64> {
+    /// this minute (this one included) and last minute, across every
+    /// instance.
+    pub async fn count_attempt(&self, bucket: &str, client: i64, minute: i64) -> Result<Attempts> {
         let attempts = match &self.pool {
             Pool::Sqlite(p) => {
                 let _turn = self.writer.lock().await;

@@ -150,9 +150,7 @@ pub async fn choose(
     match (&campaign, &browser) {
         (Some(c), Some(browser)) => {
             // The cap needs this browser's showings at its next page.
-            app.store
-                .record_campaign_show(&c.id, day, Some(browser))
-                .await?;
+            app.store.record_campaign_show(&c.id, day, browser).await?;
         }
         (Some(c), None) => app.uncounted_campaigns.add(&c.id, day),
         (None, _) => {}

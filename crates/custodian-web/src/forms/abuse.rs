@@ -8,6 +8,11 @@
 //! about 4,000 IPv4 addresses (and uncountably many IPv6 ones) share each
 //! value, so a row can say "someone among these sent 3 forms this minute"
 //! and never who. Rows of earlier minutes are deleted as new ones come.
+//!
+//! The window slides: last minute's attempts count in proportion to how
+//! much of the last 60 seconds they share with it, so a burst that
+//! straddles a minute's end is limited as one burst rather than starting
+//! afresh at :00.
 //! Two people whose addresses share a value share the allowance for that
 //! minute, which at the limits used here nobody notices.
 
@@ -57,15 +62,25 @@ impl Limiter {
         let Some(client) = address.and_then(|a| self.client(a)) else {
             return true;
         };
-        let minute = app.clock.unix().div_euclid(60);
+        let now = app.clock.unix();
+        let minute = now.div_euclid(60);
         match app.store.count_attempt("submissions", client, minute).await {
-            Ok(attempts) => attempts <= self.per_minute,
+            Ok(attempts) => within(attempts, now.rem_euclid(60), self.per_minute),
             Err(e) => {
                 tracing::warn!(error = %e, "the rate limit could not be counted");
                 true
             }
         }
     }
+}
+
+/// Whether `attempts` fit `per_minute` over the 60 seconds up to `second`
+/// (0 to 59) of this minute: all of this minute's, and the share of last
+/// minute's that falls inside the window, assuming they were spread evenly.
+fn within(attempts: custodian_store::Attempts, second: i64, per_minute: i64) -> bool {
+    // In sixtieths of an attempt, to stay in integers.
+    let weighed = attempts.this_minute * 60 + attempts.last_minute * (60 - second);
+    weighed <= per_minute * 60
 }
 
 /// The client's address, for the limiter only: the peer, or behind a proxy
@@ -110,6 +125,26 @@ pub(crate) fn client_address(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn attempts(this_minute: i64, last_minute: i64) -> custodian_store::Attempts {
+        custodian_store::Attempts {
+            this_minute,
+            last_minute,
+        }
+    }
+
+    #[test]
+    fn a_burst_across_a_minutes_end_is_still_one_burst() {
+        // Three allowed a minute: two at :59, then two more at :00.
+        assert!(within(attempts(1, 2), 0, 3));
+        assert!(!within(attempts(2, 2), 0, 3));
+        // Half a minute on, half of last minute's still count.
+        assert!(within(attempts(2, 2), 30, 3));
+        assert!(!within(attempts(3, 2), 30, 3));
+        // Within one minute it is a plain count.
+        assert!(within(attempts(3, 0), 10, 3));
+        assert!(!within(attempts(4, 0), 10, 3));
+    }
 
     #[test]
     fn an_address_keeps_only_20_bits_of_its_keyed_hash() {

@@ -75,7 +75,6 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     let site_name = checked.config.site.name.clone();
     let mailer = std::sync::Arc::new(site::mailer(global, store.clone(), vault.clone())?);
-    let mailer_for_leases = mailer.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -259,16 +258,15 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     // Showings without the campaign cookie are written every few seconds
     // (per instance: they are this instance's own counts).
     let uncounted = state.uncounted_campaigns.clone();
-    let uncounted_store = store.clone();
-    let flusher = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(UNCOUNTED_SECONDS)).await;
-            if let Err(e) = uncounted.flush(&uncounted_store).await {
-                tracing::warn!(error = %e, "campaign showings could not be written");
+    let flusher = tokio::spawn({
+        let (uncounted, store) = (uncounted.clone(), store.clone());
+        async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(UNCOUNTED_SECONDS)).await;
+                write_uncounted_showings(&uncounted, &store).await;
             }
         }
     });
-    let uncounted = state.uncounted_campaigns.clone();
     // The peer address reaches the form rate limiter, hashed in memory;
     // it is never logged or stored.
     let app =
@@ -323,12 +321,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         job.abort();
     }
     flusher.abort();
-    if let Err(e) = uncounted.flush(&store).await {
-        tracing::warn!(error = %e, "campaign showings could not be written");
-    }
+    write_uncounted_showings(&uncounted, &store).await;
     // Mail this instance had claimed but not sent goes back to the queue
     // now, for another instance (or the next start) to send at once.
-    match mailer_for_leases.release_leases().await {
+    match mailer.release_leases().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(messages = n, "mail leases released"),
         Err(e) => tracing::warn!(error = %e, "could not release mail leases"),
@@ -338,6 +334,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     store.close().await;
     Ok(())
+}
+
+/// Writes the showings counted in memory since the last write; a failure
+/// is logged and the counts stay for the next try.
+async fn write_uncounted_showings(
+    uncounted: &custodian_web::campaigns::uncounted::Uncounted,
+    store: &Store,
+) {
+    if let Err(e) = uncounted.flush(store).await {
+        tracing::warn!(error = %e, "campaign showings could not be written");
+    }
 }
 
 /// A name for this process in job and lease records.

@@ -5,14 +5,7 @@
 
 use std::time::Duration;
 
-use crate::support::Site;
-
-fn line_value(text: &str, prefix: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-}
+use crate::support::{Site, metric};
 
 #[tokio::test]
 async fn loopback_reads_the_metrics_and_they_hold_nothing_personal() {
@@ -41,7 +34,7 @@ async fn loopback_reads_the_metrics_and_they_hold_nothing_personal() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let privacy = line_value(
+    let privacy = metric(
         &text,
         r#"custodian_http_requests_total{method="GET",route="/privacy",status="200"}"#,
     );

@@ -710,6 +710,15 @@ pub fn totp_code(secret_base32: &str) -> String {
     }
 }
 
+/// The value of one series in a Prometheus text scrape, given as its name
+/// and labels exactly as printed, e.g. `custodian_job_runs_total{job="x"}`.
+pub fn metric(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
