@@ -204,6 +204,10 @@ pub struct Agents {
     /// line, then the answer is copied out of the borrow by index.
     seen: HashMap<String, usize>,
     known: Vec<Known>,
+    /// Each kind of person met (browser, system, device), in the order met;
+    /// kept when `seen` is cleared, since counts refer to it by index.
+    people: Vec<Person>,
+    people_index: HashMap<Person, u16>,
     /// Fingerprints are the same in every classifier of a run, so that the
     /// sibling tallies that read two halves of a file give one person the
     /// same visitor key.
@@ -217,7 +221,24 @@ pub struct Agents {
 pub struct Known {
     pub agent: Agent,
     pub fingerprint: u64,
+    /// Which kind of person this is, by index into [`Agents::person`]; none
+    /// for a bot.
+    pub person: Option<u16>,
 }
+
+/// A kind of person, as the browser statistics count them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Person {
+    pub browser: String,
+    pub os: String,
+    pub device: Device,
+}
+
+/// The most kinds of person one classifier numbers. Browser and system
+/// names come from the user-agent database's fixed vocabulary, so a real
+/// log never comes near; past it, a person counts as a visitor without a
+/// browser, system or device rather than growing memory without end.
+pub const MAX_PEOPLE: usize = 0xFFFF;
 
 /// Past this many distinct user agents the memory is cleared: logs full of
 /// random user agents must not grow it without end.
@@ -239,6 +260,8 @@ impl Agents {
             browsers: woothee::parser::Parser::new(),
             seen: HashMap::default(),
             known: Vec::new(),
+            people: Vec::new(),
+            people_index: HashMap::default(),
             fingerprints: foldhash::quality::FixedState::with_seed(FINGERPRINT_SEED),
         }
     }
@@ -257,9 +280,23 @@ impl Agents {
                     self.seen.clear();
                     self.known.clear();
                 }
+                let agent = self.work_out(user_agent);
+                let person = match &agent {
+                    Agent::Person {
+                        browser,
+                        os,
+                        device,
+                    } => self.intern(Person {
+                        browser: browser.clone(),
+                        os: os.clone(),
+                        device: *device,
+                    }),
+                    Agent::Bot { .. } => None,
+                };
                 let known = Known {
-                    agent: self.work_out(user_agent),
+                    agent,
                     fingerprint: self.fingerprints.hash_one(user_agent),
+                    person,
                 };
                 self.known.push(known);
                 let index = self.known.len() - 1;
@@ -269,6 +306,30 @@ impl Agents {
         };
         // Every index in `seen` is in `known`: they are cleared together.
         &self.known[index]
+    }
+
+    /// Every kind of person numbered so far, in the order of their numbers.
+    pub fn people(&self) -> &[Person] {
+        &self.people
+    }
+
+    /// The kind of person numbered `index` by this classifier.
+    pub fn person(&self, index: u16) -> Option<&Person> {
+        self.people.get(usize::from(index))
+    }
+
+    /// The number of a kind of person, given one if new (none once
+    /// [`MAX_PEOPLE`] are numbered).
+    pub fn intern(&mut self, person: Person) -> Option<u16> {
+        if let Some(index) = self.people_index.get(&person) {
+            return Some(*index);
+        }
+        let index = u16::try_from(self.people.len())
+            .ok()
+            .filter(|i| usize::from(*i) < MAX_PEOPLE)?;
+        self.people.push(person.clone());
+        self.people_index.insert(person, index);
+        Some(index)
     }
 
     fn work_out(&self, user_agent: &str) -> Agent {

@@ -168,13 +168,29 @@ fn field_end(line: &[u8], from: usize, next: &[u8], quoted: bool, last: bool) ->
     }
     let mut search = from;
     loop {
-        let offset = memchr::memmem::find(line.get(search..)?, next)?;
+        let offset = find_literal(line.get(search..)?, next)?;
         let at = search + offset;
         if quoted && escaped(line, from, at) {
             search = at + 1;
             continue;
         }
         return Some(at);
+    }
+}
+
+/// Where `needle` first starts in `hay`: memchr finds its first byte, and
+/// the rest is compared in place. The literals between fields are one to
+/// three bytes, and building a general substring searcher for each, once a
+/// field, cost more than the search itself.
+fn find_literal(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (first, rest) = needle.split_first()?;
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(*first, hay.get(from..)?)?;
+        if begins_with(hay.get(at + 1..)?, rest) {
+            return Some(at);
+        }
+        from = at + 1;
     }
 }
 
@@ -272,6 +288,15 @@ mod tests {
 
     fn combined(line: &str) -> Result<Hit<'_>, Malformed> {
         parse_line(&LogFormat::combined(), line.as_bytes())
+    }
+
+    #[test]
+    fn a_literal_is_found_where_it_first_starts_whole() {
+        assert_eq!(find_literal(b"ab\" \"c", b"\" "), Some(2));
+        assert_eq!(find_literal(b"a\"b\" c", b"\" "), Some(3));
+        assert_eq!(find_literal(b"abc\"", b"\" "), None);
+        assert_eq!(find_literal(b"", b" "), None);
+        assert_eq!(find_literal(b"abc", b""), None);
     }
 
     #[test]

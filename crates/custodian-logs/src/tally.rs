@@ -7,6 +7,10 @@
 //! salt made at random for each day when the first line of that day is
 //! read. The salt and the hashes live only in this process's memory and go
 //! with the [`Tally`]: only the count of distinct hashes leaves it.
+//!
+//! Visitors are counted in batches (see [`crate::keys`]): the counts that
+//! depend on them (visitors, browsers, systems, devices and the sketches)
+//! are whole after [`Tally::settle`] or [`Tally::take`].
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
@@ -15,9 +19,9 @@ use std::hash::{BuildHasher, RandomState};
 /// faster than SipHash on paths and hashes. The visitor key itself is
 /// SipHash under the day's secret salt.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-use crate::agent::{Agent, Agents, BotKind};
+use crate::agent::{Agent, Agents, BotKind, Person};
+use crate::keys::Keys;
 use crate::line::{Hit, Malformed};
 use crate::sketch::Sketch;
 
@@ -71,17 +75,48 @@ pub struct DayTally {
     /// Sketches of the same two sets, which later runs can merge with.
     pub sketch: Sketch,
     pub goaccess_sketch: Sketch,
-    /// Each visitor's key, and what its browser was (an index into
-    /// `people`; none for a bot counted in), so that two tallies of parts
-    /// of one log merge exactly: a key names one address and user agent.
-    seen: HashMap<u64, Option<u32>>,
-    goaccess_seen: HashSet<u64>,
-    /// Each distinct (browser, operating system, device) seen this day,
-    /// and its index in `people`.
-    people: Vec<(String, String, &'static str)>,
-    person_index: HashMap<String, u32>,
+    /// Each visitor's key, its lowest 16 bits replaced by the kind of
+    /// person its browser is (see [`visitor_entry`]), so that two tallies
+    /// of parts of one log merge exactly, the browser of a visitor in both
+    /// counted once: a key names one address and user agent.
+    visitor_keys: Keys,
+    goaccess_keys: Keys,
     /// This day's salt: random, in memory only, gone with the tally.
     salt: RandomState,
+}
+
+/// The low bits of a visitor entry when it is no kind of person: a bot
+/// counted in, or past [`crate::agent::MAX_PEOPLE`].
+const NO_PERSON: u16 = 0xFFFF;
+
+/// A visitor key with the kind of person in its lowest 16 bits. The 48 bits
+/// left tell visitors apart: two of 100,000 visitors in one day share them
+/// with a chance of 1 in 56,000.
+fn visitor_entry(key: u64, person: Option<u16>) -> u64 {
+    (key & !0xFFFF) | u64::from(person.unwrap_or(NO_PERSON))
+}
+
+fn person_of(entry: u64) -> Option<u16> {
+    let low = (entry & 0xFFFF) as u16;
+    (low != NO_PERSON).then_some(low)
+}
+
+/// Count a visitor met for the first time today, with its browser, system
+/// and device.
+fn count_visitor(
+    entry: u64,
+    agents: &Agents,
+    visitors: &mut u64,
+    browsers: &mut HashMap<String, u64>,
+    systems: &mut HashMap<String, u64>,
+    devices: &mut HashMap<&'static str, u64>,
+) {
+    *visitors += 1;
+    if let Some(person) = person_of(entry).and_then(|i| agents.person(i)) {
+        add(browsers, &person.browser);
+        add(systems, &person.os);
+        *devices.entry(person.device.label()).or_default() += 1;
+    }
 }
 
 impl DayTally {
@@ -89,7 +124,8 @@ impl DayTally {
     /// seen and the sketches in place: a follower that saves every few
     /// seconds counts each visitor of the day once, and the cumulative
     /// sketch merges into the stored one without counting anyone twice.
-    pub fn take_counts(&mut self) -> DayTally {
+    /// Settle first ([`DayTally::settle`]).
+    fn take_counts(&mut self) -> DayTally {
         DayTally {
             requests: std::mem::take(&mut self.requests),
             pageviews: std::mem::take(&mut self.pageviews),
@@ -113,20 +149,33 @@ impl DayTally {
 impl Tally {
     /// Everything counted since the last take (see [`DayTally::take_counts`]);
     /// the line and malformed counts start again.
-    pub fn take(&mut self) -> Tally {
+    pub fn take(&mut self) -> Taken {
+        self.settle();
         let days = self
             .days
             .iter_mut()
             .map(|(d, t)| (*d, t.take_counts()))
             .filter(|(_, t)| t.requests > 0)
             .collect();
-        Tally {
-            options: self.options.clone(),
+        Taken {
             days,
             lines: std::mem::take(&mut self.lines),
             malformed: std::mem::take(&mut self.malformed),
-            ..Tally::default()
         }
+    }
+
+    /// Count the visitors still waiting in each day's buffer, so that every
+    /// count is whole.
+    pub fn settle(&mut self) {
+        for day in self.days.values_mut() {
+            day.settle(&self.agents);
+        }
+    }
+
+    /// Each day's counts, whole.
+    pub fn settled_days(&mut self) -> &BTreeMap<i64, DayTally> {
+        self.settle();
+        &self.days
     }
 }
 
@@ -138,6 +187,21 @@ impl Tally {
         if let Some(newest) = self.days.keys().next_back().copied() {
             self.days.retain(|day, _| *day >= newest - keep);
         }
+    }
+}
+
+/// What [`Tally::take`] hands over to be saved: whole counts, and nothing
+/// that could tell one visitor from another.
+#[derive(Debug)]
+pub struct Taken {
+    pub days: BTreeMap<i64, DayTally>,
+    pub lines: u64,
+    pub malformed: BTreeMap<&'static str, Example>,
+}
+
+impl Taken {
+    pub fn malformed_count(&self) -> u64 {
+        self.malformed.values().map(|e| e.count).sum()
     }
 }
 
@@ -155,13 +219,16 @@ pub struct Example {
 #[derive(Debug)]
 pub struct Tally {
     pub options: Options,
-    pub days: BTreeMap<i64, DayTally>,
+    /// Read through [`Tally::settled_days`], which counts the visitors
+    /// still waiting first.
+    days: BTreeMap<i64, DayTally>,
     pub lines: u64,
     pub malformed: BTreeMap<&'static str, Example>,
     agents: Agents,
     /// What a line from a layout without user agents is: a person whose
     /// browser is unknown.
     unknown: Agent,
+    unknown_person: Option<u16>,
     /// Where each day's salt comes from: shared by the tallies that count
     /// parts of one log side by side, so that their keys agree.
     salts: Salts,
@@ -169,17 +236,25 @@ pub struct Tally {
 
 impl Default for Tally {
     fn default() -> Self {
+        let mut agents = Agents::new();
+        let unknown = Person {
+            browser: "Unknown".into(),
+            os: "Unknown".into(),
+            device: crate::agent::Device::Other,
+        };
+        let unknown_person = agents.intern(unknown.clone());
         Tally {
             options: Options::default(),
             days: BTreeMap::new(),
             lines: 0,
             malformed: BTreeMap::new(),
-            agents: Agents::new(),
+            agents,
             unknown: Agent::Person {
-                browser: "Unknown".into(),
-                os: "Unknown".into(),
-                device: crate::agent::Device::Other,
+                browser: unknown.browser,
+                os: unknown.os,
+                device: unknown.device,
             },
+            unknown_person,
             salts: Salts::default(),
         }
     }
@@ -218,12 +293,12 @@ impl Tally {
         let hour = usize::try_from(hit.at.rem_euclid(86_400) / 3600).unwrap_or(0) % 24;
         // Disjoint fields: the classifier's answer is borrowed while the
         // day is changed, so nothing is copied for each line.
-        let (agent, fingerprint) = match hit.user_agent {
+        let (agent, fingerprint, person) = match hit.user_agent {
             Some(ua) => {
                 let known = self.agents.recognise(ua);
-                (&known.agent, Some(known.fingerprint))
+                (&known.agent, Some(known.fingerprint), known.person)
             }
-            None => (&self.unknown, None),
+            None => (&self.unknown, None, self.unknown_person),
         };
         let salts = &self.salts;
         let day = self
@@ -238,9 +313,8 @@ impl Tally {
         if hit.client.parse::<std::net::IpAddr>().is_err() {
             // GoAccess takes only addresses, and fails a line with a host name.
             day.goaccess_invalid += 1;
-        } else if !(400..500).contains(&hit.status) && day.goaccess_seen.insert(key) {
-            day.goaccess_visitors += 1;
-            day.goaccess_sketch.add(key);
+        } else if !(400..500).contains(&hit.status) && day.goaccess_keys.push(key) {
+            day.settle_goaccess();
         }
         let bot = match agent {
             Agent::Bot { family, kind } => {
@@ -269,26 +343,11 @@ impl Tally {
                 day.pageviews.insert(hit.path.to_owned(), hours);
             }
         }
-        if !day.seen.contains_key(&key) {
-            day.visitors += 1;
-            day.sketch.add(key);
-            let person = match agent {
-                Agent::Person {
-                    browser,
-                    os,
-                    device,
-                } => {
-                    add(&mut day.browsers, browser);
-                    add(&mut day.systems, os);
-                    *day.devices.entry(device.label()).or_default() += 1;
-                    Some(day.person(browser, os, device.label()))
-                }
-                Agent::Bot { .. } => None,
-            };
-            day.seen.insert(key, person);
-        }
         if let Some(domain) = hit.referer.and_then(referrer_domain) {
             add(&mut day.referrers, domain);
+        }
+        if day.visitor_keys.push(visitor_entry(key, person)) {
+            day.settle_visitors(&self.agents);
         }
     }
 }
@@ -343,6 +402,7 @@ mod tests {
                 Err(why) => t.reject(i as u64 + 1, line.as_bytes(), &why),
             }
         }
+        t.settle();
         t
     }
 
@@ -422,6 +482,7 @@ mod tests {
             }
         }
         first.merge(second, 10_000);
+        whole.settle();
         let (merged, whole) = (summary(&first), summary(&whole));
         let differ: Vec<_> = merged
             .iter()
@@ -512,17 +573,40 @@ impl Salts {
 }
 
 impl DayTally {
-    /// The index of this kind of person, added if new.
-    fn person(&mut self, browser: &str, os: &str, device: &'static str) -> u32 {
-        let name = format!("{browser}\u{0}{os}\u{0}{device}");
-        if let Some(i) = self.person_index.get(&name) {
-            return *i;
-        }
-        let i = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
-        self.people
-            .push((browser.to_owned(), os.to_owned(), device));
-        self.person_index.insert(name, i);
-        i
+    /// Count the visitors waiting in the buffers.
+    fn settle(&mut self, agents: &Agents) {
+        self.settle_visitors(agents);
+        self.settle_goaccess();
+    }
+
+    fn settle_visitors(&mut self, agents: &Agents) {
+        let DayTally {
+            visitor_keys,
+            visitors,
+            sketch,
+            browsers,
+            systems,
+            devices,
+            ..
+        } = self;
+        visitor_keys.settle(|entry| {
+            // The person's bits are not the visitor's: the same in every part.
+            sketch.add(entry | u64::from(NO_PERSON));
+            count_visitor(entry, agents, visitors, browsers, systems, devices);
+        });
+    }
+
+    fn settle_goaccess(&mut self) {
+        let DayTally {
+            goaccess_keys,
+            goaccess_visitors,
+            goaccess_sketch,
+            ..
+        } = self;
+        goaccess_keys.settle(|key| {
+            *goaccess_visitors += 1;
+            goaccess_sketch.add(key);
+        });
     }
 
     fn salted(salt: RandomState) -> DayTally {
@@ -533,8 +617,10 @@ impl DayTally {
     }
 
     /// Add another part's counts for the same day, under the same salt:
-    /// a visitor in both parts counts once, with their browser once.
-    fn merge(&mut self, other: DayTally) {
+    /// a visitor in both parts counts once, with their browser once. Both
+    /// are settled, and `other`'s kinds of person numbered as `agents`
+    /// numbers them.
+    fn merge(&mut self, other: DayTally, agents: &Agents) {
         self.requests += other.requests;
         for (path, hours) in other.pageviews {
             let mine = self.pageviews.entry(path).or_insert([0; 24]);
@@ -542,26 +628,23 @@ impl DayTally {
                 *m += o;
             }
         }
-        for (key, person) in other.seen {
-            if !self.seen.contains_key(&key) {
-                self.visitors += 1;
-                let person = person.and_then(|i| other.people.get(i as usize)).map(
-                    |(browser, os, device)| {
-                        add(&mut self.browsers, browser);
-                        add(&mut self.systems, os);
-                        *self.devices.entry(device).or_default() += 1;
-                        self.person(browser, os, device)
-                    },
-                );
-                self.seen.insert(key, person);
-            }
+        {
+            let DayTally {
+                visitor_keys,
+                visitors,
+                browsers,
+                systems,
+                devices,
+                ..
+            } = self;
+            visitor_keys.absorb(other.visitor_keys, |entry| {
+                count_visitor(entry, agents, visitors, browsers, systems, devices);
+            });
         }
         self.sketch.merge(&other.sketch);
-        for key in other.goaccess_seen {
-            if self.goaccess_seen.insert(key) {
-                self.goaccess_visitors += 1;
-            }
-        }
+        let goaccess_visitors = &mut self.goaccess_visitors;
+        self.goaccess_keys
+            .absorb(other.goaccess_keys, |_| *goaccess_visitors += 1);
         self.goaccess_sketch.merge(&other.goaccess_sketch);
         self.goaccess_invalid += other.goaccess_invalid;
         for (maps, theirs) in [
@@ -604,9 +687,24 @@ impl Tally {
                 .or_insert(example);
         }
         self.lines += later.lines;
-        for (day, tally) in later.days {
+        self.settle();
+        // The later part numbered its kinds of person as it met them: the
+        // same person has this part's number from here on.
+        let renumber: Vec<Option<u16>> = later
+            .agents
+            .people()
+            .iter()
+            .map(|p| self.agents.intern(p.clone()))
+            .collect();
+        for (day, mut tally) in later.days {
+            tally.settle(&later.agents);
+            tally.visitor_keys.renumber(|entry| {
+                let person =
+                    person_of(entry).and_then(|i| renumber.get(usize::from(i)).copied().flatten());
+                visitor_entry(entry, person)
+            });
             match self.days.get_mut(&day) {
-                Some(mine) => mine.merge(tally),
+                Some(mine) => mine.merge(tally, &self.agents),
                 None => {
                     self.days.insert(day, tally);
                 }

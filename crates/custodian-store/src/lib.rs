@@ -51,6 +51,8 @@ pub enum StoreError {
         "the database's write-ahead log stayed busy, so erased data may remain in it until the next checkpoint"
     )]
     CheckpointBusy,
+    #[error("a query running beside others stopped: {0}")]
+    Task(String),
     #[error("`{0}` is for SQLite; back PostgreSQL up with pg_dump (docs/operating.md)")]
     NotOnPostgres(&'static str),
 }

@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_rate_limits.sql"),
         postgres: include_str!("../migrations/postgres/0021_rate_limits.sql"),
     },
+    Migration {
+        version: 22,
+        name: "statistics by four weeks",
+        sqlite: include_str!("../migrations/sqlite/0022_stats_blocks.sql"),
+        postgres: include_str!("../migrations/postgres/0022_stats_blocks.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

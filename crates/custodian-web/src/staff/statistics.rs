@@ -181,21 +181,23 @@ fn resolve(app: &AppState, range: &Range) -> Result<(Date, Date, String), String
 async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<Statistics> {
     let store = &app.store;
     let (first, last) = (day_number(from), day_number(to));
-    let days = store.stats_days(site, first, last).await?;
-    let mut tables = Vec::new();
-    for (id, heading, dimension) in TABLES {
-        let rows = if *dimension == "pages" {
-            store.stats_top_pages(site, first, last, 50).await?
-        } else {
-            store.stats_top(site, dimension, first, last, 50).await?
-        };
-        let rows = if *dimension == "bot" {
-            rows.into_iter().map(|(v, n)| (bot_label(&v), n)).collect()
-        } else {
-            rows
-        };
-        tables.push(Table { id, heading, rows });
-    }
+    let dimensions: Vec<&'static str> = TABLES.iter().map(|(_, _, d)| *d).collect();
+    let overview = store
+        .stats_overview(site, first, last, &dimensions, 50)
+        .await?;
+    let days = overview.days;
+    let tables = TABLES
+        .iter()
+        .zip(overview.tables)
+        .map(|((id, heading, dimension), rows)| {
+            let rows = if *dimension == "bot" {
+                rows.into_iter().map(|(v, n)| (bot_label(&v), n)).collect()
+            } else {
+                rows
+            };
+            Table { id, heading, rows }
+        })
+        .collect();
     let mut showings = store.campaign_days(first, last).await?;
     // This instance's showings not yet written; other instances write
     // theirs every few seconds.

@@ -77,7 +77,11 @@ pub async fn ingest(global: &Global, args: &IngestArgs) -> CliResult {
         .to_string(),
     };
     let reading = clock.elapsed().as_secs_f64();
-    let days: Vec<DayCounts> = tally.days.iter().map(|(d, t)| day_counts(*d, t)).collect();
+    let days: Vec<DayCounts> = tally
+        .settled_days()
+        .iter()
+        .map(|(d, t)| day_counts(*d, t))
+        .collect();
     store
         .record_ingest(
             &args.site,

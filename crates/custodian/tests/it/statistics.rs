@@ -658,11 +658,11 @@ async fn a_large_file_read_in_two_halves_at_once_counts_as_read_in_turn() {
 }
 
 #[tokio::test]
-async fn a_range_of_whole_weeks_and_odd_days_adds_up_to_its_days() {
+async fn a_range_of_blocks_weeks_and_odd_days_adds_up_to_its_days() {
     let site = Site::start().await;
     let dir = tempdir();
-    let log = dir.path().join("fortnight.log");
-    generate(&site, "30000", "17", &log);
+    let log = dir.path().join("two-months.log");
+    generate(&site, "30000", "61", &log);
     let out = site.cli(&["logs", "ingest", &log.display().to_string()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let secret = site.add_staff("annie", "analyst");
@@ -691,18 +691,72 @@ async fn a_range_of_whole_weeks_and_odd_days_adds_up_to_its_days() {
             })
             .unwrap_or_default()
     };
-    // 2026-11-01 to 2026-11-17 holds whole weeks and days either side.
-    let whole = api("2026-11-01", "2026-11-17").await;
-    for id in ["browsers", "statuses"] {
-        let mut by_day: std::collections::BTreeMap<String, i64> = Default::default();
-        for d in 1..=17 {
-            let day = format!("2026-11-{d:02}");
-            for (k, n) in table(&api(&day, &day).await, id) {
-                *by_day.entry(k).or_default() += n;
+    // 2026-11-01 to 2026-12-31 is 4 days, 2 weeks, a block of four weeks
+    // (2026-11-19 to 2026-12-16), 2 weeks and a day; 2026-11-01 to
+    // 2026-11-17 is days either side of whole weeks.
+    let days: Vec<String> = (1..=30)
+        .map(|d| format!("2026-11-{d:02}"))
+        .chain((1..=31).map(|d| format!("2026-12-{d:02}")))
+        .collect();
+    let mut each_day = Vec::new();
+    for day in &days {
+        each_day.push(api(day, day).await);
+    }
+    for (from, to) in [("2026-11-01", "2026-12-31"), ("2026-11-01", "2026-11-17")] {
+        let whole = api(from, to).await;
+        for id in ["browsers", "statuses"] {
+            let mut by_day: std::collections::BTreeMap<String, i64> = Default::default();
+            for (day, stats) in days.iter().zip(&each_day) {
+                if day.as_str() < from || day.as_str() > to {
+                    continue;
+                }
+                for (k, n) in table(stats, id) {
+                    *by_day.entry(k).or_default() += n;
+                }
+            }
+            // Tables show their 50 largest values; compare those.
+            let shown = table(&whole, id);
+            assert!(!shown.is_empty(), "{from} to {to}: {id}");
+            for (k, n) in &shown {
+                assert_eq!(Some(n), by_day.get(k), "{from} to {to}: {id} {k}");
             }
         }
-        assert_eq!(table(&whole, id), by_day, "{id}");
     }
+    // Pages and pages not found have more than the 50 values a table
+    // shows: asked of the store for all of them, a range's totals are the
+    // sums of its days' too.
+    let store = custodian_store::Store::connect(&site.database_url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (first, last) = (20_758, 20_818); // 2026-11-01 and 2026-12-31
+    let all = 100_000;
+    let mut pages_by_day: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut missing_by_day: std::collections::BTreeMap<String, i64> = Default::default();
+    for day in first..=last {
+        let pages = store.stats_top_pages("default", day, day, all).await;
+        for (k, n) in pages.unwrap_or_default() {
+            *pages_by_day.entry(k).or_default() += n;
+        }
+        let missing = store.stats_top("default", "not_found", day, day, all).await;
+        for (k, n) in missing.unwrap_or_default() {
+            *missing_by_day.entry(k).or_default() += n;
+        }
+    }
+    let pages = store.stats_top_pages("default", first, last, all).await;
+    let pages: std::collections::BTreeMap<String, i64> =
+        pages.unwrap_or_default().into_iter().collect();
+    assert!(pages.len() > 50, "{} pages", pages.len());
+    assert_eq!(pages, pages_by_day);
+    let missing = store
+        .stats_top("default", "not_found", first, last, all)
+        .await;
+    let missing: std::collections::BTreeMap<String, i64> =
+        missing.unwrap_or_default().into_iter().collect();
+    assert!(missing.len() > 50, "{} not found", missing.len());
+    assert_eq!(missing, missing_by_day);
+    store.close().await;
+
+    let whole = api("2026-11-01", "2026-12-31").await;
     let pages: i64 = table(&whole, "pages").values().sum();
     assert!(pages > 0 && pages <= whole["pageviews"].as_i64().unwrap_or(0));
 }

@@ -9,7 +9,13 @@
 
 use sqlx::Row;
 
-use crate::{Pool, Result, Store, with_pool};
+use crate::{Pool, Result, Store, StoreError, with_pool};
+
+mod rows;
+mod spans;
+
+use rows::{JsonRows, count_rows, page_rows};
+use spans::{TOP_PAGES, TOP_VALUES, TopQuery, bind_split, split};
 
 /// One day's counts from one ingestion.
 #[derive(Debug, Clone, Default)]
@@ -70,151 +76,20 @@ pub struct DayRow {
     pub bot_requests: i64,
 }
 
+/// The days of a range and the largest values of each table asked for, in
+/// the order asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub days: Vec<DayRow>,
+    pub tables: Vec<Vec<(String, i64)>>,
+}
+
 /// PostgreSQL: one ingestion at a time per database (statistics writes are
 /// read, merge, write).
 const PG_STATS_LOCK: i64 = 0x5354_4154;
 
-/// Rows one statement carries, as a single JSON array bound as one value:
-/// a driver's cost per bound value dwarfs the database's own work, so a
-/// day of a busy site's pages is one value, not tens of thousands.
+/// Rows one statement carries (see [`rows`]).
 const ROWS_PER_STATEMENT: usize = 5_000;
-
-/// Weeks of the weekly sums: day / 7, so a week is days 7w to 7w + 6.
-const DAYS_PER_WEEK: i64 = 7;
-
-/// A range of days as the whole weeks inside it (first and last week,
-/// empty when first > last) and the days outside those weeks at either end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Split {
-    weeks: (i64, i64),
-    head: (i64, i64),
-    tail: (i64, i64),
-}
-
-fn split(from: i64, to: i64) -> Split {
-    let first = (from + DAYS_PER_WEEK - 1).div_euclid(DAYS_PER_WEEK);
-    let last = (to + 1).div_euclid(DAYS_PER_WEEK) - 1;
-    if first > last {
-        return Split {
-            weeks: (1, 0),
-            head: (from, to),
-            tail: (1, 0),
-        };
-    }
-    Split {
-        weeks: (first, last),
-        head: (from, first * DAYS_PER_WEEK - 1),
-        tail: ((last + 1) * DAYS_PER_WEEK, to),
-    }
-}
-
-/// How each backend reads rows out of a JSON array of arrays: the table
-/// expression, and the expression for element `i` as text or as a number.
-#[derive(Clone, Copy)]
-enum JsonRows {
-    Sqlite,
-    Postgres,
-}
-
-impl JsonRows {
-    fn from(self) -> &'static str {
-        match self {
-            JsonRows::Sqlite => "json_each($3) AS j",
-            JsonRows::Postgres => "json_array_elements($3::json) AS j(value)",
-        }
-    }
-    fn text(self, i: usize) -> String {
-        format!("j.value ->> {i}")
-    }
-    fn number(self, i: usize) -> String {
-        match self {
-            JsonRows::Sqlite => format!("j.value ->> {i}"),
-            JsonRows::Postgres => format!("CAST(j.value ->> {i} AS BIGINT)"),
-        }
-    }
-
-    /// Add a day's pages: $1 site, $2 day, $3 `[[path, views, h00, ..., h23], ...]`.
-    fn page_days_sql(self) -> String {
-        let hours: Vec<String> = (0..24).map(|h| format!("h{h:02}")).collect();
-        let values: Vec<String> = (2..26).map(|i| self.number(i)).collect();
-        let adds: Vec<String> = hours
-            .iter()
-            .map(|h| format!("{h} = stats_page_days.{h} + excluded.{h}"))
-            .collect();
-        format!(
-            "INSERT INTO stats_page_days (site, day, path, views, {}) \
-             SELECT $1, $2, {}, {}, {} FROM {} WHERE true \
-             ON CONFLICT (site, day, path) DO UPDATE SET views = stats_page_days.views + excluded.views, {}",
-            hours.join(", "),
-            self.text(0),
-            self.number(1),
-            values.join(", "),
-            self.from(),
-            adds.join(", ")
-        )
-    }
-
-    /// Add a day's pages to its week: $1 site, $2 week, $3 the same rows.
-    fn page_weeks_sql(self) -> String {
-        format!(
-            "INSERT INTO stats_page_weeks (site, week, path, views) \
-             SELECT $1, $2, {}, {} FROM {} WHERE true \
-             ON CONFLICT (site, week, path) DO UPDATE SET views = stats_page_weeks.views + excluded.views",
-            self.text(0),
-            self.number(1),
-            self.from()
-        )
-    }
-
-    /// Add a day's counts to its week: $1 site, $2 week, $3 the same rows.
-    fn count_weeks_sql(self) -> String {
-        format!(
-            "INSERT INTO stats_count_weeks (site, dimension, week, value, count) \
-             SELECT $1, {}, $2, {}, {} FROM {} WHERE true \
-             ON CONFLICT (site, dimension, week, value) DO UPDATE SET count = stats_count_weeks.count + excluded.count",
-            self.text(0),
-            self.text(1),
-            self.number(2),
-            self.from()
-        )
-    }
-
-    /// Add a day's counts: $1 site, $2 day, $3 `[[dimension, value, count], ...]`.
-    fn counts_sql(self) -> String {
-        format!(
-            "INSERT INTO stats_counts (site, day, dimension, value, count) \
-             SELECT $1, $2, {}, {}, {} FROM {} WHERE true \
-             ON CONFLICT (site, day, dimension, value) DO UPDATE SET count = stats_counts.count + excluded.count",
-            self.text(0),
-            self.text(1),
-            self.number(2),
-            self.from()
-        )
-    }
-}
-
-fn page_rows(chunk: &[(String, [i64; 24])]) -> String {
-    let rows: Vec<serde_json::Value> = chunk
-        .iter()
-        .map(|(path, hours)| {
-            let mut row = vec![
-                serde_json::Value::from(path.as_str()),
-                serde_json::Value::from(hours.iter().sum::<i64>()),
-            ];
-            row.extend(hours.iter().map(|n| serde_json::Value::from(*n)));
-            serde_json::Value::Array(row)
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
-}
-
-fn count_rows(chunk: &[(&'static str, String, i64)]) -> String {
-    let rows: Vec<serde_json::Value> = chunk
-        .iter()
-        .map(|(dimension, value, count)| serde_json::json!([dimension, value, count]))
-        .collect();
-    serde_json::Value::Array(rows).to_string()
-}
 
 struct Existing {
     sketch: Vec<u8>,
@@ -262,24 +137,29 @@ macro_rules! write_ingest {
                     .execute(&mut *$tx).await?;
                 }
             }
-            let week = d.day.div_euclid(DAYS_PER_WEEK);
             for chunk in d.page_hours.chunks(ROWS_PER_STATEMENT) {
-                let rows = page_rows(chunk);
                 sqlx::query(sqlx::AssertSqlSafe($json.page_days_sql()))
-                    .bind($site).bind(d.day).bind(&rows)
-                    .execute(&mut *$tx).await?;
-                sqlx::query(sqlx::AssertSqlSafe($json.page_weeks_sql()))
-                    .bind($site).bind(week).bind(&rows)
+                    .bind($site).bind(d.day).bind(page_rows(chunk))
                     .execute(&mut *$tx).await?;
             }
             for chunk in d.counts.chunks(ROWS_PER_STATEMENT) {
-                let rows = count_rows(chunk);
                 sqlx::query(sqlx::AssertSqlSafe($json.counts_sql()))
-                    .bind($site).bind(d.day).bind(&rows)
+                    .bind($site).bind(d.day).bind(count_rows(chunk))
                     .execute(&mut *$tx).await?;
-                sqlx::query(sqlx::AssertSqlSafe($json.count_weeks_sql()))
-                    .bind($site).bind(week).bind(&rows)
-                    .execute(&mut *$tx).await?;
+            }
+        }
+        for spans in spans::TABLES {
+            for (span, sums) in spans::sums($days, spans.days) {
+                for chunk in sums.pages.chunks(ROWS_PER_STATEMENT) {
+                    sqlx::query(sqlx::AssertSqlSafe($json.page_spans_sql(spans.pages, spans.column)))
+                        .bind($site).bind(span).bind(serde_json::json!(chunk).to_string())
+                        .execute(&mut *$tx).await?;
+                }
+                for chunk in sums.counts.chunks(ROWS_PER_STATEMENT) {
+                    sqlx::query(sqlx::AssertSqlSafe($json.count_spans_sql(spans.counts, spans.column)))
+                        .bind($site).bind(span).bind(serde_json::json!(chunk).to_string())
+                        .execute(&mut *$tx).await?;
+                }
             }
         }
         for f in $files {
@@ -388,22 +268,51 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
-        let range = split(from, to);
-        let rows = with_pool!(&self.pool, p => {
-            sqlx::query(
-                "SELECT value, CAST(SUM(count) AS BIGINT) AS total FROM ( \
-                 SELECT value, count FROM stats_count_weeks WHERE site = $1 AND dimension = $2 AND week >= $3 AND week <= $4 \
-                 UNION ALL SELECT value, count FROM stats_counts WHERE site = $1 AND dimension = $2 AND day >= $5 AND day <= $6 \
-                 UNION ALL SELECT value, count FROM stats_counts WHERE site = $1 AND dimension = $2 AND day >= $7 AND day <= $8) AS parts \
-                 GROUP BY value ORDER BY total DESC, value LIMIT $9",
-            )
-            .bind(site).bind(dimension).bind(range.weeks.0).bind(range.weeks.1).bind(range.head.0).bind(range.head.1)
-            .bind(range.tail.0).bind(range.tail.1).bind(limit).fetch_all(p).await?
-            .iter()
-            .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get("value")?, r.try_get("total")?)) })
-            .collect::<Result<Vec<_>, _>>()?
-        });
-        Ok(rows)
+        self.top(&TOP_VALUES, site, Some(dimension), from, to, limit)
+            .await
+    }
+
+    /// What the dashboard shows for a range of days: the days, and for
+    /// each of `tables` (`pages`, or a dimension such as `browser`) its
+    /// `limit` largest values. The queries run at once, each on its own
+    /// connection: PostgreSQL answers them side by side on its cores, and
+    /// SQLite's readers do the same beside each other in WAL mode.
+    pub async fn stats_overview(
+        &self,
+        site: &str,
+        from: i64,
+        to: i64,
+        tables: &[&'static str],
+        limit: i64,
+    ) -> Result<Overview> {
+        let mut running = tokio::task::JoinSet::new();
+        for (i, table) in tables.iter().enumerate() {
+            let (store, site, table) = (self.clone(), site.to_owned(), *table);
+            running.spawn(async move {
+                let rows = if table == "pages" {
+                    store.stats_top_pages(&site, from, to, limit).await
+                } else {
+                    store.stats_top(&site, table, from, to, limit).await
+                };
+                (i, rows)
+            });
+        }
+        let days = self.stats_days(site, from, to).await;
+        let mut found = vec![Vec::new(); tables.len()];
+        while let Some(done) = running.join_next().await {
+            match done {
+                Ok((i, rows)) => {
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = rows?;
+                    }
+                }
+                Err(e) => return Err(StoreError::Task(e.to_string())),
+            }
+        }
+        Ok(Overview {
+            days: days?,
+            tables: found,
+        })
     }
 
     /// The most viewed pages over a range of days.
@@ -414,20 +323,31 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
+        self.top(&TOP_PAGES, site, None, from, to, limit).await
+    }
+
+    /// The largest totals of `query` over a range of days, largest first.
+    async fn top(
+        &self,
+        query: &TopQuery,
+        site: &str,
+        dimension: Option<&str>,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>> {
         let range = split(from, to);
+        let sql = query.sql();
         let rows = with_pool!(&self.pool, p => {
-            sqlx::query(
-                "SELECT path, CAST(SUM(views) AS BIGINT) AS total FROM ( \
-                 SELECT path, views FROM stats_page_weeks WHERE site = $1 AND week >= $2 AND week <= $3 \
-                 UNION ALL SELECT path, views FROM stats_page_days WHERE site = $1 AND day >= $4 AND day <= $5 \
-                 UNION ALL SELECT path, views FROM stats_page_days WHERE site = $1 AND day >= $6 AND day <= $7) AS parts \
-                 GROUP BY path ORDER BY total DESC, path LIMIT $8",
-            )
-            .bind(site).bind(range.weeks.0).bind(range.weeks.1).bind(range.head.0).bind(range.head.1)
-            .bind(range.tail.0).bind(range.tail.1).bind(limit).fetch_all(p).await?
-            .iter()
-            .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get("path")?, r.try_get("total")?)) })
-            .collect::<Result<Vec<_>, _>>()?
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(site);
+            if let Some(dimension) = dimension {
+                q = q.bind(dimension);
+            }
+            bind_split!(q, range)
+                .bind(limit).fetch_all(p).await?
+                .iter()
+                .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get(query.key)?, r.try_get("total")?)) })
+                .collect::<Result<Vec<_>, _>>()?
         });
         Ok(rows)
     }
@@ -454,41 +374,5 @@ impl Store {
             (r.try_get::<i64, _>("lines")?, r.try_get::<i64, _>("malformed")?)
         });
         Ok(totals)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Split, split};
-
-    #[test]
-    fn a_range_is_whole_weeks_and_the_days_at_either_end() {
-        // Days 10 to 30: week 2 is days 14-20, week 3 is 21-27.
-        assert_eq!(
-            split(10, 30),
-            Split {
-                weeks: (2, 3),
-                head: (10, 13),
-                tail: (28, 30)
-            }
-        );
-        // Exactly weeks 2 and 3.
-        assert_eq!(
-            split(14, 27),
-            Split {
-                weeks: (2, 3),
-                head: (14, 13),
-                tail: (28, 27)
-            }
-        );
-        // Inside one week: days only.
-        assert_eq!(
-            split(15, 18),
-            Split {
-                weeks: (1, 0),
-                head: (15, 18),
-                tail: (1, 0)
-            }
-        );
     }
 }
