@@ -124,8 +124,30 @@ pub async fn submit(
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
     let password_ok = verify_off_thread(hash, form.password.clone()).await;
-    let account = credentials.filter(|_| password_ok).map(|c| c.account);
-    let Some(account) = account else {
+    let Some(account) = credentials
+        .as_ref()
+        .filter(|_| password_ok)
+        .map(|c| c.account.clone())
+    else {
+        // Refusals go in the audit log for a security investigation: under
+        // the account when it exists, otherwise without the name tried,
+        // which may be anyone's email address.
+        let (actor, subject) = match &credentials {
+            Some(c) => (
+                format!("account:{}", c.account.id),
+                Some(c.account.subject.id.as_str()),
+            ),
+            None => ("account:(unknown name)".to_owned(), None),
+        };
+        app.store
+            .audit(
+                now,
+                &actor,
+                "sign in refused",
+                subject,
+                "wrong email address, user name or password",
+            )
+            .await?;
         return refuse(
             &page,
             &login,

@@ -242,6 +242,22 @@ async fn sign_in_is_throttled_and_says_nothing_about_which_part_was_wrong() {
                 .contains("The email address, user name or password is not right")
         );
     }
+    // Both refusals are in the audit log; the unknown name is not.
+    assert_eq!(
+        site.count_rows("audit_log WHERE action = 'sign in refused' AND actor = 'account:(unknown name)' AND subject IS NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        site.count_rows("audit_log WHERE action = 'sign in refused' AND actor LIKE 'account:%' AND subject IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        site.count_rows("audit_log WHERE actor LIKE '%nobody%' OR detail LIKE '%nobody%'")
+            .await,
+        0
+    );
     for _ in 0..4 {
         sign_in(&mut b, "lee", "not the password").await;
     }

@@ -168,6 +168,12 @@ async fn sign_in_is_throttled_per_account() {
     let locked = browser.sign_in("terry", &secret).await;
     assert_eq!(locked.status, 400, "even the right details wait");
     assert!(locked.body.contains("too many attempts"));
+    // Each refusal is in the audit log, under the account it was for.
+    assert_eq!(
+        site.count_rows("audit_log WHERE actor = 'staff:terry' AND action = 'sign in refused'")
+            .await,
+        5
+    );
     site.server.stop().await;
 }
 
