@@ -222,7 +222,7 @@ pub struct Known {
     pub agent: Agent,
     pub fingerprint: u64,
     /// Which kind of person this is, by index into [`Agents::person`]; none
-    /// for a bot.
+    /// for a bot, or past [`MAX_PEOPLE`].
     pub person: Option<u16>,
 }
 

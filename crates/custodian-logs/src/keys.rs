@@ -56,10 +56,11 @@ impl Keys {
         self.fresh.clear();
     }
 
-    /// Add another day's keys (both settled first by their owners), calling
-    /// `new` once for each key of `other` not among these.
+    /// Add the keys of another part of the same day (both settled first by
+    /// their owners, who count what settling finds), calling `new` once for
+    /// each key of `other` not among these.
     pub fn absorb(&mut self, mut other: Keys, new: impl FnMut(u64)) {
-        // Already settled by the caller; settling again finds nothing new.
+        debug_assert!(self.fresh.is_empty() && other.fresh.is_empty());
         other.settle(|_| {});
         self.settle(|_| {});
         self.fresh = other.known;
@@ -70,6 +71,7 @@ impl Keys {
     /// Change every key by `change` (the caller's mark in the low bits, say),
     /// keeping them sorted and each once.
     pub fn renumber(&mut self, change: impl Fn(u64) -> u64) {
+        debug_assert!(self.fresh.is_empty(), "settled by the owner first");
         self.settle(|_| {});
         for key in &mut self.known {
             *key = change(*key);
@@ -96,7 +98,9 @@ impl Keys {
 }
 
 /// Merge sorted `new` into sorted `into`, where no key is in both: from the
-/// back, so that nothing is moved twice and no second list is allocated.
+/// back, so that nothing is moved twice. Growing `into` may move it (the
+/// allocator can often extend a large block where it is), but only by
+/// `new`'s length, never to twice its size as a growing hash table does.
 fn merge_into(into: &mut Vec<u64>, new: &[u64]) {
     if new.is_empty() {
         return;
@@ -157,6 +161,7 @@ mod tests {
             let _ = b.push(k);
         }
         a.settle(|_| {});
+        b.settle(|_| {});
         let mut new = Vec::new();
         a.absorb(b, |k| new.push(k));
         assert_eq!(new, vec![2, 11]);

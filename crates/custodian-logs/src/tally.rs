@@ -147,8 +147,9 @@ impl DayTally {
 }
 
 impl Tally {
-    /// Everything counted since the last take (see [`DayTally::take_counts`]);
-    /// the line and malformed counts start again.
+    /// Everything counted since the last take, whole; each day keeps its
+    /// salt, keys and sketches, so a visitor already counted today is not
+    /// counted again. The line and malformed counts start again.
     pub fn take(&mut self) -> Taken {
         self.settle();
         let days = self
@@ -182,10 +183,12 @@ impl Tally {
 impl Tally {
     /// Destroy the salts and keys of days more than `keep` days before the
     /// newest day seen: their lines have stopped coming, so what could
-    /// tell their visitors apart goes.
+    /// tell their visitors apart goes. Call it after [`Tally::take`]: what
+    /// was counted for those days and not taken goes with them.
     pub fn forget_old_days(&mut self, keep: i64) {
         if let Some(newest) = self.days.keys().next_back().copied() {
             self.days.retain(|day, _| *day >= newest - keep);
+            self.salts.forget_before(newest - keep);
         }
     }
 }
@@ -546,6 +549,24 @@ mod tests {
     }
 
     #[test]
+    fn forgotten_days_take_their_salts_with_them() {
+        let day = |d: u32| {
+            line("192.0.2.1", "/", 200, FIREFOX, "-").replace("01/Dec", &format!("{d:02}/Dec"))
+        };
+        let mut t = tally(&[day(1), day(2), day(5)], Options::default());
+        let _ = t.take();
+        t.forget_old_days(1);
+        assert_eq!(t.days.len(), 1);
+        let kept: Vec<i64> = t
+            .salts
+            .0
+            .lock()
+            .map(|s| s.keys().copied().collect())
+            .unwrap_or_default();
+        assert_eq!(kept, vec![20_792]);
+    }
+
+    #[test]
     fn referrer_domains_drop_the_page_and_anything_after() {
         assert_eq!(
             referrer_domain("https://user:pw@www.example.com:8443/a?b"),
@@ -562,6 +583,13 @@ mod tests {
 pub struct Salts(std::sync::Arc<std::sync::Mutex<BTreeMap<i64, RandomState>>>);
 
 impl Salts {
+    /// Destroy the salts of days before `day`.
+    fn forget_before(&self, day: i64) {
+        if let Ok(mut salts) = self.0.lock() {
+            salts.retain(|d, _| *d >= day);
+        }
+    }
+
     fn for_day(&self, day: i64) -> RandomState {
         match self.0.lock() {
             Ok(mut salts) => salts.entry(day).or_default().clone(),

@@ -40,9 +40,10 @@ macro_rules! count_attempt {
         .map(|row| row.try_get("attempts"))
         .transpose()?
         .unwrap_or(0);
-        // Only this minute and the last are ever needed.
+        // Only this minute and the last are ever read; one more is kept for
+        // an instance whose clock is a little behind this one's.
         sqlx::query("DELETE FROM rate_limits WHERE minute < $1")
-            .bind($minute - 1)
+            .bind($minute - 2)
             .execute(&mut *$tx)
             .await?;
         Attempts {

@@ -147,6 +147,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_stats_blocks.sql"),
         postgres: include_str!("../migrations/postgres/0022_stats_blocks.sql"),
     },
+    Migration {
+        version: 23,
+        name: "keyed sign-in throttle",
+        sqlite: include_str!("../migrations/sqlite/0023_keyed_sign_in_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0023_keyed_sign_in_throttle.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -161,6 +161,16 @@ impl Store {
         Ok(())
     }
 
+    /// Forget counts whose window started before `before`: names tried and
+    /// never signed in with are not kept, even as keyed hashes.
+    pub async fn forget_sign_in_failures(&self, before: i64) -> Result<u64> {
+        let removed = with_pool!(&self.pool, p => {
+            sqlx::query("DELETE FROM sign_in_throttle WHERE window_start < $1")
+                .bind(before).execute(p).await?.rows_affected()
+        });
+        Ok(removed)
+    }
+
     pub async fn clear_sign_in_failures(&self, key_hash: &[u8]) -> Result<()> {
         with_pool!(&self.pool, p => {
             sqlx::query("DELETE FROM sign_in_throttle WHERE key_hash = $1").bind(key_hash).execute(p).await?;

@@ -22,6 +22,17 @@ pub fn username_index(key: &DataKey, username: &str) -> Vec<u8> {
     index(key, "username", &username.trim().to_lowercase())
 }
 
+/// What failed sign-ins are counted under: the name tried, which may be
+/// anyone's email address, so only ever as a keyed hash. `door` keeps
+/// staff and public names apart.
+pub fn sign_in_index(key: &DataKey, door: &str, login: &str) -> Vec<u8> {
+    index(
+        key,
+        &format!("sign-in {door}"),
+        &login.trim().to_lowercase(),
+    )
+}
+
 /// The index of an anonymous session, for provisional subjects.
 pub fn session_index(key: &DataKey, session_id: &str) -> Vec<u8> {
     index(key, "session", session_id)
@@ -40,6 +51,19 @@ fn index(key: &DataKey, kind: &str, value: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_tried_at_sign_in_are_counted_under_a_key_and_a_door() {
+        let key = DataKey::generate();
+        let tried = sign_in_index(&key, "account", " Lee@Example.com");
+        assert_eq!(tried, sign_in_index(&key, "account", "lee@example.com"));
+        assert_ne!(tried, sign_in_index(&key, "staff", "lee@example.com"));
+        assert_ne!(
+            tried,
+            sign_in_index(&DataKey::generate(), "account", "lee@example.com"),
+            "without the key the hash cannot be checked against a name"
+        );
+    }
 
     #[test]
     fn the_same_address_however_written_finds_the_same_person() {

@@ -216,6 +216,13 @@ impl Vault {
         })
     }
 
+    /// The keyed hash that failed sign-ins by `login` at `door` (`staff`
+    /// or `account`) are counted under: without the vault's key, a copy of
+    /// the database cannot be checked for whether someone tried a name.
+    pub fn sign_in_throttle_key(&self, door: &str, login: &str) -> Vec<u8> {
+        crate::blind_index::sign_in_index(&self.index_key, door, login)
+    }
+
     pub fn policy(&self) -> &CheckedConfig {
         &self.policy
     }

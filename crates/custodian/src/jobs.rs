@@ -68,6 +68,10 @@ pub async fn sweep_sessions(store: Store, clock: Clock) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
     }
+    // Every sign-in lockout window is far shorter than a day.
+    if let Err(e) = store.forget_sign_in_failures(clock.unix() - 86_400).await {
+        tracing::warn!(error = %e, "could not forget old sign-in failures");
+    }
 }
 
 /// Deliver due mail every `interval` seconds, and as soon as this instance

@@ -88,6 +88,11 @@ pub struct Overview {
 /// read, merge, write).
 const PG_STATS_LOCK: i64 = 0x5354_4154;
 
+/// How many of the dashboard's queries run at once: on 2 cores more gain
+/// nothing, and the pools (8 SQLite connections, 16 PostgreSQL) must keep
+/// room for everything else.
+const OVERVIEW_AT_ONCE: usize = 3;
+
 /// Rows one statement carries (see [`rows`]).
 const ROWS_PER_STATEMENT: usize = 5_000;
 
@@ -285,10 +290,15 @@ impl Store {
         tables: &[&'static str],
         limit: i64,
     ) -> Result<Overview> {
+        // A few at a time, so that one dashboard never holds every
+        // connection of the pool while forms and sessions wait for one.
+        let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(OVERVIEW_AT_ONCE));
         let mut running = tokio::task::JoinSet::new();
         for (i, table) in tables.iter().enumerate() {
             let (store, site, table) = (self.clone(), site.to_owned(), *table);
+            let turns = turns.clone();
             running.spawn(async move {
+                let _turn = turns.acquire().await;
                 let rows = if table == "pages" {
                     store.stats_top_pages(&site, from, to, limit).await
                 } else {

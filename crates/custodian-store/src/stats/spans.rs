@@ -2,7 +2,8 @@
 //! (day / 7) and blocks of four weeks (day / 28), written in the same
 //! transaction as the days. A long range is read as the whole blocks inside
 //! it, the whole weeks either side of those, and the days at either end:
-//! a year is 13 blocks, at most 6 weeks and at most 12 days, not 365 days.
+//! a year is 12 or 13 blocks, at most 3 weeks and 6 days at either end,
+//! not 365 days.
 
 use std::collections::BTreeMap;
 

@@ -7,9 +7,9 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use custodian_vault::AccountRef;
 use minijinja::context;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::signed_in::{SignedIn, clear_status_cookie, sign_in};
 use super::{FieldError, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW_SECONDS, invalid};
@@ -65,10 +65,6 @@ pub async fn show(page: Page, Query(query): Query<ReturnQuery>) -> AppResult<Res
         .into_response())
 }
 
-fn throttle_key(login: &str) -> Vec<u8> {
-    Sha256::digest(format!("account sign-in|{}", login.trim().to_lowercase())).to_vec()
-}
-
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
@@ -97,18 +93,21 @@ pub async fn submit(
         return refuse(&page, &login, return_to.as_deref(), vec![limited]);
     }
     let now = app.clock.unix();
-    let key = throttle_key(&login);
+    let key = app.vault.sign_in_throttle_key("account", &login);
     // Counted before checking, so attempts in parallel cannot all slip
     // under the limit; success clears the count.
     app.store
         .record_sign_in_failure(&key, now, now - SIGN_IN_WINDOW_SECONDS)
         .await?;
+    let credentials = app.vault.credentials(&login).await?;
+    let account_tried = credentials.as_ref().map(|c| &c.account);
     if app
         .store
         .sign_in_failures(&key, now - SIGN_IN_WINDOW_SECONDS)
         .await?
         > MAX_SIGN_IN_FAILURES
     {
+        audit_refusal(&app, now, account_tried, "too many attempts").await?;
         return refuse(
             &page,
             &login,
@@ -119,7 +118,6 @@ pub async fn submit(
             )],
         );
     }
-    let credentials = app.vault.credentials(&login).await?;
     let hash = credentials
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
@@ -129,25 +127,13 @@ pub async fn submit(
         .filter(|_| password_ok)
         .map(|c| c.account.clone())
     else {
-        // Refusals go in the audit log for a security investigation: under
-        // the account when it exists, otherwise without the name tried,
-        // which may be anyone's email address.
-        let (actor, subject) = match &credentials {
-            Some(c) => (
-                format!("account:{}", c.account.id),
-                Some(c.account.subject.id.as_str()),
-            ),
-            None => ("account:(unknown name)".to_owned(), None),
-        };
-        app.store
-            .audit(
-                now,
-                &actor,
-                "sign in refused",
-                subject,
-                "wrong email address, user name or password",
-            )
-            .await?;
+        audit_refusal(
+            &app,
+            now,
+            account_tried,
+            "wrong email address, user name or password",
+        )
+        .await?;
         return refuse(
             &page,
             &login,
@@ -159,6 +145,7 @@ pub async fn submit(
         );
     };
     if !account.verified {
+        audit_refusal(&app, now, Some(&account), "email address not confirmed").await?;
         return refuse(
             &page,
             &login,
@@ -182,6 +169,25 @@ pub async fn submit(
         )
         .await?;
     Ok(response)
+}
+
+/// Refusals go in the audit log for a security investigation: under the
+/// account when it exists, otherwise without the name tried, which may be
+/// anyone's email address.
+async fn audit_refusal(
+    app: &AppState,
+    now: i64,
+    account: Option<&AccountRef>,
+    why: &str,
+) -> AppResult<()> {
+    let (actor, subject) = match account {
+        Some(a) => (format!("account:{}", a.id), Some(a.subject.id.as_str())),
+        None => ("account:(unknown name)".to_owned(), None),
+    };
+    app.store
+        .audit(now, &actor, "sign in refused", subject, why)
+        .await?;
+    Ok(())
 }
 
 fn refuse(

@@ -7,14 +7,14 @@
 //! a key shared through the store, and only 20 bits of the hash are kept:
 //! about 4,000 IPv4 addresses (and uncountably many IPv6 ones) share each
 //! value, so a row can say "someone among these sent 3 forms this minute"
-//! and never who. Rows of earlier minutes are deleted as new ones come.
+//! and never who. Rows older than the minute before last are deleted as
+//! new ones come.
 //!
 //! The window slides: last minute's attempts count in proportion to how
 //! much of the last 60 seconds they share with it, so a burst that
 //! straddles a minute's end is limited as one burst rather than starting
-//! afresh at :00.
-//! Two people whose addresses share a value share the allowance for that
-//! minute, which at the limits used here nobody notices.
+//! afresh at :00. Two people whose addresses share a value share the
+//! allowance, which at the limits used here nobody notices.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::AppResult;
 use crate::middleware::session::Flash;
@@ -51,10 +50,6 @@ pub async fn show(page: Page) -> AppResult<Response> {
         .into_response())
 }
 
-fn throttle_key(username: &str) -> Vec<u8> {
-    Sha256::digest(format!("staff sign-in|{}", username.trim().to_lowercase())).to_vec()
-}
-
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
@@ -85,18 +80,20 @@ pub async fn submit(
     }
 
     let now = app.clock.unix();
-    let key = throttle_key(&username);
+    let key = app.vault.sign_in_throttle_key("staff", &username);
     // Count the attempt before checking anything, so attempts sent in
     // parallel cannot all slip under the limit; success clears the count.
     app.store
         .record_sign_in_failure(&key, now, now - WINDOW_SECONDS)
         .await?;
+    let account = app.store.staff(&username).await?;
     if app
         .store
         .sign_in_failures(&key, now - WINDOW_SECONDS)
         .await?
         > MAX_FAILURES
     {
+        audit_refusal(&app, now, &username, account.is_some(), "too many attempts").await?;
         let text = "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again.".to_owned();
         return refuse(
             &page,
@@ -108,7 +105,6 @@ pub async fn submit(
         );
     }
 
-    let account = app.store.staff(&username).await?;
     let hash = account
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
@@ -144,21 +140,15 @@ pub async fn submit(
     let known = account.is_some();
     let Some(account) = account.filter(|_| accepted) else {
         // The same work whether or not the name exists, so timing does not
-        // tell; an unknown name is not written down.
-        let actor = if known {
-            format!("staff:{username}")
-        } else {
-            "staff:(unknown name)".to_owned()
-        };
-        app.store
-            .audit(
-                now,
-                &actor,
-                "sign in refused",
-                None,
-                "wrong username, password or code",
-            )
-            .await?;
+        // tell.
+        audit_refusal(
+            &app,
+            now,
+            &username,
+            known,
+            "wrong username, password or code",
+        )
+        .await?;
         let text = "The username, password or code is not right".to_owned();
         return refuse(
             &page,
@@ -181,6 +171,26 @@ pub async fn submit(
         )
         .await?;
     Ok(Redirect::to("/staff").into_response())
+}
+
+/// A refused sign-in goes in the audit log under the account it was for;
+/// an unknown name is not written down.
+async fn audit_refusal(
+    app: &AppState,
+    now: i64,
+    username: &str,
+    known: bool,
+    why: &str,
+) -> AppResult<()> {
+    let actor = if known {
+        format!("staff:{username}")
+    } else {
+        "staff:(unknown name)".to_owned()
+    };
+    app.store
+        .audit(now, &actor, "sign in refused", None, why)
+        .await?;
+    Ok(())
 }
 
 fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {

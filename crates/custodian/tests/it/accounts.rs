@@ -264,6 +264,11 @@ async fn sign_in_is_throttled_and_says_nothing_about_which_part_was_wrong() {
     let throttled = sign_in(&mut b, "lee", PASSWORD).await;
     assert_eq!(throttled.status, 400);
     assert!(throttled.body.contains("too many attempts"));
+    assert_eq!(
+        site.count_rows("audit_log WHERE action = 'sign in refused' AND detail = 'too many attempts' AND subject IS NOT NULL")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]

@@ -168,11 +168,17 @@ async fn sign_in_is_throttled_per_account() {
     let locked = browser.sign_in("terry", &secret).await;
     assert_eq!(locked.status, 400, "even the right details wait");
     assert!(locked.body.contains("too many attempts"));
-    // Each refusal is in the audit log, under the account it was for.
+    // Each refusal is in the audit log, under the account it was for, the
+    // locked-out one saying so.
     assert_eq!(
         site.count_rows("audit_log WHERE actor = 'staff:terry' AND action = 'sign in refused'")
             .await,
-        5
+        6
+    );
+    assert_eq!(
+        site.count_rows("audit_log WHERE actor = 'staff:terry' AND detail = 'too many attempts'")
+            .await,
+        1
     );
     site.server.stop().await;
 }
