@@ -9,6 +9,9 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::Result;
 
+pub(crate) const SQLITE_CONNECTIONS: u32 = 8;
+pub(crate) const POSTGRES_CONNECTIONS: u32 = 16;
+
 /// SQLite in WAL mode so readers never block the writer, with foreign keys
 /// enforced, a busy timeout so concurrent writers wait instead of failing,
 /// `secure_delete` so erased rows leave nothing behind in the file,
@@ -28,14 +31,14 @@ pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool> {
         .pragma("cache_size", "-65536")
         .busy_timeout(Duration::from_secs(10));
     Ok(SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(SQLITE_CONNECTIONS)
         .connect_with(options)
         .await?)
 }
 
 pub(crate) async fn postgres(url: &str) -> Result<PgPool> {
     Ok(PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await?)
