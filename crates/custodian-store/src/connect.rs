@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
@@ -36,10 +36,17 @@ pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool> {
         .await?)
 }
 
+/// PostgreSQL without parallel workers inside a query: Custodian's queries
+/// are small, and its largest (the statistics dashboard's) already run side
+/// by side on their own connections, where each query's workers only
+/// crowded the same cores and took milliseconds to start. Set when each
+/// connection opens, so it costs no round trip.
 pub(crate) async fn postgres(url: &str) -> Result<PgPool> {
+    let options =
+        PgConnectOptions::from_str(url)?.options([("max_parallel_workers_per_gather", "0")]);
     Ok(PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(url)
+        .connect_with(options)
         .await?)
 }

@@ -351,38 +351,17 @@ impl Store {
     ) -> Result<Vec<(String, i64)>> {
         let range = split(from, to);
         let sql = query.sql();
-        macro_rules! run {
-            ($on:expr) => {{
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(site);
-                if let Some(dimension) = dimension {
-                    q = q.bind(dimension);
-                }
-                bind_split!(q, range)
-                    .bind(limit)
-                    .fetch_all($on)
-                    .await?
-                    .iter()
-                    .map(|r| -> Result<(String, i64), sqlx::Error> {
-                        Ok((r.try_get(query.key)?, r.try_get("total")?))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            }};
-        }
-        let rows = match &self.pool {
-            Pool::Sqlite(p) => run!(p),
-            Pool::Postgres(p) => {
-                // The dashboard already runs its queries side by side;
-                // parallel workers within each only crowd the same cores
-                // (and each costs milliseconds to start).
-                let mut tx = p.begin().await?;
-                sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
-                    .execute(&mut *tx)
-                    .await?;
-                let rows = run!(&mut *tx);
-                tx.commit().await?;
-                rows
+        let rows = with_pool!(&self.pool, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(site);
+            if let Some(dimension) = dimension {
+                q = q.bind(dimension);
             }
-        };
+            bind_split!(q, range)
+                .bind(limit).fetch_all(p).await?
+                .iter()
+                .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get(query.key)?, r.try_get("total")?)) })
+                .collect::<Result<Vec<_>, _>>()?
+        });
         Ok(rows)
     }
 
