@@ -55,15 +55,8 @@ impl BotKind {
 /// What a user agent is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Agent {
-    Person {
-        browser: String,
-        os: String,
-        device: Device,
-    },
-    Bot {
-        family: &'static str,
-        kind: BotKind,
-    },
+    Person(Person),
+    Bot { family: &'static str, kind: BotKind },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -234,6 +227,18 @@ pub struct Person {
     pub device: Device,
 }
 
+impl Person {
+    /// A browser nothing is known of: an agent the database does not know,
+    /// or a log layout without user agents.
+    pub fn unknown() -> Person {
+        Person {
+            browser: "Unknown".into(),
+            os: "Unknown".into(),
+            device: Device::Other,
+        }
+    }
+}
+
 /// The most kinds of person one classifier numbers. Browser and system
 /// names come from the user-agent database's fixed vocabulary, so a real
 /// log never comes near; past it, a person counts as a visitor without a
@@ -282,15 +287,7 @@ impl Agents {
                 }
                 let agent = self.work_out(user_agent);
                 let person = match &agent {
-                    Agent::Person {
-                        browser,
-                        os,
-                        device,
-                    } => self.intern(Person {
-                        browser: browser.clone(),
-                        os: os.clone(),
-                        device: *device,
-                    }),
+                    Agent::Person(person) => self.intern(person.clone()),
                     Agent::Bot { .. } => None,
                 };
                 let known = Known {
@@ -352,16 +349,12 @@ impl Agents {
                 family: "Other crawler",
                 kind: BotKind::Crawler,
             },
-            Some(r) => Agent::Person {
+            Some(r) => Agent::Person(Person {
                 browser: known(r.name),
                 os: known(r.os),
                 device: device(r.category, r.os),
-            },
-            None => Agent::Person {
-                browser: "Unknown".into(),
-                os: "Unknown".into(),
-                device: Device::Other,
-            },
+            }),
+            None => Agent::Person(Person::unknown()),
         }
     }
 }
@@ -456,11 +449,11 @@ mod tests {
             .clone();
         assert_eq!(
             iphone,
-            Agent::Person {
+            Agent::Person(Person {
                 browser: "Safari".into(),
                 os: "iPhone".into(),
                 device: Device::Phone
-            }
+            })
         );
     }
 }

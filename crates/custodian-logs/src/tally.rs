@@ -204,8 +204,12 @@ pub struct Taken {
 
 impl Taken {
     pub fn malformed_count(&self) -> u64 {
-        self.malformed.values().map(|e| e.count).sum()
+        count_malformed(&self.malformed)
     }
+}
+
+fn count_malformed(malformed: &BTreeMap<&'static str, Example>) -> u64 {
+    malformed.values().map(|e| e.count).sum()
 }
 
 /// The first line of each kind of problem, to show in the report.
@@ -240,23 +244,14 @@ pub struct Tally {
 impl Default for Tally {
     fn default() -> Self {
         let mut agents = Agents::new();
-        let unknown = Person {
-            browser: "Unknown".into(),
-            os: "Unknown".into(),
-            device: crate::agent::Device::Other,
-        };
-        let unknown_person = agents.intern(unknown.clone());
+        let unknown_person = agents.intern(Person::unknown());
         Tally {
             options: Options::default(),
             days: BTreeMap::new(),
             lines: 0,
             malformed: BTreeMap::new(),
             agents,
-            unknown: Agent::Person {
-                browser: unknown.browser,
-                os: unknown.os,
-                device: unknown.device,
-            },
+            unknown: Agent::Person(Person::unknown()),
             unknown_person,
             salts: Salts::default(),
         }
@@ -272,7 +267,7 @@ impl Tally {
     }
 
     pub fn malformed_count(&self) -> u64 {
-        self.malformed.values().map(|e| e.count).sum()
+        count_malformed(&self.malformed)
     }
 
     /// A line that could not be read: counted, and the first of its kind kept.
@@ -324,7 +319,7 @@ impl Tally {
                 *day.bots.entry((*family, *kind)).or_default() += 1;
                 true
             }
-            Agent::Person { .. } => false,
+            Agent::Person(_) => false,
         };
         if bot && !self.options.include_bots {
             return;

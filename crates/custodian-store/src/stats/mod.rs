@@ -15,7 +15,11 @@ mod rows;
 mod spans;
 
 use rows::{JsonRows, count_rows, page_rows};
-use spans::{TOP_PAGES, TOP_VALUES, TopQuery, bind_split, split};
+use spans::{TOP_PAGES, TOP_VALUES, bind_split, split};
+
+/// Each top query's SQL, built once.
+static TOP_PAGES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| TOP_PAGES.sql());
+static TOP_VALUES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| TOP_VALUES.sql());
 
 /// One day's counts from one ingestion.
 #[derive(Debug, Clone, Default)]
@@ -268,8 +272,15 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
-        self.top(&TOP_VALUES, site, Some(dimension), from, to, limit)
-            .await
+        self.top(
+            &TOP_VALUES_SQL,
+            TOP_VALUES.key,
+            site,
+            Some(dimension),
+            split(from, to),
+            limit,
+        )
+        .await
     }
 
     /// What the dashboard shows for a range of days: the days, and for
@@ -336,30 +347,37 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
-        self.top(&TOP_PAGES, site, None, from, to, limit).await
+        self.top(
+            &TOP_PAGES_SQL,
+            TOP_PAGES.key,
+            site,
+            None,
+            split(from, to),
+            limit,
+        )
+        .await
     }
 
-    /// The largest totals of `query` over a range of days, largest first.
+    /// The largest totals of a top query (`sql`, reading column `key`) over
+    /// a range of days, largest first.
     async fn top(
         &self,
-        query: &TopQuery,
+        sql: &str,
+        key: &str,
         site: &str,
         dimension: Option<&str>,
-        from: i64,
-        to: i64,
+        range: spans::Split,
         limit: i64,
     ) -> Result<Vec<(String, i64)>> {
-        let range = split(from, to);
-        let sql = query.sql();
         let rows = with_pool!(&self.pool, p => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(site);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(site);
             if let Some(dimension) = dimension {
                 q = q.bind(dimension);
             }
             bind_split!(q, range)
                 .bind(limit).fetch_all(p).await?
                 .iter()
-                .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get(query.key)?, r.try_get("total")?)) })
+                .map(|r| -> Result<(String, i64), sqlx::Error> { Ok((r.try_get(key)?, r.try_get("total")?)) })
                 .collect::<Result<Vec<_>, _>>()?
         });
         Ok(rows)
