@@ -93,6 +93,11 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('button', { name: 'Delete your account' }).click()
       await page.getByRole('heading', { name: 'Delete your account', level: 1 }).waitFor()
       await audit(page, 'delete')
+      // The password is asked again first.
+      await page.getByRole('button', { name: 'Delete my account' }).click()
+      await page.getByText('Enter your current password').first().waitFor()
+      await audit(page, 'delete, without the password')
+      await page.getByLabel('Your password').fill('marble kettle orbit')
       await page.getByRole('button', { name: 'Delete my account' }).click()
       await page.getByRole('heading', { name: 'Your account has been deleted' }).waitFor()
       await audit(page, 'deleted')

@@ -107,6 +107,7 @@ for (const javaScriptEnabled of [true, false]) {
 
       await page.goto(`${server.base}/account`)
       await page.getByRole('button', { name: 'Delete your account' }).click()
+      await page.getByLabel('Your password').fill('marble kettle orbit')
       await page.getByRole('button', { name: 'Delete my account' }).click()
       await page.getByRole('heading', { name: 'Your account has been deleted' }).waitFor()
     } finally {

@@ -270,7 +270,8 @@ impl Tally {
         count_malformed(&self.malformed)
     }
 
-    /// A line that could not be read: counted, and the first of its kind kept.
+    /// A line that could not be read: counted, and the first of its kind
+    /// kept to show the operator, without its client address.
     pub fn reject(&mut self, line_number: u64, raw: &[u8], why: &Malformed) {
         self.lines += 1;
         self.malformed
@@ -280,7 +281,7 @@ impl Tally {
                 count: 1,
                 line_number,
                 message: why.to_string(),
-                line: String::from_utf8_lossy(raw).chars().take(200).collect(),
+                line: shown(raw),
             });
     }
 
@@ -383,8 +384,53 @@ pub fn referrer_domain(referer: &str) -> Option<&str> {
     .then_some(host)
 }
 
+/// A malformed line as it may be shown on a terminal or in a report: its
+/// first field (where every layout Custodian reads puts the client) and any
+/// other word that reads as an IP address become `-`, and control
+/// characters are escaped, so neither an address nor a terminal escape
+/// sequence is passed on. At most 200 characters.
+fn shown(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let masked: Vec<String> = text
+        .split(' ')
+        .enumerate()
+        .map(|(i, word)| {
+            let bare = word.trim_matches(|c: char| matches!(c, '"' | '[' | ']' | ',' | '(' | ')'));
+            if i == 0 || bare.parse::<std::net::IpAddr>().is_ok() {
+                "-".to_owned()
+            } else {
+                word.chars()
+                    .map(|c| {
+                        if c.is_control() {
+                            c.escape_default().collect()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect::<String>()
+            }
+        })
+        .collect();
+    masked.join(" ").chars().take(200).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_malformed_line_is_shown_without_addresses_or_control_characters() {
+        let raw = b"203.0.113.9 - - [bad date] \"GET /\x1b[31m HTTP/1.1\" from 2001:db8::1 x";
+        let shown = super::shown(raw);
+        assert!(
+            !shown.contains("203.0.113.9") && !shown.contains("2001:db8::1"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains('\x1b') && shown.contains("\\u{1b}"),
+            "{shown}"
+        );
+        assert!(shown.starts_with("- - - [bad date] \"GET /"), "{shown}");
+    }
+
     use super::*;
     use crate::format::LogFormat;
     use crate::line::parse_line;

@@ -56,6 +56,10 @@ const TEMPLATES: &[MailTemplate] = &[
         subject: "Your {{ site_name }} email address has changed",
     },
     MailTemplate {
+        name: "password_changed",
+        subject: "Your {{ site_name }} password has changed",
+    },
+    MailTemplate {
         name: "subscription_confirm",
         subject: "Confirm your email updates from {{ site_name }}",
     },
@@ -69,7 +73,8 @@ const TEMPLATES: &[MailTemplate] = &[
     },
     MailTemplate {
         name: "portal_code",
-        subject: "Your code to see your data held by {{ site_name }}: {{ code }}",
+        // Never the code itself: a subject shows on a locked phone's screen.
+        subject: "Your code to see your data held by {{ site_name }}",
     },
     MailTemplate {
         name: "request_received",
@@ -108,6 +113,7 @@ const BODIES: &[(&str, &str)] = bodies![
     "password_reset",
     "email_change_confirm",
     "email_changed",
+    "password_changed",
     "subscription_confirm",
     "subscription_exists",
     "update",

@@ -21,6 +21,7 @@ pub mod period;
 pub mod retention;
 pub mod rights;
 pub mod ropa;
+pub mod spreadsheet;
 pub mod updates;
 pub mod version;
 

@@ -172,32 +172,29 @@ const COLUMNS: &[&str] = &[
 /// The record as CSV: one row per activity, every row self-contained (the
 /// controller and measures repeat) so that a spreadsheet filter keeps sense.
 pub fn to_csv(record: &Record) -> Result<String, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(COLUMNS)?;
     let measures = record.security_measures.join("; ");
-    for a in &record.activities {
-        out.write_record([
-            record.controller.as_str(),
-            &record.controller_contact,
-            &record.data_protection_officer,
-            &a.purpose_id,
-            &a.purpose,
-            &a.description,
-            &a.lawful_basis,
-            a.special_condition.as_deref().unwrap_or(""),
-            a.legitimate_interest.as_deref().unwrap_or(""),
-            &a.people,
-            &a.categories.join("; "),
-            &a.sources.join("; "),
-            &a.recipients.join("; "),
-            &a.transfers,
-            &a.retention,
-            a.kept_on_erasure.as_deref().unwrap_or(""),
-            &measures,
-        ])?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
+    let header = COLUMNS.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    let rows = record.activities.iter().map(|a| {
+        vec![
+            record.controller.clone(),
+            record.controller_contact.clone(),
+            record.data_protection_officer.clone(),
+            a.purpose_id.clone(),
+            a.purpose.clone(),
+            a.description.clone(),
+            a.lawful_basis.clone(),
+            a.special_condition.clone().unwrap_or_default(),
+            a.legitimate_interest.clone().unwrap_or_default(),
+            a.people.clone(),
+            a.categories.join("; "),
+            a.sources.join("; "),
+            a.recipients.join("; "),
+            a.transfers.clone(),
+            a.retention.clone(),
+            a.kept_on_erasure.clone().unwrap_or_default(),
+            measures.clone(),
+        ]
+    });
+    let bytes = crate::spreadsheet::write_csv(std::iter::once(header).chain(rows))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

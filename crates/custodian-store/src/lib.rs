@@ -100,6 +100,29 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Run `$body` in a write transaction and commit it: on SQLite behind this
+/// process's writer queue with the write lock taken at BEGIN.
+macro_rules! in_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            crate::Pool::Sqlite(p) => {
+                let _turn = $store.writer.lock().await;
+                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            crate::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use in_write_tx;
+
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,

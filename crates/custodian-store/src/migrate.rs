@@ -153,6 +153,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_keyed_sign_in_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0023_keyed_sign_in_throttle.sql"),
     },
+    Migration {
+        version: 24,
+        name: "sessions bound to accounts",
+        sqlite: include_str!("../migrations/sqlite/0024_sessions_bound_to_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0024_sessions_bound_to_accounts.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

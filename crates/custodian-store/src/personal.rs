@@ -5,6 +5,7 @@
 //! keyed hashes and opaque ids; encryption, retention and audit are the
 //! vault's job.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use crate::{Result, Store, with_pool};
@@ -61,28 +62,6 @@ macro_rules! record_columns {
 
 /// Insert one record through any executor (a pool or a transaction): the
 /// one place the INSERT and its eleven values are written.
-/// Run `$body` in a write transaction and commit it: on SQLite behind this
-/// process's writer queue with the write lock taken at BEGIN.
-macro_rules! in_write_tx {
-    ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.pool {
-            crate::Pool::Sqlite(p) => {
-                let _turn = $store.writer.lock().await;
-                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            crate::Pool::Postgres(p) => {
-                let mut $tx = p.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
-
 macro_rules! insert_record {
     ($executor:expr, $r:expr) => {
         sqlx::query(concat!(

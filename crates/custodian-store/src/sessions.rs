@@ -28,23 +28,26 @@ impl Store {
         Ok(row)
     }
 
-    /// Create or replace a session.
+    /// Create or replace a session. `owner` names the account it is signed
+    /// in to (`staff:<id>`, `account:<id>`), so all of them can be ended.
     pub async fn save_session(
         &self,
         id_hash: &[u8],
         data: &str,
+        owner: Option<&str>,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
         with_pool!(&self.pool, p => {
             sqlx::query(
-                "INSERT INTO sessions (id_hash, data, created_at, expires_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                "INSERT INTO sessions (id_hash, data, created_at, expires_at, owner) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, owner = excluded.owner",
             )
             .bind(id_hash)
             .bind(data)
             .bind(now)
             .bind(expires_at)
+            .bind(owner)
             .execute(p)
             .await?;
         });
@@ -56,6 +59,15 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(p).await?;
         });
         Ok(())
+    }
+
+    /// End every session signed in to `owner`, wherever it is open; the
+    /// number ended.
+    pub async fn delete_sessions_of(&self, owner: &str) -> Result<u64> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("DELETE FROM sessions WHERE owner = $1").bind(owner).execute(p).await?.rows_affected()
+        });
+        Ok(done)
     }
 
     /// Remove expired sessions; returns how many went.

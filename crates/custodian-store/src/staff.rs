@@ -2,28 +2,48 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, in_write_tx, with_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffRow {
+    /// Random and never reused: what a session holds, so a name given
+    /// again to someone new does not inherit old sessions.
+    pub id: String,
     pub username: String,
     pub role: String,
     pub password_hash: String,
     pub totp_sealed: Vec<u8>,
     pub totp_last_step: i64,
     pub created_at: i64,
+    /// Raised by every change of password or role; a session signed in
+    /// under an older version no longer counts.
+    pub credential_version: i64,
+}
+
+/// A change to a staff account that ends its sessions.
+enum StaffChange<'a> {
+    Role(&'a str),
+    Password(&'a str),
+}
+
+macro_rules! staff_columns {
+    () => {
+        "id, username, role, password_hash, totp_sealed, totp_last_step, created_at, credential_version"
+    };
 }
 
 /// A staff row from a query result row, in one place.
 macro_rules! staff_from {
     ($r:expr) => {
         StaffRow {
+            id: $r.try_get("id")?,
             username: $r.try_get("username")?,
             role: $r.try_get("role")?,
             password_hash: $r.try_get("password_hash")?,
             totp_sealed: $r.try_get("totp_sealed")?,
             totp_last_step: $r.try_get("totp_last_step")?,
             created_at: $r.try_get("created_at")?,
+            credential_version: $r.try_get("credential_version")?,
         }
     };
 }
@@ -33,19 +53,40 @@ impl Store {
     pub async fn insert_staff(&self, s: &StaffRow) -> Result<bool> {
         let done = with_pool!(&self.pool, p => {
             sqlx::query(
-                "INSERT INTO staff (username, role, password_hash, totp_sealed, totp_last_step, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+                "INSERT INTO staff (id, username, role, password_hash, totp_sealed, totp_last_step, created_at, credential_version) \
+                 VALUES ($7, $1, $2, $3, $4, $5, $6, 1) ON CONFLICT (username) DO NOTHING",
             )
-            .bind(&s.username).bind(&s.role).bind(&s.password_hash).bind(&s.totp_sealed).bind(s.totp_last_step).bind(s.created_at)
+            .bind(&s.username).bind(&s.role).bind(&s.password_hash).bind(&s.totp_sealed).bind(s.totp_last_step).bind(s.created_at).bind(&s.id)
             .execute(p).await?.rows_affected()
         });
         Ok(done == 1)
     }
 
     pub async fn staff(&self, username: &str) -> Result<Option<StaffRow>> {
+        self.staff_where(
+            concat!(
+                "SELECT ",
+                staff_columns!(),
+                " FROM staff WHERE username = $1"
+            ),
+            username,
+        )
+        .await
+    }
+
+    /// The staff account with this id, as a session names it.
+    pub async fn staff_by_id(&self, id: &str) -> Result<Option<StaffRow>> {
+        self.staff_where(
+            concat!("SELECT ", staff_columns!(), " FROM staff WHERE id = $1"),
+            id,
+        )
+        .await
+    }
+
+    async fn staff_where(&self, sql: &'static str, key: &str) -> Result<Option<StaffRow>> {
         let row = with_pool!(&self.pool, p => {
-            sqlx::query("SELECT username, role, password_hash, totp_sealed, totp_last_step, created_at FROM staff WHERE username = $1")
-                .bind(username)
+            sqlx::query(sql)
+                .bind(key)
                 .fetch_optional(p)
                 .await?
                 .map(|r| -> Result<StaffRow, sqlx::Error> {
@@ -56,21 +97,61 @@ impl Store {
         Ok(row)
     }
 
-    /// Remove a staff account: their sessions stop working at once, because
-    /// every staff request reads the account. False if there was none.
+    /// Remove a staff account and every session signed in to it, in one
+    /// transaction. False if there was none.
     pub async fn delete_staff(&self, username: &str) -> Result<bool> {
         let done = with_pool!(&self.pool, p => {
-            sqlx::query("DELETE FROM staff WHERE username = $1").bind(username).execute(p).await?.rows_affected()
+            let mut tx = p.begin().await?;
+            let id: Option<String> = sqlx::query("DELETE FROM staff WHERE username = $1 RETURNING id")
+                .bind(username).fetch_optional(&mut *tx).await?
+                .map(|r| r.try_get("id")).transpose()?;
+            if let Some(id) = &id {
+                sqlx::query("DELETE FROM sessions WHERE owner = $1")
+                    .bind(format!("staff:{id}")).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            id.is_some()
         });
-        Ok(done == 1)
+        Ok(done)
     }
 
-    /// Give a staff account another role, from its next request on.
+    /// Give a staff account another role: its credential version goes up
+    /// and its sessions end, so the person signs in again under the new
+    /// role. False if there is no such account.
     pub async fn set_staff_role(&self, username: &str, role: &str) -> Result<bool> {
+        self.change_staff(username, StaffChange::Role(role)).await
+    }
+
+    /// Give a staff account a new password hash, ending its sessions.
+    pub async fn set_staff_password(&self, username: &str, password_hash: &str) -> Result<bool> {
+        self.change_staff(username, StaffChange::Password(password_hash))
+            .await
+    }
+
+    async fn change_staff(&self, username: &str, change: StaffChange<'_>) -> Result<bool> {
+        let (sql, value) = match change {
+            StaffChange::Role(role) => (
+                "UPDATE staff SET role = $1, credential_version = credential_version + 1 WHERE username = $2 RETURNING id",
+                role,
+            ),
+            StaffChange::Password(hash) => (
+                "UPDATE staff SET password_hash = $1, credential_version = credential_version + 1 WHERE username = $2 RETURNING id",
+                hash,
+            ),
+        };
         let done = with_pool!(&self.pool, p => {
-            sqlx::query("UPDATE staff SET role = $1 WHERE username = $2").bind(role).bind(username).execute(p).await?.rows_affected()
+            let mut tx = p.begin().await?;
+            let id: Option<String> = sqlx::query(sql)
+                .bind(value).bind(username).fetch_optional(&mut *tx).await?
+                .map(|r| r.try_get("id")).transpose()?;
+            if let Some(id) = &id {
+                sqlx::query("DELETE FROM sessions WHERE owner = $1")
+                    .bind(format!("staff:{id}")).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            id.is_some()
         });
-        Ok(done == 1)
+        Ok(done)
     }
 
     /// The teams whose cases a staff member answers, by id.
@@ -86,8 +167,10 @@ impl Store {
     /// Replace a staff member's teams, from their next request on. False if
     /// there is no such account.
     pub async fn set_staff_teams(&self, username: &str, teams: &[String]) -> Result<bool> {
-        let found = with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await?;
+        // The first statement reads: on SQLite the write lock is taken at
+        // BEGIN, so a server writing at the same time makes this wait its
+        // turn instead of failing with "database is locked".
+        let found = in_write_tx!(self, tx => {
             let found = sqlx::query("SELECT 1 FROM staff WHERE username = $1")
                 .bind(username).fetch_optional(&mut *tx).await?.is_some();
             if found {
@@ -96,7 +179,6 @@ impl Store {
                     sqlx::query("INSERT INTO staff_teams (username, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(username).bind(team).execute(&mut *tx).await?;
                 }
-                tx.commit().await?;
             }
             found
         });
@@ -106,7 +188,7 @@ impl Store {
     /// Every staff account, by username.
     pub async fn staff_accounts(&self) -> Result<Vec<StaffRow>> {
         let rows = with_pool!(&self.pool, p => {
-            sqlx::query("SELECT username, role, password_hash, totp_sealed, totp_last_step, created_at FROM staff ORDER BY username")
+            sqlx::query(concat!("SELECT ", staff_columns!(), " FROM staff ORDER BY username"))
                 .fetch_all(p)
                 .await?
                 .iter()

@@ -109,6 +109,36 @@ enum KeySource {
     Env,
 }
 
+/// A key file other users can read is as good as published: refuse it,
+/// saying how to mend it, rather than serve with it.
+#[cfg(unix)]
+fn refuse_if_shared(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| VaultError::BadKeyFile {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(VaultError::BadKeyFile {
+            path: path.display().to_string(),
+            reason: format!(
+                "it can be read by other users (mode {:o}); only its owner may read it: chmod 600 {}",
+                mode & 0o777,
+                path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_shared(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 const FILE_HEADER: &str = "# Custodian master keys. Back this file up apart from the database: without it the\n# data is unreadable. The first key is current; later ones unwrap older rows.\n";
 
 impl LocalKeys {
@@ -117,6 +147,7 @@ impl LocalKeys {
     pub fn from_file(path: &Path, create: bool) -> Result<Option<LocalKeys>> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
+                refuse_if_shared(path)?;
                 let ring = parse_ring(&text).map_err(|reason| VaultError::BadKeyFile {
                     path: path.display().to_string(),
                     reason,

@@ -15,6 +15,7 @@ use crate::retention::{deadline, event_id};
 
 const INDEX_KEY: &str = "blind_index";
 const STAFF_SECRETS_KEY: &str = "staff_secrets";
+const SERVER_SECRETS_KEY: &str = "server_secrets";
 
 /// A person the vault holds data about: an opaque id, safe to log and to
 /// put in the audit log, that says nothing about who they are.
@@ -73,6 +74,8 @@ pub struct Vault {
     pub(crate) keys: Arc<dyn MasterKeys>,
     pub(crate) index_key: DataKey,
     staff_secrets_key: DataKey,
+    /// Seals the secrets instances share (`server_secrets.rs`).
+    pub(crate) server_secrets_key: DataKey,
     pub(crate) policy: Arc<CheckedConfig>,
 }
 
@@ -186,7 +189,9 @@ impl Vault {
     ) -> Result<Vault> {
         let index_key = vault_key(&store, keys.as_ref(), INDEX_KEY, now).await?;
         let staff_secrets_key = vault_key(&store, keys.as_ref(), STAFF_SECRETS_KEY, now).await?;
+        let server_secrets_key = vault_key(&store, keys.as_ref(), SERVER_SECRETS_KEY, now).await?;
         Ok(Vault {
+            server_secrets_key,
             store,
             keys,
             index_key,
@@ -337,6 +342,17 @@ impl Vault {
     pub(crate) async fn subject_key(&self, subject: &SubjectRow) -> Result<DataKey> {
         self.keys
             .unwrap_key(&subject.wrapped_key, &subject.master_key_id, &subject.id)
+    }
+
+    /// Whether the person is still held: false once they are erased with
+    /// nothing kept (a visit opened before can then say so calmly).
+    pub async fn holds(&self, subject: &SubjectRef) -> Result<bool> {
+        Ok(self
+            .store
+            .personal_data()
+            .subject_by_id(&subject.id)
+            .await?
+            .is_some())
     }
 
     pub(crate) async fn subject_row(&self, subject: &SubjectRef) -> Result<SubjectRow> {

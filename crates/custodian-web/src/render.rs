@@ -131,11 +131,29 @@ pub fn format_date(unix: i64) -> String {
     t.format(&format).unwrap_or_default()
 }
 
-/// Markdown to HTML for the notice and operator-written sections. Raw HTML
-/// is shown as text, never interpreted, and links may only go to web, mail
-/// or telephone addresses or this site.
-pub fn markdown_to_html(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+/// Where Markdown comes from, which decides the one thing that differs:
+/// whether a heading may keep an `{#id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkdownSource {
+    /// The generated notice: its headings carry the ids its contents list
+    /// links to. Only a plain id survives; classes and attributes never.
+    Notice,
+    /// Anything a person wrote (an update, a form's introduction, the
+    /// accessibility statement): no attribute syntax is read at all, so
+    /// `{onclick=...}` stays visible text.
+    Written,
+}
+
+/// Markdown to HTML, the one renderer every path uses (pages, previews,
+/// emails, `policy render --format html`). Raw HTML is shown as text,
+/// never interpreted; no attribute reaches the output but a notice
+/// heading's plain id; links may only go to web, mail or telephone
+/// addresses or this site; images are dropped.
+pub fn markdown(markdown: &str, source: MarkdownSource) -> String {
+    let options = match source {
+        MarkdownSource::Notice => Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES,
+        MarkdownSource::Written => Options::ENABLE_TABLES,
+    };
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         // No images from operator Markdown: they could load from anywhere
@@ -144,6 +162,12 @@ pub fn markdown_to_html(markdown: &str) -> String {
         Event::Start(Tag::Image { .. }) | Event::End(pulldown_cmark::TagEnd::Image) => {
             Event::Text(CowStr::Borrowed(""))
         }
+        Event::Start(Tag::Heading { level, id, .. }) => Event::Start(Tag::Heading {
+            level,
+            id: id.filter(|id| plain_id(id)),
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -160,6 +184,25 @@ pub fn markdown_to_html(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 2);
     html::push_html(&mut out, events);
     out
+}
+
+/// The notice's Markdown to HTML.
+pub fn markdown_to_html(notice: &str) -> String {
+    markdown(notice, MarkdownSource::Notice)
+}
+
+/// Markdown a person wrote, to HTML.
+pub fn written_markdown_to_html(text: &str) -> String {
+    markdown(text, MarkdownSource::Written)
+}
+
+/// An id the notice generator writes: lower-case letters, digits and
+/// hyphens. Anything else is dropped, not escaped.
+fn plain_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn safe_link(url: &str) -> bool {
@@ -221,6 +264,33 @@ mod tests {
             !image.contains("<img") && image.contains("a tracking pixel"),
             "{image}"
         );
+    }
+
+    #[test]
+    fn attribute_syntax_never_reaches_the_output() {
+        let attack = "# Hello {#intro .govuk-visually-hidden style=\"color:red\" onclick=\"alert(1)\"}\n\n\
+                      ## Next {onmouseover=alert(1)}\n\ntext";
+        // What people write: no attribute is read; the braces stay text.
+        let written = written_markdown_to_html(attack);
+        assert!(written.contains("<h1>Hello {#intro"), "{written}");
+        assert!(written.contains("<h2>Next {"), "{written}");
+        // The notice: a plain id survives, and nothing else.
+        let notice = markdown_to_html(attack);
+        assert!(notice.contains("<h1 id=\"intro\">Hello</h1>"), "{notice}");
+        assert!(notice.contains("<h2>Next</h2>"), "{notice}");
+        assert!(
+            !notice.contains("onclick") && !notice.contains("style="),
+            "{notice}"
+        );
+        assert!(
+            !written.contains("<h1 ") && !written.contains("<h2 "),
+            "{written}"
+        );
+        // The notice keeps its plain ids; what people write keeps none.
+        assert!(markdown_to_html("## Who we are {#who-we-are}").contains("<h2 id=\"who-we-are\">"));
+        assert!(!markdown_to_html("## X {#Bad_Id!}").contains("id="));
+        let written = written_markdown_to_html("## Who we are {#who-we-are}");
+        assert!(!written.contains("id="), "{written}");
     }
 
     #[test]

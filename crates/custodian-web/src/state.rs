@@ -18,6 +18,10 @@ pub struct ServeOptions {
     pub body_limit: usize,
     /// How long an idle session lives on the server, in seconds.
     pub session_idle_seconds: i64,
+    /// How long a staff sign-in lasts however busy it is, in seconds.
+    pub staff_session_seconds: i64,
+    /// How long a sign-in to a public account lasts however busy it is.
+    pub account_session_seconds: i64,
     /// A form sent back sooner than this after its first page was shown is
     /// refused as automated.
     pub min_fill_seconds: i64,
@@ -41,6 +45,8 @@ impl Default for ServeOptions {
         ServeOptions {
             body_limit: 64 * 1024,
             session_idle_seconds: 24 * 60 * 60,
+            staff_session_seconds: 12 * 60 * 60,
+            account_session_seconds: 7 * 24 * 60 * 60,
             min_fill_seconds: 3,
             submissions_per_minute: 30,
             public_url: "http://127.0.0.1:8080".to_owned(),
@@ -55,6 +61,8 @@ impl Default for ServeOptions {
 pub enum StartupError {
     #[error(transparent)]
     Store(#[from] custodian_store::StoreError),
+    #[error(transparent)]
+    Vault(#[from] custodian_vault::VaultError),
     #[error("templates: {0}")]
     Templates(#[from] minijinja::Error),
 }
@@ -72,6 +80,8 @@ pub struct Inner {
     pub options: ServeOptions,
     /// Signs CSRF tokens; shared by every instance through the store.
     pub csrf_key: Vec<u8>,
+    /// Signs session identifiers, so one a client invents is never adopted.
+    pub session_key: Vec<u8>,
     /// Signs the links that manage a subscription; shared the same way.
     pub update_link_key: Vec<u8>,
     pub published: PublishedAs,
@@ -131,16 +141,15 @@ impl AppState {
             sequence: v.sequence,
             date: format_date(v.published_at),
         };
-        let fresh: [u8; 32] = rand::random();
-        let csrf_key = store.shared_secret("csrf", &fresh, now).await?;
-        let fresh: [u8; 32] = rand::random();
-        let update_link_key = store.shared_secret("update links", &fresh, now).await?;
-        let fresh: [u8; 32] = rand::random();
-        let campaign_key = store.shared_secret("campaign numbers", &fresh, now).await?;
+        // Sealed under the master key in the database (the vault's
+        // `server_secrets.rs`): a copy of the database alone opens none.
+        let csrf_key = vault.server_secret("csrf", now).await?;
+        let session_key = vault.server_secret("session ids", now).await?;
+        let update_link_key = vault.server_secret("update links", now).await?;
+        let campaign_key = vault.server_secret("campaign numbers", now).await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
-        let fresh: [u8; 32] = rand::random();
-        let limit_key = store.shared_secret("rate limits", &fresh, now).await?;
+        let limit_key = vault.server_secret("rate limits", now).await?;
         let submission_limiter =
             crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute, limit_key);
         // Computed once, now, rather than on the first sign-in's thread.
@@ -154,6 +163,7 @@ impl AppState {
             clock,
             options,
             csrf_key,
+            session_key,
             update_link_key,
             published,
             content_hash,

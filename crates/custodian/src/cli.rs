@@ -366,6 +366,23 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub submissions_per_minute: u32,
+    /// How long a staff sign-in lasts, however busy, before the person
+    /// signs in again (ASVS 3.3.2).
+    #[arg(
+        long,
+        env = "CUSTODIAN_STAFF_SESSION_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 12 * 60 * 60
+    )]
+    pub staff_session_seconds: i64,
+    /// How long a sign-in to a public account lasts, however busy.
+    #[arg(
+        long,
+        env = "CUSTODIAN_ACCOUNT_SESSION_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 7 * 24 * 60 * 60
+    )]
+    pub account_session_seconds: i64,
     /// Serve requests only, running no background jobs (retention, the
     /// session sweep, mail delivery): for instances beside one that runs
     /// them. Mail queued here waits until an instance with jobs sends it.

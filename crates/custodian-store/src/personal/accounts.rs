@@ -3,6 +3,7 @@
 //! `account:<id>`; the `accounts` row holds keyed hashes to find it by and
 //! its state, and `account_tokens` only hashes of the links' tokens.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow, SubjectRow};

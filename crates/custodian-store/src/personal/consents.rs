@@ -5,6 +5,7 @@
 //! version, the exact words shown, when and how. Receipts are only ever
 //! added: the latest for a scope is the person's current answer.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::PersonalData;

@@ -6,6 +6,7 @@
 //! data, who authorised it and any reason not to tell are vault records
 //! under `disclosure:<id>` (or, for a forwarded case, with the case).
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow};

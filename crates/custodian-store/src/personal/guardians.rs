@@ -2,6 +2,7 @@
 //! them (only its hash), and their decision, which changes the case, its
 //! records and the consent ledger in one transaction.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::PersonalData;

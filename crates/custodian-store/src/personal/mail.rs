@@ -2,6 +2,7 @@
 //! vault copy and its outbox row, all in one transaction, so queueing a
 //! page of recipients costs one commit rather than two for each.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow};

@@ -4,6 +4,7 @@
 //! records under `request:<id>`. A code row holds keyed and plain hashes
 //! only.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow};

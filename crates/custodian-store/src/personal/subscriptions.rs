@@ -3,6 +3,7 @@
 //! keyed hash of the address, the hash of the confirmation link and when
 //! it was confirmed.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow, SubjectRow};

@@ -2,10 +2,15 @@
 //! says must be kept (and why), then, once confirmed, the erasure itself
 //! through the vault. The person's key is destroyed with it.
 
+use axum::Form;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
+use serde::Deserialize;
 
+use super::invalid;
+use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, clear_status_cookie};
 use crate::error::AppResult;
 use crate::page::Page;
@@ -27,12 +32,29 @@ pub async fn show(
         .into_response())
 }
 
+#[derive(Deserialize, Default)]
+pub struct DeleteForm {
+    #[serde(default)]
+    current: String,
+}
+
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
+    headers: HeaderMap,
     SignedIn(account): SignedIn,
+    Form(form): Form<DeleteForm>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
+    if let Some(error) = check_current_password(&app, &account, &form.current, "current").await? {
+        let (deleted, kept) = app.vault.erasure_preview(&account.subject, now).await?;
+        return invalid(
+            &page,
+            "account_delete.html",
+            "Delete your account",
+            context! { deleted, kept, errors => vec![error] },
+        );
+    }
     let report = app.vault.delete_account(&account, now).await?;
     page.session().sign_out_account();
     let mut response = page
@@ -42,6 +64,6 @@ pub async fn submit(
             context! { deleted => report.deleted, kept => report.kept },
         )?
         .into_response();
-    clear_status_cookie(&app, &mut response);
+    clear_status_cookie(&app, &headers, &mut response);
     Ok(response)
 }

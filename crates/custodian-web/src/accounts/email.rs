@@ -10,6 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::reauth::check_current_password;
 use super::register::email_error;
 use super::signed_in::SignedIn;
 use super::{CONFIRM_SECONDS, FieldError, invalid, link, link_problem, send};
@@ -22,6 +23,8 @@ use crate::state::AppState;
 pub struct ChangeForm {
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    current: String,
 }
 
 pub async fn show(
@@ -54,6 +57,8 @@ pub async fn submit(
             "This is your email address already. Enter a different one",
         ));
     }
+    // Asked even when the address is wrong, so each attempt counts.
+    errors.extend(check_current_password(&app, &account, &form.current, "current").await?);
     if !errors.is_empty() {
         return invalid(
             &page,

@@ -13,6 +13,7 @@ mod delete;
 mod email;
 mod page;
 mod password;
+mod reauth;
 pub mod register;
 mod reset;
 mod sign_in;
@@ -89,6 +90,21 @@ impl FieldError {
             text: text.into(),
         }
     }
+}
+
+/// Count an attempt on an account before checking it, so attempts in
+/// parallel cannot all slip under the limit (success clears the count):
+/// true when this one is over it. Sign-in and the password asked again
+/// before dangerous changes share it.
+pub async fn too_many_attempts(app: &AppState, key: &[u8], now: i64) -> AppResult<bool> {
+    app.store
+        .record_sign_in_failure(key, now, now - SIGN_IN_WINDOW_SECONDS)
+        .await?;
+    Ok(app
+        .store
+        .sign_in_failures(key, now - SIGN_IN_WINDOW_SECONDS)
+        .await?
+        > MAX_SIGN_IN_FAILURES)
 }
 
 /// The per-connection limit on sending forms: an error on `field` when

@@ -7,13 +7,15 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
+use serde_json::json;
 
+use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, sign_in};
-use super::{FieldError, invalid};
+use super::{FieldError, invalid, link, send};
 use crate::error::{AppError, AppResult};
 use crate::middleware::session::Flash;
 use crate::page::Page;
-use crate::passwords::{check_new_password, hash_off_thread, verify_off_thread};
+use crate::passwords::{check_new_password, hash_off_thread};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -42,23 +44,11 @@ pub async fn submit(
     Form(form): Form<ChangeForm>,
 ) -> AppResult<Response> {
     let details = app.vault.account_details(&account).await?;
-    let mut errors = Vec::new();
-    if form.current.is_empty() {
-        errors.push(FieldError::new("current", "Enter your current password"));
-    } else {
-        let hash = app
-            .vault
-            .credentials(&details.username)
+    let mut errors: Vec<FieldError> =
+        check_current_password(&app, &account, &form.current, "current")
             .await?
-            .map(|c| c.password_hash)
-            .unwrap_or_default();
-        if !verify_off_thread(hash, form.current.clone()).await {
-            errors.push(FieldError::new(
-                "current",
-                "Your current password is not right",
-            ));
-        }
-    }
+            .into_iter()
+            .collect();
     if form.password.is_empty() {
         errors.push(FieldError::new("password", "Enter a new password"));
     } else if let Err(text) =
@@ -83,6 +73,21 @@ pub async fn submit(
         app.vault.account(&account.id).await?.ok_or_else(|| {
             AppError::Internal("the account went while its password changed".into())
         })?;
+    // Every other session of the account ends now; this one ends too and
+    // is signed in afresh, holding nothing from before (a "your data"
+    // proof included).
+    app.store
+        .delete_sessions_of(&format!("account:{}", account.id))
+        .await?;
+    page.session().end_privileges();
+    send(
+        &app,
+        &current,
+        &details.email,
+        "password_changed",
+        json!({ "reset": link(&app, "/account/reset-password") }),
+    )
+    .await?;
     let mut response = Redirect::to("/account").into_response();
     sign_in(&app, page.session(), &headers, &current, &mut response).await?;
     page.session().set_flash(Flash::PasswordChanged);

@@ -61,24 +61,14 @@ pub async fn submit_request(
             context! { errors, email },
         );
     }
-    let now = app.clock.unix();
-    if let Some(account) = app.vault.account_by_email(&email).await? {
-        let token = app
-            .vault
-            .account_link(&account, LinkPurpose::Reset, RESET_SECONDS, now)
-            .await?;
-        send(
-            &app,
-            &account,
-            &email,
-            "password_reset",
-            json!({
-                "link": link(&app, &format!("/account/reset-password/{token}")),
-                "minutes": RESET_SECONDS / 60,
-            }),
-        )
-        .await?;
-    }
+    // The link is made and queued after the reply, so the reply takes the
+    // same time whether or not the address has an account.
+    let background = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_reset_link(&background, &email).await {
+            tracing::error!(error = %e, "a password reset link could not be queued");
+        }
+    });
     Ok(page
         .render(
             "account_reset_sent.html",
@@ -86,6 +76,28 @@ pub async fn submit_request(
             context! { minutes => RESET_SECONDS / 60 },
         )?
         .into_response())
+}
+
+async fn send_reset_link(app: &AppState, email: &str) -> AppResult<()> {
+    let now = app.clock.unix();
+    let Some(account) = app.vault.account_by_email(email).await? else {
+        return Ok(());
+    };
+    let token = app
+        .vault
+        .account_link(&account, LinkPurpose::Reset, RESET_SECONDS, now)
+        .await?;
+    send(
+        app,
+        &account,
+        email,
+        "password_reset",
+        json!({
+            "link": link(app, &format!("/account/reset-password/{token}")),
+            "minutes": RESET_SECONDS / 60,
+        }),
+    )
+    .await
 }
 
 fn expired(page: &Page) -> AppResult<Response> {
@@ -160,6 +172,18 @@ pub async fn submit_new(
         .await
         .map_err(AppError::Internal)?;
     app.vault.set_password(&account, &hash, now).await?;
+    app.store
+        .delete_sessions_of(&format!("account:{}", account.id))
+        .await?;
+    send(
+        &app,
+        &account,
+        &details.email,
+        "password_changed",
+        json!({ "reset": link(&app, "/account/reset-password") }),
+    )
+    .await?;
+    page.session().end_privileges();
     page.session().set_flash(Flash::PasswordChanged);
     Ok(Redirect::to("/account/sign-in").into_response())
 }

@@ -12,7 +12,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::signed_in::{SignedIn, clear_status_cookie, sign_in};
-use super::{FieldError, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW_SECONDS, invalid};
+use super::{FieldError, invalid};
 use crate::error::AppResult;
 use crate::middleware::session::Flash;
 use crate::page::Page;
@@ -93,20 +93,16 @@ pub async fn submit(
         return refuse(&page, &login, return_to.as_deref(), vec![limited]);
     }
     let now = app.clock.unix();
-    let key = app.vault.sign_in_throttle_key("account", &login);
-    // Counted before checking, so attempts in parallel cannot all slip
-    // under the limit; success clears the count.
-    app.store
-        .record_sign_in_failure(&key, now, now - SIGN_IN_WINDOW_SECONDS)
-        .await?;
     let credentials = app.vault.credentials(&login).await?;
     let account_tried = credentials.as_ref().map(|c| &c.account);
-    if app
-        .store
-        .sign_in_failures(&key, now - SIGN_IN_WINDOW_SECONDS)
-        .await?
-        > MAX_SIGN_IN_FAILURES
-    {
+    // One count per account whether its user name or its address is
+    // typed, shared with the password asked before dangerous changes;
+    // a name that finds no account is counted under itself.
+    let key = match account_tried {
+        Some(account) => super::reauth::throttle_key(&app, account),
+        None => app.vault.sign_in_throttle_key("account", &login),
+    };
+    if super::too_many_attempts(&app, &key, now).await? {
         audit_refusal(&app, now, account_tried, "too many attempts").await?;
         return refuse(
             &page,
@@ -207,6 +203,7 @@ fn refuse(
 pub async fn sign_out(
     State(app): State<AppState>,
     page: Page,
+    headers: HeaderMap,
     signed_in: Option<axum::Extension<SignedIn>>,
 ) -> AppResult<Response> {
     if let Some(axum::Extension(SignedIn(account))) = signed_in {
@@ -223,6 +220,6 @@ pub async fn sign_out(
     page.session().sign_out_account();
     page.session().set_flash(Flash::AccountSignedOut);
     let mut response = Redirect::to("/account/sign-in").into_response();
-    clear_status_cookie(&app, &mut response);
+    clear_status_cookie(&app, &headers, &mut response);
     Ok(response)
 }

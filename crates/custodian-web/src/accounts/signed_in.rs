@@ -9,6 +9,7 @@
 //! in front tell a signed-in request from the cookie alone.)
 
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use custodian_vault::AccountRef;
@@ -16,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::middleware::security_headers::is_https;
-use crate::middleware::session::{Session, SignedInAccount, append_cookie, read_cookie};
+use crate::middleware::session::{Session, SignedInAccount, append_cookie, host_only, read_cookie};
 use crate::state::AppState;
 
 /// The signed-in account, for handlers that need one.
@@ -39,7 +40,7 @@ pub fn new_status() -> (String, String) {
 }
 
 pub fn status_cookie(app: &AppState, https: bool, value: &str) -> Option<cookie::Cookie<'static>> {
-    let name = app.checked.cookie_names.status.clone()?;
+    let name = host_only(app.checked.cookie_names.status.as_deref()?, https);
     Some(
         cookie::Cookie::build((name, value.to_owned()))
             .path("/")
@@ -51,8 +52,8 @@ pub fn status_cookie(app: &AppState, https: bool, value: &str) -> Option<cookie:
 }
 
 /// Remove the login-status cookie from the browser.
-pub fn clear_status_cookie(app: &AppState, response: &mut Response) {
-    if let Some(mut cookie) = status_cookie(app, false, "") {
+pub fn clear_status_cookie(app: &AppState, headers: &HeaderMap, response: &mut Response) {
+    if let Some(mut cookie) = status_cookie(app, is_https(app, headers), "") {
         cookie.make_removal();
         append_cookie(response, &cookie);
     }
@@ -65,23 +66,30 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
     let Some(claimed) = session.account() else {
         return next.run(request).await;
     };
+    let https = is_https(&app, request.headers());
     let cookie_ok = app
         .checked
         .cookie_names
         .status
         .as_deref()
-        .and_then(|name| read_cookie(request.headers(), name))
+        .and_then(|name| read_cookie(request.headers(), &host_only(name, https)))
         .is_some_and(|value| status_hash(value) == claimed.status);
+    let now = app.clock.unix();
+    let in_lifetime = now - claimed.since < app.options.account_session_seconds;
     let current = match app.vault.account(&claimed.id).await {
         Ok(found) => found,
         Err(e) => return AppError::from(e).into_response(),
     };
-    let valid =
-        current.filter(|a| cookie_ok && a.verified && a.credential_version == claimed.version);
+    let valid = current.filter(|a| {
+        cookie_ok && in_lifetime && a.verified && a.credential_version == claimed.version
+    });
     let Some(account) = valid else {
+        // Everything the session held ends with the sign-in, a "your
+        // data" proof made through the account included.
         session.sign_out_account();
+        let headers = request.headers().clone();
         let mut response = next.run(request).await;
-        clear_status_cookie(&app, &mut response);
+        clear_status_cookie(&app, &headers, &mut response);
         return response;
     };
     request.extensions_mut().insert(SignedIn(account));
@@ -93,7 +101,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
 pub async fn sign_in(
     app: &AppState,
     session: &Session,
-    headers: &axum::http::HeaderMap,
+    headers: &HeaderMap,
     account: &AccountRef,
     response: &mut Response,
 ) -> Result<(), AppError> {
@@ -107,6 +115,7 @@ pub async fn sign_in(
         id: account.id.clone(),
         version: account.credential_version,
         status: hash,
+        since: now,
     });
     if let Some(cookie) = status_cookie(app, is_https(app, headers), &value) {
         append_cookie(response, &cookie);

@@ -182,7 +182,7 @@ pub async fn start(
             context! {
                 form_id,
                 form_title => form.title,
-                introduction => form.introduction.as_deref().map(crate::render::markdown_to_html),
+                introduction => form.introduction.as_deref().map(crate::render::written_markdown_to_html),
                 purpose_name => purpose.map(|p| p.name.clone()),
                 purpose_description => purpose.map(|p| p.description.trim().to_owned()),
                 retention => purpose.map(|p| p.retention.get_ref().clone()),
@@ -846,7 +846,7 @@ pub async fn sent(
                 form_title => form.title,
                 reference => sent.reference,
                 emailed => form.confirmation_email.is_some() && app.mailer.is_some(),
-                next => form.what_happens_next.as_deref().map(crate::render::markdown_to_html),
+                next => form.what_happens_next.as_deref().map(crate::render::written_markdown_to_html),
             },
         )?
         .into_response())

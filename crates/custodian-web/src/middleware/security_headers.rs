@@ -61,14 +61,21 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             "max-age=31536000; includeSubDomains",
         );
     }
-    // Pages carry per-session form tokens and may show personal data later,
-    // and any response that sets a cookie carries an identifier: never let a
-    // shared cache keep either and hand it to someone else.
+    // Nothing may be cached unless its handler says so: pages carry
+    // per-session form tokens and personal data, downloads and exports
+    // (JSON, CSV) carry personal data, and any response that sets a cookie
+    // carries an identifier. Only what is the same for everyone (assets,
+    // a campaign feed) sets its own Cache-Control, and never a page, the
+    // staff area or a response that sets a cookie.
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html || staff_area || headers.contains_key(header::SET_COOKIE) {
+    let cacheable = headers.contains_key(header::CACHE_CONTROL)
+        && !is_html
+        && !staff_area
+        && !headers.contains_key(header::SET_COOKIE);
+    if !cacheable {
         set(headers, "cache-control", "no-store");
     }
     response

@@ -3,9 +3,12 @@
 //! instance can serve the next request.
 //!
 //! A row is written only when a session has something to keep, so a visitor
-//! who only reads pages costs no database write. An identifier with no row
-//! is adopted as a new anonymous session: it carries no privilege, because
-//! privilege (a sign-in, later) exists only in a stored row, and rows expire.
+//! who only reads pages costs no database write. Identifiers carry a MAC
+//! under a server key, so only one this server made is accepted: an
+//! identifier a client invents is replaced, never adopted. One the server
+//! made with no row yet is a new anonymous session: it carries no
+//! privilege, because privilege exists only in a stored row, and rows
+//! expire.
 //!
 //! This layer also issues the `request_token` nonce (see [`csrf`]), so that
 //! both browser cookies are settled before anything else runs, and it hands
@@ -21,8 +24,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 use crate::middleware::csrf::CsrfNonce;
@@ -36,10 +41,11 @@ pub struct SessionData {
     /// A one-time message for the next page, such as "cookies saved".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
-    /// The staff member signed in on this session, by username; their role
-    /// is read from the database on every request.
+    /// The staff member signed in on this session, by account id and
+    /// credential version; their role is read from the database on every
+    /// request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub staff: Option<String>,
+    pub staff: Option<StaffSignIn>,
     /// Progress through each form being filled in, by form id: pages done
     /// and consent answers. The answers themselves are in the vault.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -83,6 +89,22 @@ pub struct SignedInAccount {
     pub version: i64,
     /// SHA-256 of the login-status cookie's random value, hex.
     pub status: String,
+    /// Unix seconds of the sign-in: it ends after the absolute lifetime
+    /// however busy the session is.
+    #[serde(default)]
+    pub since: i64,
+}
+
+/// The staff account signed in, by its id (never the username, which can
+/// be given again to someone new) and credential version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaffSignIn {
+    pub id: String,
+    /// A changed role or password raises the account's version and ends
+    /// this sign-in.
+    pub version: i64,
+    /// Unix seconds of the sign-in, for the absolute lifetime.
+    pub since: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -109,6 +131,8 @@ pub enum Flash {
 #[derive(Debug)]
 struct Inner {
     id: String,
+    /// Signs the identifiers this session is given (`AppState::session_key`).
+    key: Vec<u8>,
     data: SessionData,
     /// The browser does not have this id yet: set the cookie.
     issue_cookie: bool,
@@ -135,8 +159,10 @@ impl Session {
 
     /// A session outside the session layer; nothing it holds is kept.
     pub fn detached() -> Self {
+        let key: [u8; 32] = rand::random();
         Session(Arc::new(Mutex::new(Inner {
-            id: new_id(),
+            id: new_id(&key),
+            key: key.to_vec(),
             data: SessionData::default(),
             issue_cookie: false,
             dirty: false,
@@ -193,16 +219,16 @@ impl Session {
         inner.dirty = true;
     }
 
-    pub fn staff(&self) -> Option<String> {
+    pub fn staff(&self) -> Option<StaffSignIn> {
         self.lock().data.staff.clone()
     }
 
     /// Privilege changes: a new identifier, so one planted or seen before
     /// sign-in is worth nothing after it.
-    pub fn sign_in_staff(&self, username: &str) {
+    pub fn sign_in_staff(&self, staff: StaffSignIn) {
         self.rotate();
         let mut inner = self.lock();
-        inner.data.staff = Some(username.to_owned());
+        inner.data.staff = Some(staff);
         inner.dirty = true;
     }
 
@@ -219,14 +245,31 @@ impl Session {
         inner.dirty = true;
     }
 
-    /// Signed out, and nothing of the signed-in session carries over.
+    /// Signed out, and nothing of the signed-in session carries over: not
+    /// the account, nor a "your data" proof made through it, nor forms
+    /// whose drafts were the account's.
     pub fn sign_out_account(&self) {
+        self.end_privileges();
+    }
+
+    /// Every privilege the session held ends and its data is cleared, under
+    /// a new identifier: for signing out, and for any change of password,
+    /// address or role.
+    pub fn end_privileges(&self) {
         self.rotate();
         let mut inner = self.lock();
-        inner.data.account = None;
-        inner.data.forms.clear();
-        inner.data.sent = None;
+        inner.data = SessionData::default();
         inner.dirty = true;
+    }
+
+    /// The account a signed-in session belongs to, so that every session of
+    /// an account can be ended at once.
+    fn owner(data: &SessionData) -> Option<String> {
+        match (&data.staff, &data.account) {
+            (Some(staff), _) => Some(format!("staff:{}", staff.id)),
+            (None, Some(account)) => Some(format!("account:{}", account.id)),
+            (None, None) => None,
+        }
     }
 
     pub fn portal(&self) -> Option<PortalVisit> {
@@ -244,10 +287,7 @@ impl Session {
     }
 
     pub fn sign_out_staff(&self) {
-        self.rotate();
-        let mut inner = self.lock();
-        inner.data.staff = None;
-        inner.dirty = true;
+        self.end_privileges();
     }
 
     /// Give the session a new identifier, keeping its data: done whenever
@@ -255,7 +295,8 @@ impl Session {
     /// after it.
     pub fn rotate(&self) {
         let mut inner = self.lock();
-        let old = std::mem::replace(&mut inner.id, new_id());
+        let fresh = new_id(&inner.key);
+        let old = std::mem::replace(&mut inner.id, fresh);
         if inner.stored {
             inner.retired = Some(old);
         }
@@ -265,9 +306,24 @@ impl Session {
     }
 }
 
-fn new_id() -> String {
+/// A new identifier: 32 random bytes and a MAC of them under the server's
+/// session key, both base64url. Only identifiers the server made verify,
+/// so one a client invents is replaced, never adopted.
+fn new_id(key: &[u8]) -> String {
     let bytes: [u8; 32] = rand::random();
-    URL_SAFE_NO_PAD.encode(bytes)
+    let random = URL_SAFE_NO_PAD.encode(bytes);
+    let tag = URL_SAFE_NO_PAD.encode(id_tag(key, &random));
+    format!("{random}.{tag}")
+}
+
+fn id_tag(key: &[u8], random: &str) -> [u8; 16] {
+    let mut tag = [0u8; 16];
+    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+        mac.update(b"session id|");
+        mac.update(random.as_bytes());
+        tag.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+    }
+    tag
 }
 
 /// Only the hash of an identifier is stored.
@@ -275,13 +331,21 @@ pub fn id_hash(id: &str) -> Vec<u8> {
     Sha256::digest(id.as_bytes()).to_vec()
 }
 
-/// A well-formed identifier: 32 random bytes, base64url. Anything else is
-/// ignored and replaced, so the cookie can never carry other data in.
-fn valid_id(value: &str) -> bool {
-    value.len() == 43
-        && value
+/// An identifier this server made: the random part's MAC verifies, in
+/// constant time. Anything else is ignored and replaced, so the cookie can
+/// never carry other data in, nor an identifier chosen by someone else.
+fn valid_id(key: &[u8], value: &str) -> bool {
+    let Some((random, tag)) = value.split_once('.') else {
+        return false;
+    };
+    let well_formed = random.len() == 43
+        && random
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+        return false;
+    };
+    well_formed && bool::from(tag.as_slice().ct_eq(&id_tag(key, random)))
 }
 
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -298,12 +362,16 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
     let names = &app.checked.cookie_names;
     let now = app.clock.unix();
-    let existing = read_cookie(request.headers(), &names.session)
-        .filter(|v| valid_id(v))
+    let key = &app.session_key;
+    let secure = is_https(&app, request.headers());
+    let session_cookie = host_only(&names.session, secure);
+    let existing = read_cookie(request.headers(), &session_cookie)
+        .filter(|v| valid_id(key, v))
         .map(str::to_owned);
     let inner = match existing {
         Some(id) => match app.store.load_session(&id_hash(&id), now).await {
             Ok(Some(record)) => Inner {
+                key: key.clone(),
                 data: serde_json::from_str(&record.data).unwrap_or_default(),
                 // Slide the expiry forward once an hour of it is used up, so
                 // an active session lives on without a write per request.
@@ -313,8 +381,13 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
                 stored: true,
                 retired: None,
             },
+            // Made by this server (its MAC verified) but holding nothing
+            // yet: still the same anonymous visitor. An identifier a client
+            // invented never gets this far, so nobody can choose the id a
+            // session is later signed in under.
             Ok(None) => Inner {
                 id,
+                key: key.clone(),
                 data: SessionData::default(),
                 issue_cookie: false,
                 dirty: false,
@@ -324,7 +397,8 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             Err(e) => return AppError::from(e).into_response(),
         },
         None => Inner {
-            id: new_id(),
+            id: new_id(key),
+            key: key.clone(),
             data: SessionData::default(),
             issue_cookie: true,
             dirty: false,
@@ -333,8 +407,8 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
         },
     };
     let session = Session(Arc::new(Mutex::new(inner)));
-    let nonce = CsrfNonce::for_request(request.headers(), &names.request_token);
-    let secure = is_https(&app, request.headers());
+    let token_cookie = host_only(&names.request_token, secure);
+    let nonce = CsrfNonce::for_request(request.headers(), &token_cookie);
     request.extensions_mut().insert(session.clone());
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
@@ -369,6 +443,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
                 .save_session(
                     &id_hash(&id),
                     &json,
+                    Session::owner(&data).as_deref(),
                     now,
                     now + app.options.session_idle_seconds,
                 )
@@ -379,7 +454,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
         }
     }
     if issue_cookie {
-        let cookie = cookie::Cookie::build((names.session.clone(), id))
+        let cookie = cookie::Cookie::build((session_cookie, id))
             .path("/")
             .http_only(true)
             .same_site(cookie::SameSite::Lax)
@@ -388,7 +463,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
         append_cookie(&mut response, &cookie);
     }
     if nonce.fresh {
-        let cookie = cookie::Cookie::build((names.request_token.clone(), nonce.nonce.clone()))
+        let cookie = cookie::Cookie::build((token_cookie, nonce.nonce.clone()))
             .path("/")
             .http_only(true)
             .same_site(cookie::SameSite::Strict)
@@ -400,6 +475,18 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
     response.extensions_mut().insert(session);
     response.extensions_mut().insert(nonce);
     response
+}
+
+/// The name a cookie of the session's kind goes by: over HTTPS with the
+/// `__Host-` prefix, which browsers accept only from a secure origin, for
+/// the path `/` and without a domain, so a sibling subdomain or a plain
+/// HTTP page cannot plant or overwrite it.
+pub fn host_only(name: &str, https: bool) -> String {
+    if https {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// Add a Set-Cookie header. Values are our own random identifiers or the
@@ -418,16 +505,25 @@ mod tests {
 
     #[test]
     fn identifiers_are_random_and_well_formed() {
-        let (a, b) = (new_id(), new_id());
+        let key = b"a session key of thirty-two bytes";
+        let (a, b) = (new_id(key), new_id(key));
         assert_ne!(a, b);
-        assert!(valid_id(&a) && valid_id(&b));
-        assert!(!valid_id("alice@example.com"));
+        assert!(valid_id(key, &a) && valid_id(key, &b));
+        assert!(!valid_id(key, "alice@example.com"));
+        // One the client made up, well formed but not signed by the
+        // server, or signed under another key, is not an identifier.
+        let (random, _) = a.split_once('.').unwrap_or_default();
+        assert!(!valid_id(key, &format!("{random}.AAAAAAAAAAAAAAAAAAAAAA")));
+        assert!(!valid_id(b"another key", &a));
+        assert!(!valid_id(key, random));
     }
 
     #[test]
     fn rotation_issues_a_new_identifier_and_retires_the_stored_one() {
+        let key = b"a session key of thirty-two bytes".to_vec();
         let session = Session(Arc::new(Mutex::new(Inner {
-            id: new_id(),
+            id: new_id(&key),
+            key,
             data: SessionData::default(),
             issue_cookie: false,
             dirty: false,

@@ -6,7 +6,7 @@ use minijinja::{Value, context};
 
 use crate::error::AppResult;
 use crate::page::Page;
-use crate::render::markdown_to_html;
+use crate::render::written_markdown_to_html;
 use crate::state::AppState;
 
 const DEFAULT_STATEMENT: &str = "We want as many people as possible to be able to use this website. You should be able to:\n\n\
@@ -27,7 +27,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
         "accessibility.html",
         "Accessibility statement",
         context! {
-            statement_html => Value::from_safe_string(markdown_to_html(markdown)),
+            statement_html => Value::from_safe_string(written_markdown_to_html(markdown)),
             contact => app.checked.config.policy.controller.email,
         },
     )

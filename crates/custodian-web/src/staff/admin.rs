@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::error::AppResult;
 use crate::page::Page;
-use crate::staff::credentials::{check_password, check_username, hash_password, new_totp};
+use crate::staff::credentials::{
+    check_password, check_username, hash_password, new_account_id, new_totp,
+};
 use crate::staff::{Role, StaffUser};
 use crate::state::AppState;
 
@@ -128,7 +130,7 @@ pub async fn add_account(
             text: "Select the role this person needs".into(),
         });
     }
-    if let Err(text) = check_password(&form.password) {
+    if let Err(text) = check_password(&form.password, &username) {
         errors.push(FieldError {
             field: "password",
             text: format!("Enter a password: {text}"),
@@ -160,6 +162,8 @@ pub async fn add_account(
     };
     let now = app.clock.unix();
     let row = StaffRow {
+        id: new_account_id(),
+        credential_version: 1,
         username: username.clone(),
         role: role.id().to_owned(),
         password_hash: hash,

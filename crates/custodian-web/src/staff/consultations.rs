@@ -93,13 +93,7 @@ pub(crate) fn csv_response(
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 ) -> AppResult<Response> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let written: Result<(), csv::Error> = std::iter::once(header)
-        .chain(rows)
-        .try_for_each(|row| writer.write_record(&row));
-    written.map_err(|e| AppError::Export(e.to_string()))?;
-    let bytes = writer
-        .into_inner()
+    let bytes = custodian_policy::spreadsheet::write_csv(std::iter::once(header).chain(rows))
         .map_err(|e| AppError::Export(e.to_string()))?;
     Ok((
         [

@@ -18,7 +18,9 @@ pub fn check_username(username: &str) -> Result<(), String> {
     }
 }
 
-pub fn check_password(password: &str) -> Result<(), String> {
+/// Long, and as hard to guess as a public password must be: the same
+/// strength check, with the username counted as something guessable.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD {
         return Err(format!(
@@ -28,10 +30,23 @@ pub fn check_password(password: &str) -> Result<(), String> {
     if password.len() > MAX_PASSWORD {
         return Err(format!("a password can be at most {MAX_PASSWORD} bytes"));
     }
-    Ok(())
+    crate::passwords::check_new_password(password, &[username]).map_err(|text| {
+        let mut text = text;
+        if let Some(first) = text.get(..1) {
+            text = first.to_lowercase() + &text[1..];
+        }
+        text
+    })
 }
 
 pub use crate::passwords::{decoy_hash, hash_password, verify_password};
+
+/// A new staff account's id: random, never reused, so a session names
+/// one account for good even when a username is given again.
+pub fn new_account_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// A new authenticator secret, with what a person types or scans.
 pub struct NewTotp {
@@ -82,7 +97,11 @@ mod tests {
             PasswordHash::new(decoy_hash()).is_ok(),
             "the decoy is a real hash, so it costs real time"
         );
-        assert!(check_password("short").is_err_and(|e| e.contains("at least 12")));
+        assert!(check_password("short", "dpo").is_err_and(|e| e.contains("at least 12")));
+        // Long enough but easy to guess, as a public password would be.
+        assert!(check_password("password1234", "dpo").is_err());
+        assert!(check_password("aaaaaaaaaaaaaaaa", "dpo").is_err());
+        assert!(check_password("a long staff passphrase", "dpo").is_ok());
     }
 
     #[test]

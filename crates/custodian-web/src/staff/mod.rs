@@ -300,21 +300,32 @@ async fn require(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let username = request
-        .extensions()
-        .get::<Session>()
-        .and_then(Session::staff);
-    let Some(username) = username else {
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
         return Redirect::to("/staff/sign-in").into_response();
     };
-    let account = match app.store.staff(&username).await {
+    let Some(signed_in) = session.staff() else {
+        return Redirect::to("/staff/sign-in").into_response();
+    };
+    let account = match app.store.staff_by_id(&signed_in.id).await {
         Ok(account) => account,
         Err(e) => return crate::error::AppError::from(e).into_response(),
     };
-    let Some(role) = account.and_then(|a| a.role.parse::<Role>().ok()) else {
-        // The account is gone: the session no longer means anything.
+    let now = app.clock.unix();
+    let current = account.filter(|a| {
+        a.credential_version == signed_in.version
+            && now - signed_in.since < app.options.staff_session_seconds
+    });
+    let Some((account, role)) = current.and_then(|a| {
+        let role = a.role.parse::<Role>().ok()?;
+        Some((a, role))
+    }) else {
+        // The account is gone, its role or password changed, or the
+        // sign-in is too old: the session ends here, so the sign-in page
+        // shows its form rather than sending the browser back.
+        session.sign_out_staff();
         return Redirect::to("/staff/sign-in").into_response();
     };
+    let username = account.username;
     if !roles.contains(&role) {
         let mut refused = StatusCode::FORBIDDEN.into_response();
         refused.extensions_mut().insert(NotYourPage);

@@ -2,14 +2,15 @@
 //! from an authenticator app; throttled per account across instances.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
-use crate::middleware::session::Flash;
+use crate::middleware::session::{Flash, StaffSignIn};
 use crate::page::Page;
+use crate::staff::StaffUser;
 use crate::staff::credentials::{check_totp, decoy_hash, verify_password};
 use crate::state::AppState;
 
@@ -160,7 +161,11 @@ pub async fn submit(
         );
     };
     app.store.clear_sign_in_failures(&key).await?;
-    page.session().sign_in_staff(&account.username);
+    page.session().sign_in_staff(StaffSignIn {
+        id: account.id.clone(),
+        version: account.credential_version,
+        since: now,
+    });
     app.store
         .audit(
             now,
@@ -202,18 +207,14 @@ fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Res
     Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())
 }
 
-pub async fn sign_out(State(app): State<AppState>, page: Page) -> AppResult<Response> {
-    if let Some(username) = page.session().staff() {
-        app.store
-            .audit(
-                app.clock.unix(),
-                &format!("staff:{username}"),
-                "sign out",
-                None,
-                "",
-            )
-            .await?;
-    }
+pub async fn sign_out(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+) -> AppResult<Response> {
+    app.store
+        .audit(app.clock.unix(), &user.actor(), "sign out", None, "")
+        .await?;
     page.session().sign_out_staff();
     page.session().set_flash(Flash::SignedOut);
     Ok(Redirect::to("/staff/sign-in").into_response())

@@ -16,7 +16,7 @@ use crate::accounts::FieldError;
 use crate::accounts::register::email_error;
 use crate::error::AppResult;
 use crate::page::Page;
-use crate::render::markdown_to_html;
+use crate::render::written_markdown_to_html;
 use crate::staff::StaffUser;
 use crate::state::AppState;
 use crate::updates::{chosen_topics, field, topic_options};
@@ -99,7 +99,7 @@ pub async fn submit(
         "test" => errors.extend(email_error(&test_to).map(|e| FieldError::new("test_to", e.text))),
         _ => {}
     }
-    let preview = markdown_to_html(&body);
+    let preview = written_markdown_to_html(&body);
     let again = |errors: Vec<FieldError>,
                  notice: Option<&str>,
                  status: StatusCode|
@@ -210,7 +210,7 @@ pub async fn preview(Form(fields): Form<Vec<(String, String)>>) -> Response {
     }
     axum::response::Html(format!(
         "<h2 class=\"govuk-heading-m\">Preview</h2><div class=\"app-prose\">{}</div>",
-        markdown_to_html(body)
+        written_markdown_to_html(body)
     ))
     .into_response()
 }

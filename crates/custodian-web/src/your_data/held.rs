@@ -9,12 +9,12 @@ use custodian_store::personal::cases::CaseRow;
 use custodian_store::personal::requests::RequestRow;
 use custodian_vault::requests::deadline::Due;
 use custodian_vault::requests::{RequestKind, clock_of};
-use custodian_vault::{Export, SubjectRef};
+use custodian_vault::{Export, SubjectRef, VaultError};
 use minijinja::context;
 use serde::Serialize;
 
 use super::{Proven, proven, start_again};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::page::Page;
 use crate::render::format_date;
 use crate::state::AppState;
@@ -310,7 +310,10 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
             )?
             .into_response());
     };
-    let held = gather(&app, &subject, now).await?;
+    let held = match gather(&app, &subject, now).await {
+        Err(AppError::Vault(VaultError::NoSuchSubject)) => return super::erased_meanwhile(&page),
+        other => other?,
+    };
     Ok(page
         .render(
             "your_data_held.html",
@@ -334,7 +337,12 @@ pub async fn download(State(app): State<AppState>, page: Page) -> AppResult<Resp
     };
     let document = match subject {
         Some(subject) => {
-            let held = gather(&app, &subject, now).await?;
+            let held = match gather(&app, &subject, now).await {
+                Err(AppError::Vault(VaultError::NoSuchSubject)) => {
+                    return super::erased_meanwhile(&page);
+                }
+                other => other?,
+            };
             serde_json::json!({
                 "site": app.checked.config.site.name,
                 "controller": app.checked.config.policy.controller.name,

@@ -94,10 +94,40 @@ impl axum::extract::FromRequestParts<AppState> for ProvenPerson {
             Some(Proven {
                 subject: Some(subject),
                 holder,
-            }) => Ok(ProvenPerson { subject, holder }),
+            }) => match app.vault.holds(&subject).await {
+                Ok(true) => Ok(ProvenPerson { subject, holder }),
+                // Erased while the visit was open: the held page says so.
+                Ok(false) => Err(axum::response::IntoResponse::into_response(
+                    axum::response::Redirect::to("/your-data/held"),
+                )),
+                Err(e) => Err(axum::response::IntoResponse::into_response(
+                    crate::error::AppError::from(e),
+                )),
+            },
             _ => Err(start_again()),
         }
     }
+}
+
+/// The person was erased while their visit was open (by the DPO, say):
+/// a calm page that says so, never an error, and the visit ends.
+pub fn erased_meanwhile(
+    page: &crate::page::Page,
+) -> crate::error::AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    page.session().set_portal(None);
+    let paragraphs = vec![
+        "The information we held about this email address has been deleted, so there is nothing more to show you here.".to_owned(),
+        "If the law asks us to keep something for a while, such as a record of a request you made, you can ask to see it: start again with your email address.".to_owned(),
+    ];
+    let link = minijinja::context! { href => "/your-data", text => "Start again" };
+    Ok(page
+        .render(
+            "error.html",
+            "Your data has been deleted",
+            minijinja::context! { paragraphs, link },
+        )?
+        .into_response())
 }
 
 /// Where a visit without a proof goes instead.

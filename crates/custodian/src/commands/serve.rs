@@ -101,6 +101,8 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         )
     });
     let options = ServeOptions {
+        staff_session_seconds: args.staff_session_seconds,
+        account_session_seconds: args.account_session_seconds,
         min_fill_seconds: args.min_fill_seconds,
         submissions_per_minute: args.submissions_per_minute,
         public_url,

@@ -5,7 +5,9 @@
 
 use custodian_store::staff::StaffRow;
 use custodian_web::staff::Role;
-use custodian_web::staff::credentials::{check_password, check_username, hash_password, new_totp};
+use custodian_web::staff::credentials::{
+    check_password, check_username, hash_password, new_account_id, new_totp,
+};
 use time::OffsetDateTime;
 
 use crate::cli::{Global, StaffCommand};
@@ -125,7 +127,7 @@ async fn add(global: &Global, username: &str, role: &str, teams: &[String]) -> C
         CliError::Invalid(format!("cannot read the password from standard input: {e}"))
     })?;
     let password = password.trim_end_matches(['\r', '\n']);
-    check_password(password).map_err(CliError::Invalid)?;
+    check_password(password, username).map_err(CliError::Invalid)?;
 
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let opened = site::open_vault(global, now).await?;
@@ -135,6 +137,8 @@ async fn add(global: &Global, username: &str, role: &str, teams: &[String]) -> C
     let password_hash =
         hash_password(password).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
     let row = StaffRow {
+        id: new_account_id(),
+        credential_version: 1,
         username: username.to_owned(),
         role: role.id().to_owned(),
         password_hash,

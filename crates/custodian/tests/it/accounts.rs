@@ -424,11 +424,26 @@ async fn a_new_address_takes_effect_only_when_confirmed_and_the_old_one_is_told(
         )
         .await;
     assert_eq!(bad.status, 400);
+    // The current password is asked again, and nothing is sent without it.
+    for (typed, says) in [
+        ("", "Enter your current password"),
+        ("not my password", "Your current password is not right"),
+    ] {
+        let refused = b
+            .submit(
+                "/account/change-email",
+                "/account/change-email",
+                &[("email", "new@example.com"), ("current", typed)],
+            )
+            .await;
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains(says), "{}", refused.body);
+    }
     let asked = b
         .submit(
             "/account/change-email",
             "/account/change-email",
-            &[("email", "new@example.com")],
+            &[("email", "new@example.com"), ("current", PASSWORD)],
         )
         .await;
     assert_eq!(asked.status, 303);
@@ -462,7 +477,18 @@ async fn deleting_an_account_erases_it_through_the_vault() {
     let confirm = b.get("/account/delete").await;
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("You cannot undo this"));
-    let deleted = b.submit("/account/delete", "/account/delete", &[]).await;
+    // Without the password, nothing is deleted.
+    let refused = b.submit("/account/delete", "/account/delete", &[]).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("Enter your current password"));
+    assert_eq!(account_count(&site).await, 1);
+    let deleted = b
+        .submit(
+            "/account/delete",
+            "/account/delete",
+            &[("current", PASSWORD)],
+        )
+        .await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert!(deleted.body.contains("Your account has been deleted"));
     assert_eq!(account_count(&site).await, 0);
@@ -584,4 +610,113 @@ async fn a_signed_in_person_sees_their_data_without_a_code() {
             .body
             .contains("noor@example.com")
     );
+}
+
+/// Issue 18, item 1: a "your data" proof made through an account is a
+/// privilege of the sign-in, and ends with it: on sign-out, and when the
+/// password changes in another browser.
+#[tokio::test]
+async fn signing_out_or_a_password_change_ends_the_your_data_proof_made_through_the_account() {
+    let smtp = SmtpServer::start().await;
+    let site = site_with_accounts(&smtp).await;
+    let mut b = registered(&site, &smtp, "ash@example.com", "ash").await;
+    assert_eq!(sign_in(&mut b, "ash", PASSWORD).await.status, 303);
+    let proven = b.submit("/your-data", "/your-data/account", &[]).await;
+    assert_eq!(proven.location().as_deref(), Some("/your-data/held"));
+    assert!(
+        b.get("/your-data/held")
+            .await
+            .body
+            .contains("ash@example.com")
+    );
+
+    let out = b.submit("/account", "/account/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    for path in [
+        "/your-data/held",
+        "/your-data/download",
+        "/your-data/correct",
+        "/your-data/delete",
+    ] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, 303, "{path} after sign-out");
+        assert_eq!(page.location().as_deref(), Some("/your-data"), "{path}");
+        assert!(!page.body.contains("ash@example.com"));
+    }
+    let erase = b.submit("/your-data", "/your-data/delete", &[]).await;
+    assert_eq!(erase.location().as_deref(), Some("/your-data"));
+    assert_eq!(account_count(&site).await, 1, "nothing was erased");
+
+    // A proof in one browser ends when the password changes in another,
+    // and the owner is told by email.
+    let mut other = site.browser();
+    assert_eq!(sign_in(&mut other, "ash", PASSWORD).await.status, 303);
+    other.submit("/your-data", "/your-data/account", &[]).await;
+    assert_eq!(other.get("/your-data/held").await.status, 200);
+    assert_eq!(sign_in(&mut b, "ash", PASSWORD).await.status, 303);
+    let changed = b
+        .submit(
+            "/account/change-password",
+            "/account/change-password",
+            &[("current", PASSWORD), ("password", "lantern meadow quartz")],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let held = other.get("/your-data/held").await;
+    assert_eq!(held.location().as_deref(), Some("/your-data"));
+    assert_eq!(other.get("/account").await.status, 303);
+    mail_to(&smtp, "ash@example.com", "password has changed").await;
+}
+
+/// Issue 18, item 5: the current password is asked before a dangerous
+/// change, and guessing it there counts against the sign-in throttle, for
+/// the user name and the address alike.
+#[tokio::test]
+async fn guessing_the_current_password_shares_the_sign_in_throttle() {
+    let smtp = SmtpServer::start().await;
+    let site = site_with_accounts(&smtp).await;
+    let mut b = registered(&site, &smtp, "kit@example.com", "kit").await;
+    assert_eq!(sign_in(&mut b, "kit", PASSWORD).await.status, 303);
+    let mut last = String::new();
+    for n in 0..6 {
+        let guess = format!("guess number {n}");
+        let page = b
+            .submit(
+                "/account/change-password",
+                "/account/change-password",
+                &[
+                    ("current", guess.as_str()),
+                    ("password", "lantern meadow quartz"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 400);
+        last = page.body;
+    }
+    assert!(last.contains("too many wrong passwords"), "{last}");
+    // Even the right password waits now, here and at sign-in, whichever
+    // name is typed.
+    let right = b
+        .submit(
+            "/account/change-password",
+            "/account/change-password",
+            &[("current", PASSWORD), ("password", "lantern meadow quartz")],
+        )
+        .await;
+    assert_eq!(right.status, 400);
+    let mut elsewhere = site.browser();
+    for login in ["kit", "kit@example.com"] {
+        let page = sign_in(&mut elsewhere, login, PASSWORD).await;
+        assert_eq!(page.status, 400, "{login}");
+        assert!(page.body.contains("too many attempts"), "{login}");
+    }
+    let (store, _) = site.vault().await;
+    let refused = store
+        .audit_recent(None, 50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.action == "re-authentication refused")
+        .count();
+    assert!(refused >= 6, "each wrong guess is audited: {refused}");
 }

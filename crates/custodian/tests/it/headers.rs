@@ -64,14 +64,22 @@ async fn behind_a_trusted_tls_proxy_cookies_are_secure_and_hsts_is_sent() {
         page.header("strict-transport-security")
             .is_some_and(|v| v.contains("max-age="))
     );
-    assert!(
-        page.cookie("custodian_session")
-            .is_some_and(|c| c.has("secure"))
-    );
-    assert!(
-        page.cookie("request_token")
-            .is_some_and(|c| c.has("secure"))
-    );
+    // Over HTTPS the session's cookies take the `__Host-` prefix: Secure,
+    // path `/`, no domain, so no sibling subdomain can plant one.
+    for name in ["__Host-custodian_session", "__Host-request_token"] {
+        let Some(c) = page.cookie(name) else {
+            panic!("no {name}: {:?}", page.set_cookies)
+        };
+        assert!(c.has("secure"), "{c:?}");
+        assert_eq!(c.attribute("path").as_deref(), Some("/"), "{c:?}");
+        assert!(!c.has("domain"), "{c:?}");
+    }
+    assert!(page.cookie("custodian_session").is_none());
+    // And they work: a form posted over the proxy goes through.
+    let saved = browser
+        .submit("/cookies", "/cookies", &[("usage", "no")])
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
     site.server.stop().await;
 
     // Without trust_proxy the header is ignored: anyone can send it.

@@ -20,6 +20,7 @@ mod crash;
 mod csrf;
 mod disclosures;
 mod forms;
+mod hardening;
 mod headers;
 mod health;
 mod instances;

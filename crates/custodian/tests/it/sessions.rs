@@ -13,11 +13,15 @@ async fn session_cookie_is_random_httponly_and_ends_with_the_browser() {
     };
     assert_ne!(a.value, b.value, "each browser gets its own identifier");
     for c in [a, b] {
-        assert_eq!(c.value.len(), 43, "32 random bytes, base64url");
+        let Some((random, tag)) = c.value.split_once('.') else {
+            panic!("an identifier is random.mac: {c:?}")
+        };
+        assert_eq!(random.len(), 43, "32 random bytes, base64url");
+        assert_eq!(tag.len(), 22, "a 128-bit MAC, base64url");
         assert!(
             c.value
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         );
         assert!(c.has("httponly"), "{c:?}");
         assert_eq!(c.attribute("samesite").as_deref(), Some("lax"));
@@ -49,9 +53,51 @@ async fn a_cookie_that_is_not_an_identifier_is_replaced() {
         .unwrap_or_default();
     assert_eq!(
         issued.len(),
-        43,
+        66,
         "a fresh identifier replaces the foreign value"
     );
+    site.server.stop().await;
+}
+
+/// Session fixation: an identifier the client (or someone who planted the
+/// cookie) made up, however well formed, is never adopted, so nobody can
+/// choose the identifier a session will hold privileges under.
+#[tokio::test]
+async fn an_identifier_the_client_invents_is_never_adopted() {
+    let site = Site::start().await;
+    let invented = [
+        "A".repeat(43),
+        format!("{}.{}", "B".repeat(43), "C".repeat(22)),
+    ];
+    for value in invented {
+        let mut browser = site.browser();
+        browser
+            .jar
+            .insert("custodian_session".into(), value.clone());
+        let page = browser.get("/cookies").await;
+        let issued = page
+            .cookie("custodian_session")
+            .map(|c| c.value.clone())
+            .unwrap_or_default();
+        assert_eq!(issued.len(), 66, "{value} was replaced: {issued}");
+        assert_ne!(issued, value);
+        // A form posted with the invented identifier's token does nothing:
+        // the server answers under its own identifier.
+        let saved = browser
+            .submit("/cookies", "/cookies", &[("usage", "no")])
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        assert_ne!(browser.jar.get("custodian_session"), Some(&value));
+    }
+    // An identifier this server made keeps working.
+    let mut browser = site.browser();
+    let first = browser.get("/").await;
+    let made = first
+        .cookie("custodian_session")
+        .map(|c| c.value.clone())
+        .unwrap_or_default();
+    let again = browser.get("/").await;
+    assert!(again.cookie("custodian_session").is_none(), "kept: {made}");
     site.server.stop().await;
 }
 

@@ -505,9 +505,28 @@ async fn a_changed_role_or_a_removed_account_takes_effect_on_the_next_request() 
         "{}",
         crate::support::stderr(&out)
     );
+    // A changed role ends the session at once: the person signs in again,
+    // under the new role.
+    let ended = browser.get("/staff/cases").await;
+    assert_eq!(ended.location().as_deref(), Some("/staff/sign-in"));
+    assert_eq!(browser.get("/staff/sign-in").await.status, 200);
+    // This step's code was used at the first sign-in; the next step's is
+    // accepted (one step of clock drift either way).
+    let next = crate::support::totp_code_at(&secret, 30);
+    let again = browser
+        .submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", "morgan"),
+                ("password", STAFF_PASSWORD.trim_end()),
+                ("code", next.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!(browser.get("/staff/cases").await.status, 403);
     assert_eq!(browser.get("/staff/consultations").await.status, 200);
-
     let out = site.cli(&["staff", "remove", "--username", "morgan"]);
     assert_eq!(
         out.status.code(),
@@ -534,4 +553,48 @@ async fn a_changed_role_or_a_removed_account_takes_effect_on_the_next_request() 
             "{action} audited"
         );
     }
+}
+
+/// Issue 18, item 2: a session belongs to one account for good. Removing
+/// it ends its sessions at once (their rows go), a name given again to
+/// someone new does not bring them back, and the removed person's browser
+/// lands on the sign-in form instead of looping.
+#[tokio::test]
+async fn a_removed_account_stays_out_even_when_its_name_is_given_again() {
+    let site = Site::start().await;
+    let secret = site.add_staff("morgan", "dpo");
+    let mut old = site.browser();
+    assert_eq!(old.sign_in("morgan", &secret).await.status, 303);
+    assert_eq!(old.get("/staff/people").await.status, 200);
+    let sessions_before = site.count_rows("sessions").await;
+
+    let out = site.cli(&["staff", "remove", "--username", "morgan"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    assert_eq!(
+        site.count_rows("sessions").await,
+        sessions_before - 1,
+        "the removed account's session is deleted, not only refused"
+    );
+    let new_secret = site.add_staff("morgan", "caseworker");
+    assert_ne!(new_secret, secret);
+    for path in ["/staff", "/staff/people", "/staff/cases"] {
+        let page = old.get(path).await;
+        assert_eq!(page.status, 303, "{path}");
+        assert_eq!(page.location().as_deref(), Some("/staff/sign-in"));
+    }
+    let sign_in = old.get("/staff/sign-in").await;
+    assert_eq!(sign_in.status, 200, "the sign-in form, not a loop");
+    assert!(sign_in.body.contains("name=\"username\""));
+
+    // The new morgan signs in for themselves; the old code does not work.
+    let mut new = site.browser();
+    assert_eq!(new.sign_in("morgan", &secret).await.status, 400);
+    assert_eq!(new.sign_in("morgan", &new_secret).await.status, 303);
+    assert_eq!(new.get("/staff/cases").await.status, 200);
+    assert_eq!(new.get("/staff/people").await.status, 403);
 }

@@ -701,11 +701,18 @@ pub const STAFF_PASSWORD: &str = "a long staff passphrase\n";
 
 /// The current code for an authenticator secret.
 pub fn totp_code(secret_base32: &str) -> String {
+    totp_code_at(secret_base32, 0)
+}
+
+/// The code `offset` seconds from now, as a clock a little ahead shows it.
+pub fn totp_code_at(secret_base32: &str, offset: i64) -> String {
     let secret =
         totp_rs::Secret::try_from_base32(secret_base32).unwrap_or_else(|e| panic!("secret: {e}"));
     let totp = totp_rs::Builder::new().with_secret(secret.to_vec()).build();
     match totp {
-        Ok(t) => t.generate(u64::try_from(now()).unwrap_or(0)).to_string(),
+        Ok(t) => t
+            .generate(u64::try_from(now() + offset).unwrap_or(0))
+            .to_string(),
         Err(e) => panic!("totp: {e}"),
     }
 }

@@ -489,6 +489,21 @@ async fn key_problems_are_named_never_silent() {
         "# wrong\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
     )
     .unwrap();
+    #[cfg(unix)]
+    {
+        // A key file others can read is refused, with how to mend it.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let shared = site.cli(&["subject", "export", "--email", "alice.liddell@example.com"]);
+        assert_eq!(shared.status.code(), Some(1));
+        assert!(
+            stderr(&shared).contains("can be read by other users")
+                && stderr(&shared).contains("chmod 600"),
+            "{}",
+            stderr(&shared)
+        );
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let wrong = site.cli(&["subject", "export", "--email", "alice.liddell@example.com"]);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(

@@ -470,3 +470,76 @@ async fn erasure_from_the_portal_keeps_only_what_the_policy_keeps_and_is_confirm
     assert!(left.iter().all(|i| i.source.starts_with("request:")));
     assert!(!left.iter().any(|i| i.value.contains("Alan Turing")));
 }
+
+/// Issue 18, item 12: a subject shows on a locked phone's screen, so the
+/// code is only ever in the body.
+#[tokio::test]
+async fn the_code_is_in_the_body_only_never_the_subject() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut b = site.browser();
+    let asked = b
+        .submit("/your-data", "/your-data", &[("email", "lock@example.com")])
+        .await;
+    assert_eq!(asked.status, 303);
+    let code = code_sent_to(&smtp, "lock@example.com", 0).await;
+    let message = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("To: lock@example.com"))
+        .unwrap_or_default();
+    let subject = message
+        .lines()
+        .find(|l| l.starts_with("Subject:"))
+        .unwrap_or_default();
+    assert!(subject.contains("Your code to see your data"), "{subject}");
+    assert!(!subject.contains(&code), "{subject}");
+    assert!(mail_text(&message).contains(&format!("Your code is {code}")));
+}
+
+/// Issue 18, item 12: the DPO erases a person while their "your data"
+/// visit is open. Their next page says calmly that their data was
+/// deleted, never a 500, and the visit ends.
+#[tokio::test]
+async fn a_visit_open_while_the_dpo_erases_the_person_gets_a_calm_page() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut sender = site.browser();
+    send_contact_form(&mut sender, "Gone Soon", "gone@example.com", "Please help").await;
+    let mut b = proven(&site, &smtp, "gone@example.com", 0).await;
+    assert!(b.get("/your-data/held").await.body.contains("Gone Soon"));
+
+    let (store, vault) = site.vault().await;
+    let Ok(Some(person)) = vault.find_by_email("gone@example.com").await else {
+        panic!("the person is held")
+    };
+    vault
+        .erase(&person, "staff:dpo", crate::support::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.close().await;
+
+    let calm = b.get("/your-data/held").await;
+    assert_eq!(calm.status, 200, "{}", site.server.log());
+    assert!(
+        calm.body.contains("Your data has been deleted"),
+        "{}",
+        calm.body
+    );
+    assert!(!calm.body.contains("Gone Soon"));
+    // Said once: the visit has ended, so every page starts again.
+    for path in [
+        "/your-data/held",
+        "/your-data/download",
+        "/your-data/correct",
+        "/your-data/delete",
+    ] {
+        let page = b.get(path).await;
+        assert_eq!(page.location().as_deref(), Some("/your-data"), "{path}");
+    }
+    assert!(
+        !site.server.log().contains("request failed"),
+        "{}",
+        site.server.log()
+    );
+}
