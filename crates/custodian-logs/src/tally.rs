@@ -384,6 +384,21 @@ pub fn referrer_domain(referer: &str) -> Option<&str> {
     .then_some(host)
 }
 
+/// A word that is, or holds, an address: an IP address with or without a
+/// port, anything with an `@` (an email address in a query string), or a
+/// query value that is an IP address.
+fn looks_personal(word: &str) -> bool {
+    let is_ip = |w: &str| {
+        w.parse::<std::net::IpAddr>().is_ok() || w.parse::<std::net::SocketAddr>().is_ok()
+    };
+    is_ip(word)
+        || word.contains('@')
+        || word.contains("%40")
+        || word
+            .split(['?', '&', '=', '/', ';'])
+            .any(|part| !part.is_empty() && is_ip(part))
+}
+
 /// A malformed line as it may be shown on a terminal or in a report: its
 /// first field (where every layout Custodian reads puts the client) and any
 /// other word that reads as an IP address become `-`, and control
@@ -396,7 +411,7 @@ fn shown(raw: &[u8]) -> String {
         .enumerate()
         .map(|(i, word)| {
             let bare = word.trim_matches(|c: char| matches!(c, '"' | '[' | ']' | ',' | '(' | ')'));
-            if i == 0 || bare.parse::<std::net::IpAddr>().is_ok() {
+            if i == 0 || looks_personal(bare) {
                 "-".to_owned()
             } else {
                 word.chars()
@@ -418,7 +433,8 @@ fn shown(raw: &[u8]) -> String {
 mod tests {
     #[test]
     fn a_malformed_line_is_shown_without_addresses_or_control_characters() {
-        let raw = b"203.0.113.9 - - [bad date] \"GET /\x1b[31m HTTP/1.1\" from 2001:db8::1 x";
+        let raw = b"203.0.113.9 - - [bad date] \"GET /\x1b[31m HTTP/1.1\" from 2001:db8::1 x \
+                    10.0.0.9:443 [2001:db8::2]:8080 /a?to=kid@example.com&ip=192.0.2.1";
         let shown = super::shown(raw);
         assert!(
             !shown.contains("203.0.113.9") && !shown.contains("2001:db8::1"),

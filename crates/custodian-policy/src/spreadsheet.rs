@@ -23,7 +23,11 @@ where
     C: IntoIterator,
     C::Item: AsRef<str>,
 {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Every field quoted too, so a spreadsheet set to split on `;` or a
+    // tab cannot cut a value into a new cell that starts a formula.
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     for row in rows {
         let cells: Vec<String> = row
             .into_iter()
@@ -51,6 +55,9 @@ mod tests {
             assert_eq!(safe_cell(plain), plain);
         }
         let bytes = write_csv([["name", "answer"], ["Ada", "=1+1"]]).unwrap_or_default();
-        assert_eq!(String::from_utf8_lossy(&bytes), "name,answer\nAda,'=1+1\n");
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            "\"name\",\"answer\"\n\"Ada\",\"'=1+1\"\n"
+        );
     }
 }

@@ -22,6 +22,15 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// Where the chain had got to, as recorded outside the database (the
+/// `audit-head` file beside the key): a copy of the database whose newest
+/// entries were cut off no longer reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
 /// The first entry that does not fit the chain, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokenLink {
@@ -157,6 +166,30 @@ impl Store {
 
     /// Walk the whole chain. `None` when every entry is intact.
     pub async fn verify_audit(&self) -> Result<Option<BrokenLink>> {
+        self.verify_audit_against(None).await
+    }
+
+    /// The newest entry: what is anchored outside the database.
+    pub async fn audit_head(&self) -> Result<Option<AuditHead>> {
+        let head = crate::with_pool!(&self.pool, p => {
+            sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(p)
+                .await?
+                .map(|r| -> Result<AuditHead, sqlx::Error> {
+                    Ok(AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? })
+                })
+                .transpose()?
+        });
+        Ok(head)
+    }
+
+    /// Walk the chain as [`Store::verify_audit`] does, and check it still
+    /// reaches `anchor`, the head recorded outside the database: entries cut
+    /// off the end, or a chain rewritten from the start, no longer do.
+    pub async fn verify_audit_against(
+        &self,
+        anchor: Option<&AuditHead>,
+    ) -> Result<Option<BrokenLink>> {
         let mut expected_seq = 1;
         let mut prev = GENESIS.to_owned();
         let mut after = 0;
@@ -185,13 +218,29 @@ impl Store {
                 {
                     return broken("its contents were altered after it was written".into());
                 }
+                if anchor.is_some_and(|a| a.seq == e.seq && a.hash != e.hash) {
+                    return broken(
+                        "it is not the entry recorded outside the database: the log was rewritten"
+                            .into(),
+                    );
+                }
                 prev = e.hash.clone();
                 expected_seq += 1;
             }
-            match batch.last() {
-                Some(last) if batch.len() == 1000 => after = last.seq,
-                _ => return Ok(None),
+            if batch.len() == 1000
+                && let Some(last) = batch.last()
+            {
+                after = last.seq;
+                continue;
             }
+            return Ok(anchor.filter(|a| a.seq >= expected_seq).map(|a| BrokenLink {
+                seq: expected_seq,
+                reason: format!(
+                    "the log ends at entry {}, but entry {} was recorded outside the database: the newest entries were removed",
+                    expected_seq - 1,
+                    a.seq
+                ),
+            }));
         }
     }
 }

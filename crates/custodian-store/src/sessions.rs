@@ -28,9 +28,11 @@ impl Store {
         Ok(row)
     }
 
-    /// Create or replace a session. `owner` names the account it is signed
-    /// in to (`staff:<id>`, `account:<id>`), so all of them can be ended.
-    pub async fn save_session(
+    /// Store a new session. An id already stored is left alone: ids are
+    /// random, so that only happens when two requests race to create one.
+    /// `owner` names the account it is signed in to (`staff:<id>`,
+    /// `account:<id>`), so all of an account's sessions can be ended.
+    pub async fn insert_session(
         &self,
         id_hash: &[u8],
         data: &str,
@@ -41,7 +43,7 @@ impl Store {
         with_pool!(&self.pool, p => {
             sqlx::query(
                 "INSERT INTO sessions (id_hash, data, created_at, expires_at, owner) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, owner = excluded.owner",
+                 ON CONFLICT (id_hash) DO NOTHING",
             )
             .bind(id_hash)
             .bind(data)
@@ -52,6 +54,29 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+
+    /// Change a stored session, only if it still exists: a request that
+    /// loaded it before a sign-out (or any other ending) deleted it cannot
+    /// bring it back. False if it was gone.
+    pub async fn update_session(
+        &self,
+        id_hash: &[u8],
+        data: &str,
+        owner: Option<&str>,
+        expires_at: i64,
+    ) -> Result<bool> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query("UPDATE sessions SET data = $1, expires_at = $2, owner = $3 WHERE id_hash = $4")
+                .bind(data)
+                .bind(expires_at)
+                .bind(owner)
+                .bind(id_hash)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
     }
 
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<()> {

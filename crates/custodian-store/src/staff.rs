@@ -243,6 +243,33 @@ impl Store {
         Ok(())
     }
 
+    /// Failures counted under `key` and when the last was, for throttles
+    /// that make each attempt wait longer after the last failure.
+    pub async fn failures_since_success(&self, key_hash: &[u8]) -> Result<Option<(i64, i64)>> {
+        let found = with_pool!(&self.pool, p => {
+            sqlx::query("SELECT failures, window_start FROM sign_in_throttle WHERE key_hash = $1")
+                .bind(key_hash)
+                .fetch_optional(p).await?
+                .map(|r| -> Result<(i64, i64), sqlx::Error> { Ok((r.try_get("failures")?, r.try_get("window_start")?)) })
+                .transpose()?
+        });
+        Ok(found)
+    }
+
+    /// Count one more failure under `key`, the last at `now` (kept in
+    /// `window_start`, which for these keys means the latest failure).
+    pub async fn record_failure_at(&self, key_hash: &[u8], now: i64) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO sign_in_throttle (key_hash, failures, window_start) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key_hash) DO UPDATE SET failures = sign_in_throttle.failures + 1, window_start = $2",
+            )
+            .bind(key_hash).bind(now)
+            .execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Forget counts whose window started before `before`: names tried and
     /// never signed in with are not kept, even as keyed hashes.
     pub async fn forget_sign_in_failures(&self, before: i64) -> Result<u64> {

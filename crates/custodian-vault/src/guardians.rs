@@ -223,6 +223,19 @@ impl Vault {
             )
             .await?;
         if !deciding.given {
+            // Nothing that identifies the child may survive a refusal: a
+            // person held for this form alone (their keyed address
+            // included) is erased, so a later search finds nobody. The
+            // ledger's receipt stays, under an id that no longer leads to
+            // anyone.
+            let child = SubjectRef {
+                id: case.subject_id.clone(),
+            };
+            let holds_more = !rows.records_of(&child.id).await?.is_empty()
+                || !self.cases_of(&child).await?.is_empty();
+            if !holds_more && self.holds(&child).await? {
+                self.erase(&child, "parent or guardian", now).await?;
+            }
             return Ok(GuardianDecision::Refused);
         }
         let subject = SubjectRef {

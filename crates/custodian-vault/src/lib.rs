@@ -22,7 +22,7 @@ pub mod keys;
 pub mod requests;
 mod retention;
 mod rotate;
-mod server_secrets;
+pub mod server_secrets;
 pub mod subscriptions;
 mod vault;
 

@@ -12,19 +12,36 @@ fn aad(name: &str) -> Vec<u8> {
     format!("server secret|{name}").into_bytes()
 }
 
+/// What becomes of a secret an earlier version stored in clear, which any
+/// backup from before the upgrade still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// Sealed with its value kept: links already emailed (manage,
+    /// unsubscribe) must go on working.
+    Keep,
+    /// Replaced by a fresh one: nothing outlives it but a form token or a
+    /// rate-limit count, and the old one is no longer secret.
+    Replace,
+}
+
 impl Vault {
     /// The shared secret called `name`: 32 random bytes made by the first
-    /// instance to ask. One stored in clear by an earlier version is
-    /// sealed in place, keeping its value so links already sent still work.
-    pub async fn server_secret(&self, name: &str, now: i64) -> Result<Vec<u8>> {
+    /// instance to ask, sealed before it is stored.
+    pub async fn server_secret(&self, name: &str, legacy: Legacy, now: i64) -> Result<Vec<u8>> {
         let key = self.server_secrets_key.as_bytes();
         let fresh: [u8; 32] = rand::random();
         let sealed = crypto::seal(key, &fresh, &aad(name));
-        let stored = self.store.server_secret(name, &sealed, now).await?;
+        let mut stored = self.store.server_secret(name, &sealed, now).await?;
         if !stored.sealed {
-            let resealed = crypto::seal(key, &stored.value, &aad(name));
+            let value = match legacy {
+                Legacy::Keep => stored.value.clone(),
+                Legacy::Replace => fresh.to_vec(),
+            };
+            let resealed = crypto::seal(key, &value, &aad(name));
+            // Only a row still in clear changes; instances starting
+            // together then read back whichever sealing won.
             self.store.seal_server_secret(name, &resealed).await?;
-            return Ok(stored.value);
+            stored = self.store.server_secret(name, &sealed, now).await?;
         }
         crypto::open(key, &stored.value, &aad(name)).ok_or_else(|| VaultError::CorruptRecord {
             record_id: format!("the server secret `{name}`"),

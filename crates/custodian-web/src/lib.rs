@@ -27,6 +27,7 @@ mod render;
 mod routes;
 pub mod staff;
 mod state;
+pub mod throttle;
 pub mod updates;
 mod your_data;
 

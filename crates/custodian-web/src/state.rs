@@ -7,6 +7,7 @@ use custodian_policy::notice::{self, PublishedAs};
 use custodian_policy::{CheckedConfig, version};
 use custodian_store::Store;
 use custodian_store::policy_versions::Publication;
+use custodian_vault::server_secrets::Legacy;
 
 use crate::clock::Clock;
 use crate::render::{Templates, format_date};
@@ -16,6 +17,8 @@ use crate::render::{Templates, format_date};
 pub struct ServeOptions {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a client has to send a request's body whole.
+    pub body_read_timeout: std::time::Duration,
     /// How long an idle session lives on the server, in seconds.
     pub session_idle_seconds: i64,
     /// How long a staff sign-in lasts however busy it is, in seconds.
@@ -44,6 +47,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             body_limit: 64 * 1024,
+            body_read_timeout: std::time::Duration::from_secs(20),
             session_idle_seconds: 24 * 60 * 60,
             staff_session_seconds: 12 * 60 * 60,
             account_session_seconds: 7 * 24 * 60 * 60,
@@ -143,13 +147,22 @@ impl AppState {
         };
         // Sealed under the master key in the database (the vault's
         // `server_secrets.rs`): a copy of the database alone opens none.
-        let csrf_key = vault.server_secret("csrf", now).await?;
-        let session_key = vault.server_secret("session ids", now).await?;
-        let update_link_key = vault.server_secret("update links", now).await?;
-        let campaign_key = vault.server_secret("campaign numbers", now).await?;
+        // Links already emailed must keep working; the rest can start afresh.
+        let csrf_key = vault.server_secret("csrf", Legacy::Replace, now).await?;
+        let session_key = vault
+            .server_secret("session ids", Legacy::Replace, now)
+            .await?;
+        let update_link_key = vault
+            .server_secret("update links", Legacy::Keep, now)
+            .await?;
+        let campaign_key = vault
+            .server_secret("campaign numbers", Legacy::Replace, now)
+            .await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let templates = Templates::new()?;
-        let limit_key = vault.server_secret("rate limits", now).await?;
+        let limit_key = vault
+            .server_secret("rate limits", Legacy::Replace, now)
+            .await?;
         let submission_limiter =
             crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute, limit_key);
         // Computed once, now, rather than on the first sign-in's thread.

@@ -366,6 +366,56 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub submissions_per_minute: u32,
+    /// Seconds between writes of the audit log's head to `audit-head`
+    /// beside the key file, so `audit verify` can tell when the newest
+    /// entries were cut off.
+    #[arg(
+        long,
+        env = "CUSTODIAN_AUDIT_ANCHOR_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub audit_anchor_seconds: u64,
+    /// Also print the audit log's head to the server log as it moves, for
+    /// a collector that keeps it off this machine.
+    #[arg(long, env = "CUSTODIAN_AUDIT_HEAD_TO_LOG")]
+    pub audit_head_to_log: bool,
+    /// Connections served at once, HTTP or HTTPS; one more is closed as
+    /// soon as it is accepted.
+    #[arg(
+        long,
+        env = "CUSTODIAN_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 4096
+    )]
+    pub max_connections: usize,
+    /// Seconds a connection may pass with nothing read or written (a
+    /// kept-alive connection between requests, a stalled client) before it
+    /// is closed.
+    #[arg(
+        long,
+        env = "CUSTODIAN_IDLE_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub idle_seconds: u64,
+    /// Seconds a client has to send a request's headers whole (and to
+    /// finish a TLS handshake).
+    #[arg(
+        long,
+        env = "CUSTODIAN_HEADER_READ_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub header_read_seconds: u64,
+    /// Seconds a client has to send a request's body whole.
+    #[arg(
+        long,
+        env = "CUSTODIAN_BODY_READ_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 20
+    )]
+    pub body_read_seconds: u64,
     /// How long a staff sign-in lasts, however busy, before the person
     /// signs in again (ASVS 3.3.2).
     #[arg(

@@ -7,8 +7,10 @@ macro_rules! say {
     };
 }
 
+mod audit_anchor;
 mod cli;
 mod commands;
+mod connections;
 mod demo;
 mod error;
 mod jobs;

@@ -13,6 +13,7 @@ use super::invalid;
 use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, clear_status_cookie};
 use crate::error::AppResult;
+use crate::forms::abuse::ClientAddress;
 use crate::page::Page;
 use crate::state::AppState;
 
@@ -43,10 +44,13 @@ pub async fn submit(
     page: Page,
     headers: HeaderMap,
     SignedIn(account): SignedIn,
+    client: ClientAddress,
     Form(form): Form<DeleteForm>,
 ) -> AppResult<Response> {
     let now = app.clock.unix();
-    if let Some(error) = check_current_password(&app, &account, &form.current, "current").await? {
+    if let Some(error) =
+        check_current_password(&app, &account, &client, &form.current, "current").await?
+    {
         let (deleted, kept) = app.vault.erasure_preview(&account.subject, now).await?;
         return invalid(
             &page,
@@ -56,7 +60,7 @@ pub async fn submit(
         );
     }
     let report = app.vault.delete_account(&account, now).await?;
-    page.session().sign_out_account();
+    page.session().end_privileges();
     let mut response = page
         .render(
             "account_deleted.html",

@@ -15,6 +15,7 @@ use super::register::email_error;
 use super::signed_in::SignedIn;
 use super::{CONFIRM_SECONDS, FieldError, invalid, link, link_problem, send};
 use crate::error::AppResult;
+use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::state::AppState;
@@ -46,6 +47,7 @@ pub async fn submit(
     State(app): State<AppState>,
     page: Page,
     SignedIn(account): SignedIn,
+    client: ClientAddress,
     Form(form): Form<ChangeForm>,
 ) -> AppResult<Response> {
     let email = form.email.trim().to_owned();
@@ -58,7 +60,7 @@ pub async fn submit(
         ));
     }
     // Asked even when the address is wrong, so each attempt counts.
-    errors.extend(check_current_password(&app, &account, &form.current, "current").await?);
+    errors.extend(check_current_password(&app, &account, &client, &form.current, "current").await?);
     if !errors.is_empty() {
         return invalid(
             &page,
@@ -120,8 +122,12 @@ pub async fn submit_confirm(
                 )
                 .await?;
             }
-            // Other sessions ended with the change, this one included.
-            page.session().sign_out_account();
+            // Every session of the account ends with the change, this one
+            // included.
+            app.store
+                .delete_sessions_of(&format!("account:{}", account.id))
+                .await?;
+            page.session().end_privileges();
             Ok(page
                 .render(
                     "account_email_changed.html",

@@ -32,10 +32,6 @@ pub const CONFIRM_SECONDS: i64 = 24 * 60 * 60;
 /// A password-reset link works for an hour.
 pub const RESET_SECONDS: i64 = 60 * 60;
 
-/// Failed sign-ins to one account before it waits.
-pub const MAX_SIGN_IN_FAILURES: i64 = 5;
-pub const SIGN_IN_WINDOW_SECONDS: i64 = 15 * 60;
-
 pub fn router(state: &AppState) -> Router<AppState> {
     if state.checked.config.accounts.is_none() {
         return Router::new();
@@ -92,21 +88,6 @@ impl FieldError {
     }
 }
 
-/// Count an attempt on an account before checking it, so attempts in
-/// parallel cannot all slip under the limit (success clears the count):
-/// true when this one is over it. Sign-in and the password asked again
-/// before dangerous changes share it.
-pub async fn too_many_attempts(app: &AppState, key: &[u8], now: i64) -> AppResult<bool> {
-    app.store
-        .record_sign_in_failure(key, now, now - SIGN_IN_WINDOW_SECONDS)
-        .await?;
-    Ok(app
-        .store
-        .sign_in_failures(key, now - SIGN_IN_WINDOW_SECONDS)
-        .await?
-        > MAX_SIGN_IN_FAILURES)
-}
-
 /// The per-connection limit on sending forms: an error on `field` when
 /// this connection has sent too many, else none (and the send is counted).
 pub async fn over_limit(
@@ -160,8 +141,31 @@ pub fn link(app: &AppState, path: &str) -> String {
     format!("{}{path}", app.options.public_url.trim_end_matches('/'))
 }
 
+/// Messages with a link that anyone can ask to be sent to any address:
+/// at most [`LINKS_PER_HOUR`] of them go to one address in an hour, so the
+/// site cannot be used to flood someone's inbox.
+const LINK_TEMPLATES: [&str; 4] = [
+    "account_confirm",
+    "account_exists",
+    "password_reset",
+    "email_change_confirm",
+];
+pub const LINKS_PER_HOUR: i64 = 3;
+
+/// Whether another link may go to `to` this hour; counts it. Counted under
+/// a keyed hash of the address, never the address.
+async fn link_allowed(app: &AppState, to: &str) -> AppResult<bool> {
+    let key = crate::throttle::key(app, "mail", &to.trim().to_lowercase(), None);
+    let now = app.clock.unix();
+    app.store
+        .record_sign_in_failure(&key, now, now - 3600)
+        .await?;
+    Ok(app.store.sign_in_failures(&key, now - 3600).await? <= LINKS_PER_HOUR)
+}
+
 /// Queue a message about an account to `to`, for the purpose accounts
-/// serve.
+/// serve. A link over the hour's allowance for the address is not sent,
+/// and the page says the same either way.
 pub async fn send(
     app: &AppState,
     account: &AccountRef,
@@ -172,6 +176,13 @@ pub async fn send(
     let Some(config) = &app.checked.config.accounts else {
         return Ok(());
     };
+    if LINK_TEMPLATES.contains(&template) && !link_allowed(app, to).await? {
+        tracing::info!(
+            template,
+            "not sent: the address has had {LINKS_PER_HOUR} links this hour"
+        );
+        return Ok(());
+    }
     crate::mail::queue(
         app,
         crate::mail::Recipient {
@@ -182,6 +193,26 @@ pub async fn send(
         },
         template,
         values,
+    )
+    .await
+}
+
+/// A password changed (or reset): every other session of the account ends
+/// now, and its address is told, with how to undo it if it was not them.
+pub async fn password_was_changed(
+    app: &AppState,
+    account: &AccountRef,
+    email: &str,
+) -> AppResult<()> {
+    app.store
+        .delete_sessions_of(&format!("account:{}", account.id))
+        .await?;
+    send(
+        app,
+        account,
+        email,
+        "password_changed",
+        serde_json::json!({ "reset": link(app, "/account/reset-password") }),
     )
     .await
 }

@@ -7,12 +7,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, sign_in};
-use super::{FieldError, invalid, link, send};
+use super::{FieldError, invalid, password_was_changed};
 use crate::error::{AppError, AppResult};
+use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};
@@ -41,11 +41,12 @@ pub async fn submit(
     page: Page,
     headers: HeaderMap,
     SignedIn(account): SignedIn,
+    client: ClientAddress,
     Form(form): Form<ChangeForm>,
 ) -> AppResult<Response> {
     let details = app.vault.account_details(&account).await?;
     let mut errors: Vec<FieldError> =
-        check_current_password(&app, &account, &form.current, "current")
+        check_current_password(&app, &account, &client, &form.current, "current")
             .await?
             .into_iter()
             .collect();
@@ -76,18 +77,8 @@ pub async fn submit(
     // Every other session of the account ends now; this one ends too and
     // is signed in afresh, holding nothing from before (a "your data"
     // proof included).
-    app.store
-        .delete_sessions_of(&format!("account:{}", account.id))
-        .await?;
+    password_was_changed(&app, &current, &details.email).await?;
     page.session().end_privileges();
-    send(
-        &app,
-        &current,
-        &details.email,
-        "password_changed",
-        json!({ "reset": link(&app, "/account/reset-password") }),
-    )
-    .await?;
     let mut response = Redirect::to("/account").into_response();
     sign_in(&app, page.session(), &headers, &current, &mut response).await?;
     page.session().set_flash(Flash::PasswordChanged);

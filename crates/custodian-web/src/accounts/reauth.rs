@@ -4,17 +4,23 @@
 //! as signing in to that account, so a session left open is no faster a
 //! way to guess the password than the sign-in page.
 
+use std::net::IpAddr;
+
 use custodian_vault::AccountRef;
 
 use super::FieldError;
 use crate::error::AppResult;
+use crate::forms::abuse::ClientAddress;
 use crate::passwords::verify_off_thread;
 use crate::state::AppState;
+use crate::throttle::{self, Verdict};
 
-/// The key failed attempts on `account` are counted under, whichever name
-/// (user name or address) was typed, here or at sign-in.
-pub fn throttle_key(app: &AppState, account: &AccountRef) -> Vec<u8> {
-    app.vault.sign_in_throttle_key("account", &account.id)
+/// The key failed attempts on `account` from `client` are counted under,
+/// whichever name (user name or address) was typed, here or at sign-in.
+pub fn throttle_key(app: &AppState, account: &AccountRef, client: Option<IpAddr>) -> Vec<u8> {
+    // Its own label: a login typed at sign-in is counted under "account",
+    // so typing someone's account id there counts against nobody.
+    throttle::key(app, "account id", &account.id, client)
 }
 
 /// None when `typed` is the account's password; otherwise the error to show
@@ -22,6 +28,7 @@ pub fn throttle_key(app: &AppState, account: &AccountRef) -> Vec<u8> {
 pub async fn check_current_password(
     app: &AppState,
     account: &AccountRef,
+    client: &ClientAddress,
     typed: &str,
     field: &'static str,
 ) -> AppResult<Option<FieldError>> {
@@ -29,12 +36,15 @@ pub async fn check_current_password(
         return Ok(Some(FieldError::new(field, "Enter your current password")));
     }
     let now = app.clock.unix();
-    let key = throttle_key(app, account);
-    if super::too_many_attempts(app, &key, now).await? {
+    let key = throttle_key(app, account, client.0);
+    if let Verdict::Wait(seconds) = throttle::check(app, &key, now).await? {
         audit(app, now, account, "too many attempts").await?;
         return Ok(Some(FieldError::new(
             field,
-            "There have been too many wrong passwords for this account. Wait 15 minutes, then try again, or reset your password",
+            format!(
+                "There have been too many wrong passwords for this account. Wait {}, then try again, or reset your password",
+                Verdict::minutes(seconds)
+            ),
         )));
     }
     let username = app.vault.account_details(account).await?.username;
@@ -45,9 +55,10 @@ pub async fn check_current_password(
         .map(|c| c.password_hash)
         .unwrap_or_default();
     if verify_off_thread(hash, typed.to_owned()).await {
-        app.store.clear_sign_in_failures(&key).await?;
+        throttle::succeeded(app, &key).await?;
         return Ok(None);
     }
+    throttle::failed(app, &key, now).await?;
     audit(app, now, account, "wrong current password").await?;
     Ok(Some(FieldError::new(
         field,

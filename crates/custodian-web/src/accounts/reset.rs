@@ -12,13 +12,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::register::email_error;
-use super::{FieldError, RESET_SECONDS, invalid, link, link_problem, send};
+use super::{FieldError, RESET_SECONDS, invalid, link, link_problem, password_was_changed, send};
 use crate::error::{AppError, AppResult};
 use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};
 use crate::state::AppState;
+use crate::throttle;
 
 #[derive(Deserialize, Default)]
 pub struct RequestForm {
@@ -137,6 +138,7 @@ pub async fn show_new(
 pub async fn submit_new(
     State(app): State<AppState>,
     page: Page,
+    client: ClientAddress,
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> AppResult<Response> {
@@ -172,17 +174,10 @@ pub async fn submit_new(
         .await
         .map_err(AppError::Internal)?;
     app.vault.set_password(&account, &hash, now).await?;
-    app.store
-        .delete_sessions_of(&format!("account:{}", account.id))
-        .await?;
-    send(
-        &app,
-        &account,
-        &details.email,
-        "password_changed",
-        json!({ "reset": link(&app, "/account/reset-password") }),
-    )
-    .await?;
+    password_was_changed(&app, &account, &details.email).await?;
+    // A wait earned by wrong passwords from this connection ends too: the
+    // person has just proved the address is theirs.
+    throttle::succeeded(&app, &super::reauth::throttle_key(&app, &account, client.0)).await?;
     page.session().end_privileges();
     page.session().set_flash(Flash::PasswordChanged);
     Ok(Redirect::to("/account/sign-in").into_response())

@@ -18,6 +18,7 @@ use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{decoy_hash, verify_off_thread};
 use crate::state::AppState;
+use crate::throttle::{self, Verdict};
 
 #[derive(Deserialize, Default)]
 pub struct SignInForm {
@@ -95,14 +96,14 @@ pub async fn submit(
     let now = app.clock.unix();
     let credentials = app.vault.credentials(&login).await?;
     let account_tried = credentials.as_ref().map(|c| &c.account);
-    // One count per account whether its user name or its address is
-    // typed, shared with the password asked before dangerous changes;
-    // a name that finds no account is counted under itself.
+    // One count per account and connection whether its user name or its
+    // address is typed, shared with the password asked before dangerous
+    // changes; a name that finds no account is counted under itself.
     let key = match account_tried {
-        Some(account) => super::reauth::throttle_key(&app, account),
-        None => app.vault.sign_in_throttle_key("account", &login),
+        Some(account) => super::reauth::throttle_key(&app, account, client.0),
+        None => throttle::key(&app, "account", &login, client.0),
     };
-    if super::too_many_attempts(&app, &key, now).await? {
+    if let Verdict::Wait(seconds) = throttle::check(&app, &key, now).await? {
         audit_refusal(&app, now, account_tried, "too many attempts").await?;
         return refuse(
             &page,
@@ -110,7 +111,10 @@ pub async fn submit(
             return_to.as_deref(),
             vec![FieldError::new(
                 "login",
-                "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again, or reset your password",
+                format!(
+                    "There have been too many attempts to sign in to this account. Wait {}, then try again, or reset your password",
+                    Verdict::minutes(seconds)
+                ),
             )],
         );
     }
@@ -123,6 +127,7 @@ pub async fn submit(
         .filter(|_| password_ok)
         .map(|c| c.account.clone())
     else {
+        throttle::failed(&app, &key, now).await?;
         audit_refusal(
             &app,
             now,
@@ -152,7 +157,7 @@ pub async fn submit(
             )],
         );
     }
-    app.store.clear_sign_in_failures(&key).await?;
+    throttle::succeeded(&app, &key).await?;
     let mut response = Redirect::to(return_to.as_deref().unwrap_or("/account")).into_response();
     sign_in(&app, page.session(), &headers, &account, &mut response).await?;
     app.store
@@ -217,7 +222,7 @@ pub async fn sign_out(
             )
             .await?;
     }
-    page.session().sign_out_account();
+    page.session().end_privileges();
     page.session().set_flash(Flash::AccountSignedOut);
     let mut response = Redirect::to("/account/sign-in").into_response();
     clear_status_cookie(&app, &headers, &mut response);

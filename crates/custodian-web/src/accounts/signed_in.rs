@@ -86,7 +86,7 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
     let Some(account) = valid else {
         // Everything the session held ends with the sign-in, a "your
         // data" proof made through the account included.
-        session.sign_out_account();
+        session.end_privileges();
         let headers = request.headers().clone();
         let mut response = next.run(request).await;
         clear_status_cookie(&app, &headers, &mut response);

@@ -28,6 +28,22 @@ use crate::state::AppState;
 /// The honeypot's field name: something a form-filling robot wants to fill.
 pub const HONEYPOT: &str = "website";
 
+/// The unit a client is counted as: an IPv4 address, or an IPv6 address's
+/// /64, since one household or phone is given a whole /64 and can use any
+/// address in it. An IPv4 address written as IPv6 counts as itself.
+pub fn bucket(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
 /// How many bits of the keyed hash of an address are kept.
 const CLIENT_BITS: u32 = 20;
 
@@ -46,10 +62,11 @@ impl Limiter {
         }
     }
 
-    /// The value an address is counted under: 20 bits of its keyed hash.
+    /// The value an address is counted under: 20 bits of the keyed hash
+    /// of its [`bucket`].
     fn client(&self, address: IpAddr) -> Option<i64> {
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key).ok()?;
-        mac.update(address.to_string().as_bytes());
+        mac.update(bucket(address).to_string().as_bytes());
         let hash = mac.finalize().into_bytes();
         let top = u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]) >> (32 - CLIENT_BITS);
         Some(i64::from(top))
@@ -59,12 +76,18 @@ impl Limiter {
     /// A database that cannot count lets it through: whatever the person
     /// was doing will meet the same database and fail or succeed there.
     pub async fn allow(&self, app: &AppState, address: Option<IpAddr>) -> bool {
+        self.allow_at(app, "submissions", address).await
+    }
+
+    /// The same, counted apart under `door` (staff sign-in, say), so one
+    /// kind of request does not use up another's allowance.
+    pub async fn allow_at(&self, app: &AppState, door: &str, address: Option<IpAddr>) -> bool {
         let Some(client) = address.and_then(|a| self.client(a)) else {
             return true;
         };
         let now = app.clock.unix();
         let minute = now.div_euclid(60);
-        match app.store.count_attempt("submissions", client, minute).await {
+        match app.store.count_attempt(door, client, minute).await {
             Ok(attempts) => within(attempts, now.rem_euclid(60), self.per_minute),
             Err(e) => {
                 tracing::warn!(error = %e, "the rate limit could not be counted");
@@ -144,6 +167,20 @@ mod tests {
         // Within one minute it is a plain count.
         assert!(within(attempts(3, 0), 10, 3));
         assert!(!within(attempts(4, 0), 10, 3));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_a_mapped_ipv4_is_itself() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(bucket(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(bucket(ip("2001:db8:1:2:ffff:1:2:3")), ip("2001:db8:1:2::"));
+        assert_ne!(bucket(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(bucket(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        let limiter = Limiter::per_minute(2, vec![7; 32]);
+        assert_eq!(
+            limiter.client(ip("2001:db8::1")),
+            limiter.client(ip("2001:db8::ffff:2"))
+        );
     }
 
     #[test]

@@ -126,8 +126,17 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     if declared_length.is_some_and(|n| n > app.options.body_limit) {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }
-    let Ok(bytes) = to_bytes(body, app.options.body_limit).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    // The whole body within the body timeout: a client dripping it a byte
+    // at a time holds nothing for long.
+    let bytes = match tokio::time::timeout(
+        app.options.body_read_timeout,
+        to_bytes(body, app.options.body_limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     let field = &app.checked.cookie_names.request_token;
     let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)

@@ -245,16 +245,11 @@ impl Session {
         inner.dirty = true;
     }
 
-    /// Signed out, and nothing of the signed-in session carries over: not
-    /// the account, nor a "your data" proof made through it, nor forms
-    /// whose drafts were the account's.
-    pub fn sign_out_account(&self) {
-        self.end_privileges();
-    }
-
     /// Every privilege the session held ends and its data is cleared, under
-    /// a new identifier: for signing out, and for any change of password,
-    /// address or role.
+    /// a new identifier: for signing out (staff or account), and for any
+    /// change of password, address or role. Nothing carries over: not the
+    /// account, nor a "your data" proof made through it, nor forms whose
+    /// drafts were the account's.
     pub fn end_privileges(&self) {
         self.rotate();
         let mut inner = self.lock();
@@ -284,10 +279,6 @@ impl Session {
         let mut inner = self.lock();
         inner.data.portal = visit;
         inner.dirty = true;
-    }
-
-    pub fn sign_out_staff(&self) {
-        self.end_privileges();
     }
 
     /// Give the session a new identifier, keeping its data: done whenever
@@ -383,8 +374,9 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             },
             // Made by this server (its MAC verified) but holding nothing
             // yet: still the same anonymous visitor. An identifier a client
-            // invented never gets this far, so nobody can choose the id a
-            // session is later signed in under.
+            // invented never gets this far. (One the server made can still
+            // be planted in another browser over plain HTTP; what protects
+            // a sign-in is the new identifier it is given.)
             Ok(None) => Inner {
                 id,
                 key: key.clone(),
@@ -439,15 +431,21 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             }
         } else {
             let json = serde_json::to_string(&data).unwrap_or_default();
-            app.store
-                .save_session(
-                    &id_hash(&id),
-                    &json,
-                    Session::owner(&data).as_deref(),
-                    now,
-                    now + app.options.session_idle_seconds,
-                )
-                .await
+            let owner = Session::owner(&data);
+            let expires = now + app.options.session_idle_seconds;
+            let hash = id_hash(&id);
+            if stored {
+                // Only a row that still exists changes: one deleted by a
+                // sign-out in another request stays deleted.
+                app.store
+                    .update_session(&hash, &json, owner.as_deref(), expires)
+                    .await
+                    .map(|_| ())
+            } else {
+                app.store
+                    .insert_session(&hash, &json, owner.as_deref(), now, expires)
+                    .await
+            }
         };
         if let Err(e) = saved {
             return AppError::from(e).into_response();

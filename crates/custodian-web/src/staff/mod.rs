@@ -322,7 +322,7 @@ async fn require(
         // The account is gone, its role or password changed, or the
         // sign-in is too old: the session ends here, so the sign-in page
         // shows its form rather than sending the browser back.
-        session.sign_out_staff();
+        session.end_privileges();
         return Redirect::to("/staff/sign-in").into_response();
     };
     let username = account.username;

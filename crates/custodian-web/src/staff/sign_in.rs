@@ -1,5 +1,6 @@
 //! `/staff/sign-in` and `/staff/sign-out`: username, password and a code
-//! from an authenticator app; throttled per account across instances.
+//! from an authenticator app; limited per connection, and slowed per
+//! account and connection (`throttle.rs`) across instances.
 
 use axum::Form;
 use axum::extract::{Extension, State};
@@ -8,18 +9,16 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
+use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::{Flash, StaffSignIn};
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::staff::credentials::{check_totp, decoy_hash, verify_password};
 use crate::state::AppState;
+use crate::throttle::{self, Verdict};
 
 /// Argon2 runs in at most this many threads at once.
 static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-
-/// After this many failures within the window, the account waits.
-const MAX_FAILURES: i64 = 5;
-const WINDOW_SECONDS: i64 = 15 * 60;
 
 #[derive(Deserialize, Default)]
 pub struct SignInForm {
@@ -54,6 +53,7 @@ pub async fn show(page: Page) -> AppResult<Response> {
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
+    client: ClientAddress,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let username = form.username.trim().to_lowercase();
@@ -80,30 +80,28 @@ pub async fn submit(
         return refuse(&page, &username, errors);
     }
 
-    let now = app.clock.unix();
-    let key = app.vault.sign_in_throttle_key("staff", &username);
-    // Count the attempt before checking anything, so attempts sent in
-    // parallel cannot all slip under the limit; success clears the count.
-    app.store
-        .record_sign_in_failure(&key, now, now - WINDOW_SECONDS)
-        .await?;
-    let account = app.store.staff(&username).await?;
-    if app
-        .store
-        .sign_in_failures(&key, now - WINDOW_SECONDS)
-        .await?
-        > MAX_FAILURES
+    // Per connection as well as per account, so that trying one password
+    // on many accounts is slowed too.
+    if !app
+        .submission_limiter
+        .allow_at(&app, "staff sign-in", client.0)
+        .await
     {
+        let text =
+            "There have been too many attempts from your connection. Wait a minute, then try again"
+                .to_owned();
+        return refuse_on_username(&page, &username, text);
+    }
+    let now = app.clock.unix();
+    let key = throttle::key(&app, "staff", &username, client.0);
+    let account = app.store.staff(&username).await?;
+    if let Verdict::Wait(seconds) = throttle::check(&app, &key, now).await? {
         audit_refusal(&app, now, &username, account.is_some(), "too many attempts").await?;
-        let text = "There have been too many attempts to sign in to this account. Wait 15 minutes, then try again.".to_owned();
-        return refuse(
-            &page,
-            &username,
-            vec![FieldError {
-                field: "username",
-                text,
-            }],
+        let text = format!(
+            "There have been too many attempts to sign in to this account from your connection. Wait {}, then try again.",
+            Verdict::minutes(seconds)
         );
+        return refuse_on_username(&page, &username, text);
     }
 
     let hash = account
@@ -140,6 +138,7 @@ pub async fn submit(
     };
     let known = account.is_some();
     let Some(account) = account.filter(|_| accepted) else {
+        throttle::failed(&app, &key, now).await?;
         // The same work whether or not the name exists, so timing does not
         // tell.
         audit_refusal(
@@ -151,16 +150,9 @@ pub async fn submit(
         )
         .await?;
         let text = "The username, password or code is not right".to_owned();
-        return refuse(
-            &page,
-            &username,
-            vec![FieldError {
-                field: "username",
-                text,
-            }],
-        );
+        return refuse_on_username(&page, &username, text);
     };
-    app.store.clear_sign_in_failures(&key).await?;
+    throttle::succeeded(&app, &key).await?;
     page.session().sign_in_staff(StaffSignIn {
         id: account.id.clone(),
         version: account.credential_version,
@@ -198,6 +190,19 @@ async fn audit_refusal(
     Ok(())
 }
 
+/// Refused with one message, on the username field (which part was wrong
+/// is never said).
+fn refuse_on_username(page: &Page, username: &str, text: String) -> AppResult<Response> {
+    refuse(
+        page,
+        username,
+        vec![FieldError {
+            field: "username",
+            text,
+        }],
+    )
+}
+
 fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {
     let html = page.render(
         "staff_sign_in.html",
@@ -215,7 +220,7 @@ pub async fn sign_out(
     app.store
         .audit(app.clock.unix(), &user.actor(), "sign out", None, "")
         .await?;
-    page.session().sign_out_staff();
+    page.session().end_privileges();
     page.session().set_flash(Flash::SignedOut);
     Ok(Redirect::to("/staff/sign-in").into_response())
 }

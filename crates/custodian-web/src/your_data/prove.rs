@@ -18,6 +18,7 @@ use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::PortalVisit;
 use crate::page::Page;
 use crate::state::AppState;
+use crate::throttle::{self, Verdict};
 
 const START: &str = "your_data_start.html";
 const START_TITLE: &str = "See, correct or delete your data";
@@ -124,6 +125,7 @@ pub async fn show_code(page: Page) -> AppResult<Response> {
 pub async fn submit_code(
     State(app): State<AppState>,
     page: Page,
+    client: ClientAddress,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
     let session = page.session();
@@ -143,11 +145,27 @@ pub async fn submit_code(
         return refuse("Enter the 6-digit code from the email we sent you".into());
     }
     let now = app.clock.unix();
-    match app
+    // Wrong codes from one connection, whichever addresses they are for:
+    // after two codes' worth, each further try waits longer (per address,
+    // a code takes 5 tries and an address 3 codes an hour). A right code
+    // does not clear it, so proving one's own address buys no more guesses.
+    let budget = throttle::key(&app, "portal", "wrong codes", client.0);
+    if let Verdict::Wait(seconds) =
+        throttle::check_allowing(&app, &budget, now, 2 * MAX_TRIES).await?
+    {
+        return refuse(format!(
+            "There have been too many wrong codes from your connection. Wait {}, then try again",
+            Verdict::minutes(seconds)
+        ));
+    }
+    let checked = app
         .vault
         .check_proof(&code_id, &code, &session.id(), now)
-        .await?
-    {
+        .await?;
+    if matches!(checked, ProofCheck::Wrong { .. }) {
+        throttle::failed(&app, &budget, now).await?;
+    }
+    match checked {
         ProofCheck::Proven(subject) => {
             session.set_portal(Some(PortalVisit {
                 code_id: None,

@@ -7,6 +7,7 @@ use custodian_store::{Store, redact_url};
 use custodian_web::{AppState, Clock, ServeOptions};
 
 use crate::cli::{Global, ServeArgs};
+use crate::connections::{ConnectionLimits, Guarded};
 use crate::error::CliResult;
 use crate::site;
 
@@ -101,6 +102,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         )
     });
     let options = ServeOptions {
+        body_read_timeout: std::time::Duration::from_secs(args.body_read_seconds.max(1)),
         staff_session_seconds: args.staff_session_seconds,
         account_session_seconds: args.account_session_seconds,
         min_fill_seconds: args.min_fill_seconds,
@@ -269,35 +271,64 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
             }
         }
     });
+    // The audit log's head, anchored outside the database (beside the key)
+    // as it moves, and printed to the log if asked.
+    let anchor_file = crate::audit_anchor::path(&global.data_dir);
+    let anchor_every = std::time::Duration::from_secs(args.audit_anchor_seconds.max(1));
+    let to_log = args.audit_head_to_log;
+    anchor_audit_head(&store, &anchor_file, &clock, to_log).await;
+    let anchorer = tokio::spawn({
+        let (store, anchor_file, clock) = (store.clone(), anchor_file.clone(), clock.clone());
+        async move {
+            loop {
+                tokio::time::sleep(anchor_every).await;
+                anchor_audit_head(&store, &anchor_file, &clock, to_log).await;
+            }
+        }
+    });
     // The peer address reaches the form rate limiter, hashed in memory;
     // it is never logged or stored.
     let app =
         custodian_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    // HTTP and HTTPS are served the same way, under the same connection
+    // limits; only the acceptor differs.
+    let limits = ConnectionLimits {
+        max_connections: args.max_connections,
+        idle: std::time::Duration::from_secs(args.idle_seconds.max(1)),
+        header_read: std::time::Duration::from_secs(args.header_read_seconds.max(1)),
+    };
+    let handle = axum_server::Handle::new();
+    let on_signal = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+        // Stop accepting at once and let requests in flight finish; the
+        // wait below bounds them.
+        on_signal.graceful_shutdown(None);
+    });
+    let listener = listener
+        .into_std()
+        .context("cannot hand the listening socket to the server")?;
+    let guarded = Guarded::new(&limits);
     let mut server = match tls {
-        None => tokio::spawn(
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    shutdown_signal().await;
-                    let _ = stopping.send(true);
-                })
-                .into_future(),
-        ),
-        Some(config) => {
-            let handle = axum_server::Handle::new();
-            let on_signal = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = stopping.send(true);
-                // The wait below bounds it, as for plain HTTP.
-                on_signal.graceful_shutdown(None);
-            });
-            let listener = listener
-                .into_std()
-                .context("cannot hand the listening socket to the TLS server")?;
-            let server = axum_server::from_tcp_rustls(listener, config)
-                .context("cannot serve HTTPS on the listening socket")?
+        None => {
+            let mut server = axum_server::from_tcp(listener)
+                .context("cannot serve HTTP on the listening socket")?
+                .acceptor(guarded)
                 .handle(handle);
+            time_headers(server.http_builder(), &limits);
+            tokio::spawn(server.serve(app))
+        }
+        Some(config) => {
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .handshake_timeout(limits.header_read)
+                .acceptor(guarded);
+            let mut server = axum_server::from_tcp(listener)
+                .context("cannot serve HTTPS on the listening socket")?
+                .acceptor(acceptor)
+                .handle(handle);
+            time_headers(server.http_builder(), &limits);
             tokio::spawn(server.serve(app))
         }
     };
@@ -324,6 +355,8 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     flusher.abort();
     write_uncounted_showings(&uncounted, &store).await;
+    anchorer.abort();
+    anchor_audit_head(&store, &anchor_file, &clock, to_log).await;
     // Mail this instance had claimed but not sent goes back to the queue
     // now, for another instance (or the next start) to send at once.
     match mailer.release_leases().await {
@@ -336,6 +369,18 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     }
     store.close().await;
     Ok(())
+}
+
+/// Moves the anchored audit head forward; a failure is logged, and the
+/// next run tries again.
+async fn anchor_audit_head(store: &Store, file: &std::path::Path, clock: &Clock, to_log: bool) {
+    match crate::audit_anchor::advance(store, file, clock.unix()).await {
+        Ok(Some(head)) if to_log => {
+            tracing::info!(seq = head.seq, hash = %head.hash, "audit head");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "could not anchor the audit log's head"),
+    }
 }
 
 /// Writes the showings counted in memory since the last write; a failure
@@ -385,3 +430,16 @@ const UNCOUNTED_SECONDS: u64 = 5;
 
 /// How often imported campaign feeds are read again.
 const CAMPAIGN_FEED_SECONDS: u64 = 15 * 60;
+
+/// A request's headers must arrive whole within the header timeout (hyper's
+/// own timer, which also bounds the wait for the next request on a kept-alive
+/// connection).
+fn time_headers(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    limits: &ConnectionLimits,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+}

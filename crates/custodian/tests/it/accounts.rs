@@ -720,3 +720,72 @@ async fn guessing_the_current_password_shares_the_sign_in_throttle() {
         .count();
     assert!(refused >= 6, "each wrong guess is audited: {refused}");
 }
+
+/// Issue 18, item 6: wrong passwords slow only the connection they come
+/// from (an IPv6 address counted by its /64), so nobody can lock a named
+/// person out; the wait grows from a minute.
+#[tokio::test]
+async fn wrong_passwords_slow_only_their_own_connection_counted_by_its_64() {
+    let smtp = SmtpServer::start().await;
+    let config = crate::support::behind_a_proxy(&fixture_with_accounts(smtp.port));
+    let site = Site::start_with_args(
+        &config,
+        &["--min-fill-seconds", "0", "--mail-interval", "1"],
+    )
+    .await;
+    let mut owner = registered(&site, &smtp, "lee@example.com", "lee").await;
+    let mut attacker = site.browser();
+    attacker.coming_from("2001:db8:1:2::1");
+    for n in 0..5 {
+        let guess = format!("not lee's password {n}");
+        let page = sign_in(&mut attacker, "lee@example.com", &guess).await;
+        assert!(page.body.contains("is not right"), "{n}: {}", page.body);
+    }
+    // Another address in the same /64 is the same connection, and the user
+    // name counts with the address.
+    attacker.coming_from("2001:db8:1:2:ffff::9");
+    let waiting = sign_in(&mut attacker, "lee", PASSWORD).await;
+    assert_eq!(waiting.status, 400);
+    assert!(waiting.body.contains("Wait 1 minute"), "{}", waiting.body);
+    // The person, from their own connection, is not held back.
+    owner.coming_from("198.51.100.20");
+    assert_eq!(sign_in(&mut owner, "lee", PASSWORD).await.status, 303);
+    // Nor is the next /64 along.
+    let mut neighbour = site.browser();
+    neighbour.coming_from("2001:db8:1:3::1");
+    let page = sign_in(&mut neighbour, "lee", "a wrong password").await;
+    assert!(page.body.contains("is not right"), "{}", page.body);
+}
+
+/// Issue 18, item 6: anyone can ask for a link to be sent to any address,
+/// so one address gets at most three an hour; the page looks the same.
+#[tokio::test]
+async fn an_address_gets_at_most_three_links_an_hour() {
+    let smtp = SmtpServer::start().await;
+    let site = site_with_accounts(&smtp).await;
+    registered(&site, &smtp, "flood@example.com", "flood").await;
+    let mut b = site.browser();
+    for _ in 0..5 {
+        let page = b
+            .submit(
+                "/account/reset-password",
+                "/account/reset-password",
+                &[("email", "Flood@Example.com")],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Check your email"));
+    }
+    // The confirmation link was the first this hour; two resets follow it.
+    smtp.wait_for(3).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let resets = smtp
+        .messages()
+        .iter()
+        .filter(|m| m.contains("Reset your"))
+        .count();
+    assert_eq!(
+        resets, 2,
+        "three links in the hour, the confirmation included"
+    );
+}

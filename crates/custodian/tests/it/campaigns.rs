@@ -200,7 +200,7 @@ async fn reach_and_frequency_are_counted_per_campaign_per_day() {
     assert!(
         csv.body
             .lines()
-            .any(|l| l.starts_with("exam_stress,") && l.ends_with(",5,1,2")),
+            .any(|l| l.starts_with("\"exam_stress\",") && l.ends_with(",\"5\",\"1\",\"2\"")),
         "{}",
         csv.body
     );

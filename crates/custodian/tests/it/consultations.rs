@@ -90,7 +90,7 @@ async fn analysts_see_results_and_exports_without_identity() {
     let lines: Vec<&str> = all.body.lines().collect();
     assert_eq!(
         lines[0],
-        "Are you happy with the service?,What do you think?"
+        "\"Are you happy with the service?\",\"What do you think?\""
     );
     assert_eq!(lines.len(), 4, "{}", all.body);
     let publishable = analyst

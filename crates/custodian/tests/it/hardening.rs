@@ -2,6 +2,8 @@
 //! use, Markdown attribute syntax on every rendering path, and no personal
 //! response kept by a cache.
 
+use custodian_vault::server_secrets::Legacy;
+
 use crate::support::{FIXTURE, Site, SmtpServer, fixture_with_smtp, tempdir, write};
 
 /// Item 4: every server secret is sealed under the master key, so a copy
@@ -20,7 +22,7 @@ async fn server_secrets_are_sealed_and_old_clear_ones_are_sealed_in_place() {
     ];
     let keys = sealed_secrets(&site, &names).await;
 
-    // As an earlier version left it: the link key in clear.
+    // As an earlier version left them: the link and CSRF keys in clear.
     let hex: String = keys[2].iter().map(|b| format!("{b:02x}")).collect();
     let clear = if site.database_url().starts_with("sqlite") {
         format!(
@@ -53,7 +55,10 @@ async fn sealed_secrets(site: &Site, names: &[&str]) -> Vec<Vec<u8>> {
     let (store, vault) = site.vault().await;
     let mut keys = Vec::new();
     for name in names {
-        let key = vault.server_secret(name, 0).await.unwrap_or_default();
+        let key = vault
+            .server_secret(name, Legacy::Keep, 0)
+            .await
+            .unwrap_or_default();
         assert_eq!(key.len(), 32, "{name}");
         let stored = store.server_secret(name, b"", 0).await;
         let Ok(stored) = stored else {
@@ -230,5 +235,44 @@ async fn a_staff_sign_in_ends_after_its_absolute_lifetime_however_busy() {
     let ended = b.get("/staff").await;
     assert_eq!(ended.location().as_deref(), Some("/staff/sign-in"));
     assert_eq!(b.get("/staff/sign-in").await.status, 200);
+    site.server.stop().await;
+}
+
+/// Item 9: the chain's head is anchored outside the database, so cutting
+/// the newest entries off the log no longer goes unnoticed.
+#[tokio::test]
+async fn cutting_the_tail_off_the_audit_log_is_caught() {
+    let site = Site::start_with_args(FIXTURE, &["--audit-anchor-seconds", "1"]).await;
+    let secret = site.add_staff("ida", "dpo");
+    let mut b = site.browser();
+    assert_eq!(b.sign_in("ida", &secret).await.status, 303);
+    assert_eq!(b.get("/staff/people").await.status, 200);
+    let (store, _) = site.vault().await;
+    let newest = store.audit_head().await.ok().flatten().map_or(0, |h| h.seq);
+    store.close().await;
+    assert!(newest >= 2, "staff add and sign in are audited");
+    let file = site.data_dir().join("audit-head");
+    let mut anchored = String::new();
+    for _ in 0..50 {
+        anchored = std::fs::read_to_string(&file).unwrap_or_default();
+        if anchored.starts_with(&format!("{newest} ")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(anchored.starts_with(&format!("{newest} ")), "{anchored}");
+    let ok = site.cli(&["audit", "verify"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", crate::support::stderr(&ok));
+    assert!(crate::support::stdout(&ok).contains(&format!("reaches entry {newest}")));
+
+    site.sabotage(&format!("DELETE FROM audit_log WHERE seq = {newest}"))
+        .await;
+    let cut = site.cli(&["audit", "verify"]);
+    assert_eq!(cut.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&cut).contains("the newest entries were removed"),
+        "{}",
+        crate::support::stderr(&cut)
+    );
     site.server.stop().await;
 }

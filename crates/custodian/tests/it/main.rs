@@ -34,6 +34,7 @@ mod parental_consent;
 mod requests;
 mod sessions;
 mod shutdown;
+mod slow_clients;
 mod staff;
 mod statistics;
 mod tls;

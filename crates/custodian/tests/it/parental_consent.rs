@@ -346,6 +346,18 @@ async fn a_refusal_deletes_everything_and_so_does_silence_when_the_wait_runs_out
         !ledger[1].0 && ledger[1].1.contains("refused"),
         "{ledger:?}"
     );
+    // Nothing finds the child any more: not their keyed address.
+    let (store, vault) = site.vault().await;
+    assert!(
+        vault
+            .find_by_email("kid1@example.com")
+            .await
+            .ok()
+            .flatten()
+            .is_none(),
+        "the child's address leads to nobody after a refusal"
+    );
+    store.close().await;
 
     // The other parent never answers: a week and a day later retention
     // has deleted the form, and the link says so.

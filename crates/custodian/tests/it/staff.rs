@@ -512,18 +512,7 @@ async fn a_changed_role_or_a_removed_account_takes_effect_on_the_next_request() 
     assert_eq!(browser.get("/staff/sign-in").await.status, 200);
     // This step's code was used at the first sign-in; the next step's is
     // accepted (one step of clock drift either way).
-    let next = crate::support::totp_code_at(&secret, 30);
-    let again = browser
-        .submit(
-            "/staff/sign-in",
-            "/staff/sign-in",
-            &[
-                ("username", "morgan"),
-                ("password", STAFF_PASSWORD.trim_end()),
-                ("code", next.as_str()),
-            ],
-        )
-        .await;
+    let again = browser.sign_in_at("morgan", &secret, 30).await;
     assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!(browser.get("/staff/cases").await.status, 403);
     assert_eq!(browser.get("/staff/consultations").await.status, 200);
@@ -597,4 +586,44 @@ async fn a_removed_account_stays_out_even_when_its_name_is_given_again() {
     assert_eq!(new.sign_in("morgan", &new_secret).await.status, 303);
     assert_eq!(new.get("/staff/cases").await.status, 200);
     assert_eq!(new.get("/staff/people").await.status, 403);
+}
+
+/// Issue 18, items 1 and 2 (found in review): a request that loaded the
+/// session before a sign-out, and changes it after, cannot write the
+/// signed-in session back. Copies of the cookies race the sign-out.
+#[tokio::test]
+async fn a_request_racing_a_sign_out_cannot_bring_the_session_back() {
+    let site = Site::start().await;
+    let secret = site.add_staff("rae", "analyst");
+    for offset in [-30, 0, 30] {
+        let mut b = site.browser();
+        let signed_in = b.sign_in_at("rae", &secret, offset).await;
+        assert_eq!(signed_in.status, 303, "{offset}: {}", signed_in.body);
+        let token = b
+            .get("/cookies")
+            .await
+            .hidden("request_token")
+            .unwrap_or_default();
+        let stolen = b.jar.clone();
+        let mut racers = Vec::new();
+        for _ in 0..8 {
+            let mut copy = site.browser();
+            copy.jar = stolen.clone();
+            let token = token.clone();
+            racers.push(tokio::spawn(async move {
+                copy.post("/cookies", &[("request_token", &token), ("usage", "no")])
+                    .await
+                    .status
+            }));
+        }
+        let out = b.submit("/staff", "/staff/sign-out", &[]).await;
+        assert_eq!(out.status, 303);
+        for racer in racers {
+            let _ = racer.await;
+        }
+        let mut thief = site.browser();
+        thief.jar = stolen;
+        let after = thief.get("/staff").await;
+        assert_eq!(after.status, 303, "signed out stays signed out ({offset})");
+    }
 }

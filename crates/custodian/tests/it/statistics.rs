@@ -320,14 +320,19 @@ async fn an_analyst_reads_the_dashboard_its_exports_and_api() {
         .await;
     assert_eq!(csv.status, 200);
     assert!(
-        csv.body.starts_with("Top pages,count\n/,"),
+        csv.body.starts_with("\"Top pages\",\"count\"\n\"/\","),
         "{}",
         csv.body.get(..80).unwrap_or_default()
     );
     let days = analyst
         .get("/staff/statistics/days.csv?from=2026-11-01&to=2026-11-03")
         .await;
-    assert!(days.body.starts_with("day,pageviews,visitors\n2026-11-01,"));
+    assert!(
+        days.body
+            .starts_with("\"day\",\"pageviews\",\"visitors\"\n\"2026-11-01\","),
+        "{}",
+        days.body
+    );
 
     let bad = analyst.get("/staff/statistics?from=yesterday").await;
     assert_eq!(bad.status, 422);

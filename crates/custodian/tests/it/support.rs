@@ -629,7 +629,13 @@ impl Browser {
 
     /// Sign in to the staff area; returns the reply.
     pub async fn sign_in(&mut self, username: &str, secret: &str) -> Page {
-        let code = totp_code(secret);
+        self.sign_in_at(username, secret, 0).await
+    }
+
+    /// The same with the code `offset` seconds from now (a code is used
+    /// once, so signing in again within its 30 seconds needs the next).
+    pub async fn sign_in_at(&mut self, username: &str, secret: &str, offset: i64) -> Page {
+        let code = totp_code_at(secret, offset);
         self.submit(
             "/staff/sign-in",
             "/staff/sign-in",
@@ -645,6 +651,13 @@ impl Browser {
     pub async fn try_get(&mut self, path: &str) -> Result<Page, reqwest::Error> {
         let request = self.client.get(format!("{}{path}", self.base));
         self.try_send(request).await
+    }
+
+    /// Requests from now on come through a trusted proxy from `ip`.
+    pub fn coming_from(&mut self, ip: &str) {
+        self.extra_headers.retain(|(k, _)| k != "x-forwarded-for");
+        self.extra_headers
+            .push(("x-forwarded-for".into(), ip.into()));
     }
 
     /// [`Browser::submit`] that returns the failure instead of panicking.
@@ -870,6 +883,17 @@ pub fn fixture_with_smtp(port: u16) -> String {
     format!(
         "{FIXTURE}\n[mail]\nfrom = \"Test Site <noreply@test.example>\"\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_security = \"none\"\n"
     )
+}
+
+/// A config whose site trusts the proxy in front (so `X-Forwarded-For`
+/// names the client, and tests can come from many addresses).
+pub fn behind_a_proxy(config: &str) -> String {
+    let trusted = config.replace(
+        "base_url = \"http://127.0.0.1\"",
+        "base_url = \"http://127.0.0.1\"\ntrust_proxy = true",
+    );
+    assert_ne!(trusted, config, "the config has the fixture's base_url");
+    trusted
 }
 
 /// Accounts for the fixture: what `[accounts]` needs in the policy.

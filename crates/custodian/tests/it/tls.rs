@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::support::{FIXTURE, Server, TestDb, tempdir, write};
 
-fn self_signed(dir: &Path) -> (String, String) {
+pub fn self_signed(dir: &Path) -> (String, String) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = std::process::Command::new("openssl")
         .args([

@@ -543,3 +543,54 @@ async fn a_visit_open_while_the_dpo_erases_the_person_gets_a_calm_page() {
         site.server.log()
     );
 }
+
+/// Issue 18, item 6: wrong codes are budgeted per connection as well as
+/// per code and address, so spreading guesses over many addresses does
+/// not multiply them: after two codes' worth, the connection waits, and a
+/// right code for its own address does not buy more.
+#[tokio::test]
+async fn wrong_codes_from_one_connection_are_budgeted_across_addresses() {
+    let smtp = SmtpServer::start().await;
+    let config = crate::support::behind_a_proxy(&fixture_with_smtp(smtp.port));
+    let site = Site::start_with_args(
+        &config,
+        &["--min-fill-seconds", "0", "--mail-interval", "1"],
+    )
+    .await;
+    let mut b = site.browser();
+    b.extra_headers
+        .push(("x-forwarded-for".into(), "203.0.113.1".into()));
+    let mut last = String::new();
+    for target in ["t1@example.com", "t2@example.com", "t3@example.com"] {
+        let asked = b
+            .submit("/your-data", "/your-data", &[("email", target)])
+            .await;
+        assert_eq!(asked.status, 303);
+        let code = code_sent_to(&smtp, target, 0).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..4 {
+            last = b
+                .submit("/your-data/code", "/your-data/code", &[("code", wrong)])
+                .await
+                .body;
+        }
+    }
+    assert!(
+        last.contains("too many wrong codes from your connection"),
+        "{last}"
+    );
+    // Another connection is not held back.
+    let mut other = site.browser();
+    other
+        .extra_headers
+        .push(("x-forwarded-for".into(), "198.51.100.1".into()));
+    let asked = other
+        .submit("/your-data", "/your-data", &[("email", "t4@example.com")])
+        .await;
+    assert_eq!(asked.status, 303);
+    let code = code_sent_to(&smtp, "t4@example.com", 0).await;
+    let done = other
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(done.location().as_deref(), Some("/your-data/held"));
+}
