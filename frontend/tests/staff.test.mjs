@@ -3,6 +3,8 @@
 // checked by axe-core.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startServer, launchBrowser, accessibilityViolations, addStaff, totp } from './support.mjs'
 
 let server
@@ -12,6 +14,23 @@ after(async () => { await server.stop() })
 async function check (page, label) {
   const violations = await accessibilityViolations(page)
   assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 2)}`)
+}
+
+// The enrolment link the demo wrote to its outbox files for `username`.
+async function enrolmentLink (dataDir, username) {
+  for (let i = 0; i < 100; i++) {
+    let files = []
+    try { files = readdirSync(join(dataDir, 'outbox')) } catch {}
+    for (const file of files) {
+      const text = readFileSync(join(dataDir, 'outbox', file), 'utf8')
+        .replace(/=\r?\n/g, '').replace(/=3D/g, '=')
+      if (!text.includes(`username ${username}`)) continue
+      const match = text.match(/\/staff\/enrol\/[A-Za-z0-9_-]+/)
+      if (match) return match[0]
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`no enrolment link for ${username}`)
 }
 
 async function signIn (page, username, secret) {
@@ -96,15 +115,35 @@ test('the administrator pages have no WCAG 2.2 AA violations', async () => {
       await check(page, path)
     }
     await page.goto(`${server.base}/staff/accounts`)
-    await page.getByRole('button', { name: 'Add account' }).click()
+    await page.getByRole('button', { name: 'Add account and send the link' }).click()
     await page.getByText('There is a problem').waitFor()
     await check(page, 'add account with errors')
     await page.getByLabel('Username').fill('newperson')
     await page.getByLabel('Analyst').check()
-    await page.getByLabel('Their first password').fill('a long first passphrase')
-    await page.getByRole('button', { name: 'Add account' }).click()
+    await page.getByLabel('Their work email address').fill('newperson@example.com')
+    await page.getByRole('button', { name: 'Add account and send the link' }).click()
     await page.getByRole('heading', { name: 'Staff account created' }).waitFor()
+    assert.doesNotMatch(await page.content(), /otpauth/)
     await check(page, 'account created')
+
+    // The new person sets the account up from the emailed link, on a
+    // page of its own: errors first, then their password and a code.
+    const link = await enrolmentLink(server.dataDir, 'newperson')
+    const newcomer = await launchBrowser()
+    const enrolPage = await newcomer.context.newPage()
+    await enrolPage.goto(`${server.base}${link}`)
+    await enrolPage.getByRole('heading', { name: 'Set up your staff account' }).waitFor()
+    await check(enrolPage, 'enrolment')
+    await enrolPage.getByRole('button', { name: 'Set up my account' }).click()
+    await enrolPage.getByText('There is a problem').waitFor()
+    await check(enrolPage, 'enrolment with errors')
+    const key = (await enrolPage.textContent('#secret')).trim()
+    await enrolPage.getByLabel('Password').fill('tarn willow ember lattice')
+    await enrolPage.getByLabel('Code from your authenticator app').fill(totp(key))
+    await enrolPage.getByRole('button', { name: 'Set up my account' }).click()
+    await enrolPage.getByRole('heading', { name: 'Your staff account is ready' }).waitFor()
+    await check(enrolPage, 'enrolled')
+    await newcomer.close()
     await page.goto(`${server.base}/staff/keys`)
     await page.getByRole('button', { name: 'Rotate the master key' }).click()
     await page.getByText('is now current').waitFor()

@@ -39,7 +39,13 @@ export async function startServer ({ args = [] } = {}) {
     base,
     dataDir,
     async stop () {
+      // The server writes as it stops (the audit log's head, counts held
+      // in memory): wait for it before removing its directory.
+      const exited = child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10000).unref())])
       rmSync(dataDir, { recursive: true, force: true })
     }
   }

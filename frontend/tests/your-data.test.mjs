@@ -127,9 +127,15 @@ for (const javaScriptEnabled of [true, false]) {
       await audit(page, 'deleted')
       await smtp.waitFor(email, /We have deleted your data/)
 
-      // Proving the address again: nothing is held under it any more.
+      // Proving the address again: only what the policy keeps is held
+      // under it (the record of the requests), each with why and until
+      // when, and nothing of the message.
       await prove(page, server.base, smtp, email, 1)
-      assert.match(await page.textContent('main'), /We hold no information about you under this email address/)
+      const kept = await page.textContent('main')
+      assert.match(kept, /Your requests about your data/)
+      assert.match(kept, /Why we hold it/)
+      assert.doesNotMatch(kept, /Can I see what you keep about me\?/)
+      await audit(page, 'held after erasure')
 
       // The DPO sees both requests, the erasure already closed.
       const secret = addStaff(server, `dpo-${javaScriptEnabled ? 'js' : 'nojs'}`, 'dpo')

@@ -60,6 +60,10 @@ const TEMPLATES: &[MailTemplate] = &[
         subject: "Your {{ site_name }} password has changed",
     },
     MailTemplate {
+        name: "staff_enrol",
+        subject: "Set up your {{ site_name }} staff account",
+    },
+    MailTemplate {
         name: "subscription_confirm",
         subject: "Confirm your email updates from {{ site_name }}",
     },
@@ -114,6 +118,7 @@ const BODIES: &[(&str, &str)] = bodies![
     "email_change_confirm",
     "email_changed",
     "password_changed",
+    "staff_enrol",
     "subscription_confirm",
     "subscription_exists",
     "update",

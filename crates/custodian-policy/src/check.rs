@@ -623,6 +623,7 @@ pub fn check(
 
     let forms = crate::forms::check_forms(&mut c, &config, &retention);
     crate::accounts::check_accounts(&mut c, &config, &retention);
+    crate::staff::check_staff(&mut c, &config, &retention);
     crate::updates::check_updates(&mut c, &config, &retention);
     crate::rights::check_rights(&mut c, &config, &retention);
     let campaigns =

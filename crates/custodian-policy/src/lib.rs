@@ -22,6 +22,7 @@ pub mod retention;
 pub mod rights;
 pub mod ropa;
 pub mod spreadsheet;
+pub mod staff;
 pub mod updates;
 pub mod version;
 

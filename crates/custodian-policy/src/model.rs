@@ -28,6 +28,10 @@ pub struct SiteConfig {
     /// The forms the site offers, by id: `/forms/<id>`.
     #[serde(default)]
     pub forms: IndexMap<String, crate::forms::Form>,
+    /// How new staff are enrolled from the staff area. Absent: staff are
+    /// added from the command line only.
+    #[serde(default)]
+    pub staff: Option<crate::staff::Staff>,
     /// Accounts for the public. Absent: the site offers none.
     #[serde(default)]
     pub accounts: Option<crate::accounts::Accounts>,

@@ -159,6 +159,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_sessions_bound_to_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0024_sessions_bound_to_accounts.sql"),
     },
+    Migration {
+        version: 25,
+        name: "staff enrolment",
+        sqlite: include_str!("../migrations/sqlite/0025_staff_enrolment.sql"),
+        postgres: include_str!("../migrations/postgres/0025_staff_enrolment.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

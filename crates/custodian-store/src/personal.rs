@@ -721,7 +721,10 @@ impl PersonalData<'_> {
                 match &e.new_key {
                     Some((wrapped, master_key_id)) => {
                         sqlx::query(
-                            "UPDATE subjects SET wrapped_key = $1, master_key_id = $2, email_index = NULL, session_index = NULL WHERE id = $3",
+                            // The keyed address stays while something is
+                            // kept, so a later request to see it can find
+                            // it; it goes with the last kept record.
+                            "UPDATE subjects SET wrapped_key = $1, master_key_id = $2, session_index = NULL WHERE id = $3",
                         )
                         .bind(wrapped).bind(master_key_id).bind(&e.subject_id).execute(&mut *$tx).await?;
                     }

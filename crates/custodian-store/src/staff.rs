@@ -20,16 +20,19 @@ pub struct StaffRow {
     pub credential_version: i64,
 }
 
-/// A change to a staff account that ends its sessions.
-enum StaffChange<'a> {
-    Role(&'a str),
-    Password(&'a str),
-}
-
 macro_rules! staff_columns {
     () => {
         "id, username, role, password_hash, totp_sealed, totp_last_step, created_at, credential_version"
     };
+}
+
+impl StaffRow {
+    /// Whether the account's person has set their own password: an
+    /// account added in the staff area has none until its emailed link is
+    /// used, and cannot sign in.
+    pub fn enrolled(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
 }
 
 /// A staff row from a query result row, in one place.
@@ -119,31 +122,13 @@ impl Store {
     /// and its sessions end, so the person signs in again under the new
     /// role. False if there is no such account.
     pub async fn set_staff_role(&self, username: &str, role: &str) -> Result<bool> {
-        self.change_staff(username, StaffChange::Role(role)).await
-    }
-
-    /// Give a staff account a new password hash, ending its sessions.
-    pub async fn set_staff_password(&self, username: &str, password_hash: &str) -> Result<bool> {
-        self.change_staff(username, StaffChange::Password(password_hash))
-            .await
-    }
-
-    async fn change_staff(&self, username: &str, change: StaffChange<'_>) -> Result<bool> {
-        let (sql, value) = match change {
-            StaffChange::Role(role) => (
-                "UPDATE staff SET role = $1, credential_version = credential_version + 1 WHERE username = $2 RETURNING id",
-                role,
-            ),
-            StaffChange::Password(hash) => (
-                "UPDATE staff SET password_hash = $1, credential_version = credential_version + 1 WHERE username = $2 RETURNING id",
-                hash,
-            ),
-        };
         let done = with_pool!(&self.pool, p => {
             let mut tx = p.begin().await?;
-            let id: Option<String> = sqlx::query(sql)
-                .bind(value).bind(username).fetch_optional(&mut *tx).await?
-                .map(|r| r.try_get("id")).transpose()?;
+            let id: Option<String> = sqlx::query(
+                "UPDATE staff SET role = $1, credential_version = credential_version + 1 WHERE username = $2 RETURNING id",
+            )
+            .bind(role).bind(username).fetch_optional(&mut *tx).await?
+            .map(|r| r.try_get("id")).transpose()?;
             if let Some(id) = &id {
                 sqlx::query("DELETE FROM sessions WHERE owner = $1")
                     .bind(format!("staff:{id}")).execute(&mut *tx).await?;
@@ -183,6 +168,62 @@ impl Store {
             found
         });
         Ok(found)
+    }
+
+    /// Record the link emailed to enrol the account `staff_id` (its hash).
+    pub async fn insert_enrolment(
+        &self,
+        token_hash: &[u8],
+        staff_id: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        with_pool!(&self.pool, p => {
+            sqlx::query("INSERT INTO staff_enrolments (token_hash, staff_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(token_hash).bind(staff_id).bind(expires_at)
+                .execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// The account a link enrols, while the link is unused and unexpired.
+    pub async fn enrolling(&self, token_hash: &[u8], now: i64) -> Result<Option<StaffRow>> {
+        let row = with_pool!(&self.pool, p => {
+            sqlx::query(concat!(
+                "SELECT ", staff_columns!(), " FROM staff WHERE id = (SELECT staff_id FROM staff_enrolments \
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2)"
+            ))
+                .bind(token_hash).bind(now)
+                .fetch_optional(p).await?
+                .map(|r| -> Result<StaffRow, sqlx::Error> { Ok(staff_from!(r)) })
+                .transpose()?
+        });
+        Ok(row)
+    }
+
+    /// Use the link once: the account gets its person's own password, in
+    /// the same transaction. False if the link was used, expired or gone
+    /// meanwhile.
+    pub async fn complete_enrolment(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = in_write_tx!(self, tx => {
+            let staff_id: Option<String> = sqlx::query(
+                "UPDATE staff_enrolments SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING staff_id",
+            )
+            .bind(now).bind(token_hash)
+            .fetch_optional(&mut *tx).await?
+            .map(|r| r.try_get("staff_id")).transpose()?;
+            if let Some(id) = &staff_id {
+                sqlx::query("UPDATE staff SET password_hash = $1, credential_version = credential_version + 1 WHERE id = $2 AND password_hash = ''")
+                    .bind(password_hash).bind(id)
+                    .execute(&mut *tx).await?;
+            }
+            staff_id.is_some()
+        });
+        Ok(done)
     }
 
     /// Every staff account, by username.

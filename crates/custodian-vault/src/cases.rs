@@ -397,6 +397,36 @@ impl Vault {
         Ok((Some(row), id, key, wrapped_key))
     }
 
+    /// A respondent takes back what they sent (a consultation response,
+    /// proven theirs by the browser session that sent it): the case and
+    /// its answers go at once, and a person who was held for it alone goes
+    /// with them. False if it was already gone, is being worked on, or has
+    /// been passed on and so must stay.
+    pub async fn withdraw_response(&self, case_id: &str, now: i64) -> Result<bool> {
+        let rows = self.store.personal_data();
+        let Some(case) = rows.case_by_id(case_id).await? else {
+            return Ok(false);
+        };
+        if !rows.withdraw_case(&case.id, &case.subject_id).await? {
+            return Ok(false);
+        }
+        self.store
+            .audit(
+                now,
+                "respondent",
+                "response withdrawn",
+                Some(&case.subject_id),
+                &format!("case {}", case.reference),
+            )
+            .await?;
+        let person = SubjectRef {
+            id: case.subject_id.clone(),
+        };
+        self.erase_if_nothing_left(&person, "respondent", now)
+            .await?;
+        Ok(true)
+    }
+
     /// One person's cases, newest first, for their own account page: no
     /// personal values, so not audited.
     pub async fn cases_of(&self, subject: &SubjectRef) -> Result<Vec<CaseRow>> {

@@ -231,11 +231,8 @@ impl Vault {
             let child = SubjectRef {
                 id: case.subject_id.clone(),
             };
-            let holds_more = !rows.records_of(&child.id).await?.is_empty()
-                || !self.cases_of(&child).await?.is_empty();
-            if !holds_more && self.holds(&child).await? {
-                self.erase(&child, "parent or guardian", now).await?;
-            }
+            self.erase_if_nothing_left(&child, "parent or guardian", now)
+                .await?;
             return Ok(GuardianDecision::Refused);
         }
         let subject = SubjectRef {

@@ -344,6 +344,26 @@ impl Vault {
             .unwrap_key(&subject.wrapped_key, &subject.master_key_id, &subject.id)
     }
 
+    /// Erase a person if nothing of theirs is left (no record, no case):
+    /// what follows taking back the one thing they were held for (a
+    /// refused form, a withdrawn response), so that nothing that could
+    /// find them, such as their keyed address, survives it.
+    pub async fn erase_if_nothing_left(
+        &self,
+        subject: &SubjectRef,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let rows = self.store.personal_data();
+        let holds_more = !rows.records_of(&subject.id).await?.is_empty()
+            || !self.cases_of(subject).await?.is_empty();
+        if holds_more || !self.holds(subject).await? {
+            return Ok(false);
+        }
+        self.erase(subject, actor, now).await?;
+        Ok(true)
+    }
+
     /// Whether the person is still held: false once they are erased with
     /// nothing kept (a visit opened before can then say so calmly).
     pub async fn holds(&self, subject: &SubjectRef) -> Result<bool> {

@@ -55,6 +55,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "staff_retention.html",
     "staff_accounts.html",
     "staff_account_added.html",
+    "staff_enrol.html",
+    "staff_enrolled.html",
     "staff_keys.html",
     "staff_mail.html",
     "forms.html",

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
             get(forms::show_check).post(forms::send),
         )
         .route("/forms/{form}/sent", get(forms::sent))
+        .route("/forms/{form}/withdraw", post(forms::withdraw))
         .route(
             "/permission/{token}",
             get(forms::guardian::show).post(forms::guardian::decide),

@@ -3,6 +3,7 @@
 //! sorts and routes by. A draft is records under `draft:<form>` for a
 //! person known only by their anonymous session.
 
+use crate::in_write_tx;
 use sqlx::Row;
 
 use super::{PersonalData, RecordRow, SubjectRow};
@@ -266,6 +267,29 @@ impl PersonalData<'_> {
                 .iter().map(super::record_from).collect::<Result<Vec<_>, _>>()?
         });
         Ok(rows)
+    }
+
+    /// Take back a case and everything it holds, in one transaction: what
+    /// a respondent does to withdraw a consultation response. A case
+    /// already passed on to someone (a disclosure names it) stays: the
+    /// record of what was shared must. False if nothing was withdrawn.
+    pub async fn withdraw_case(&self, case_id: &str, subject_id: &str) -> Result<bool> {
+        let source = format!("case:{case_id}");
+        let withdrawn = in_write_tx!(self.store, tx => {
+            let gone = sqlx::query(
+                "DELETE FROM cases WHERE id = $1 AND subject_id = $2 AND status = 'new' \
+                 AND NOT EXISTS (SELECT 1 FROM disclosures WHERE disclosures.case_id = $1)",
+            )
+            .bind(case_id).bind(subject_id)
+            .execute(&mut *tx).await?.rows_affected() == 1;
+            if gone {
+                sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2")
+                    .bind(subject_id).bind(&source)
+                    .execute(&mut *tx).await?;
+            }
+            gone
+        });
+        Ok(withdrawn)
     }
 
     pub async fn case_by_id(&self, id: &str) -> Result<Option<CaseRow>> {

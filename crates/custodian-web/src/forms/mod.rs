@@ -724,6 +724,13 @@ pub async fn send(
         .reference_prefix
         .as_ref()
         .map_or("REF", |p| p.get_ref().as_str());
+    // Sent while signed in, or while a "your data" visit has proven who is
+    // sending: it belongs to that person, so seeing, exporting and erasing
+    // their data reach it.
+    let sender = page
+        .account()
+        .map(|a| a.subject.clone())
+        .or_else(|| crate::your_data::proven(session, now).and_then(|p| p.subject));
     let case = app
         .vault
         .open_case(
@@ -732,7 +739,7 @@ pub async fn send(
                 team: form.team.as_ref().map(|t| t.get_ref().as_str()),
                 reference_prefix: prefix,
                 email,
-                account: page.account().map(|a| &a.subject),
+                account: sender.as_ref(),
                 answers: &answers,
                 permissions: &permissions,
                 consents: &consents,
@@ -766,6 +773,8 @@ pub async fn send(
     session.set_sent_form(Some(SentForm {
         form: form_id.clone(),
         reference: case.reference,
+        case_id: Some(case.id),
+        sent_at: now,
         held_until,
     }));
     Ok(Redirect::to(&format!("/forms/{form_id}/sent")).into_response())
@@ -810,6 +819,61 @@ pub(crate) async fn confirm_by_email(
     }
 }
 
+/// How long after sending a consultation response its browser can take
+/// it back: long enough to change one's mind, short enough that the next
+/// person at a shared computer is unlikely to find it.
+const WITHDRAW_SECONDS: i64 = 60 * 60;
+
+fn withdrawable(form: &FormSpec, sent: &SentForm, form_id: &str, now: i64) -> bool {
+    form.kind == FormKind::Consultation
+        && sent.form == form_id
+        && sent.case_id.is_some()
+        && now - sent.sent_at < WITHDRAW_SECONDS
+}
+
+/// A consultation response taken back by the browser that sent it, from
+/// its confirmation page: the response and its answers go at once.
+pub async fn withdraw(
+    State(app): State<AppState>,
+    Path(form_id): Path<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let Some(form) = form_spec(&app, &form_id) else {
+        return not_found(&page);
+    };
+    let sent = page
+        .session()
+        .sent_form()
+        .filter(|s| withdrawable(form, s, &form_id, app.clock.unix()));
+    let Some((reference, case_id)) = sent.and_then(|s| Some((s.reference, s.case_id?))) else {
+        return Ok(Redirect::to(&format!("/forms/{form_id}")).into_response());
+    };
+    let withdrawn = app
+        .vault
+        .withdraw_response(&case_id, app.clock.unix())
+        .await?;
+    page.session().set_sent_form(None);
+    let paragraphs = if withdrawn {
+        vec![
+            format!("We have deleted your response {reference} and everything you gave in it."),
+            "It will not be counted in the results. You can respond again while the consultation is open.".to_owned(),
+        ]
+    } else {
+        vec![format!(
+            "Your response {reference} could not be withdrawn here: it has already been deleted, or passed on. Contact us, quoting the reference."
+        )]
+    };
+    let title = if withdrawn {
+        "Your response has been withdrawn"
+    } else {
+        "Your response could not be withdrawn"
+    };
+    let link = context! { href => "/privacy", text => "How we look after your information" };
+    Ok(page
+        .render("error.html", title, context! { paragraphs, link })?
+        .into_response())
+}
+
 /// The confirmation page.
 pub async fn sent(
     State(app): State<AppState>,
@@ -843,10 +907,12 @@ pub async fn sent(
             "form_sent.html",
             &format!("{} sent", form.title),
             context! {
+                form_id,
                 form_title => form.title,
                 reference => sent.reference,
                 emailed => form.confirmation_email.is_some() && app.mailer.is_some(),
                 next => form.what_happens_next.as_deref().map(crate::render::written_markdown_to_html),
+                withdrawable => withdrawable(form, &sent, &form_id, app.clock.unix()),
             },
         )?
         .into_response())

@@ -111,6 +111,13 @@ pub struct StaffSignIn {
 pub struct SentForm {
     pub form: String,
     pub reference: String,
+    /// The case sent, so that this browser (and only it) can take back a
+    /// consultation response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
+    /// Unix seconds it was sent: it can be taken back for an hour.
+    #[serde(default)]
+    pub sent_at: i64,
     /// Held for a parent's or guardian's permission until this time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_until: Option<i64>,

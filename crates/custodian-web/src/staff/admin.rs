@@ -4,15 +4,19 @@ use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_store::staff::StaffRow;
 use minijinja::context;
 use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
+use crate::accounts::FieldError;
+use crate::accounts::register::email_error;
 use crate::error::AppResult;
 use crate::page::Page;
-use crate::staff::credentials::{
-    check_password, check_username, hash_password, new_account_id, new_totp,
-};
+use crate::staff::credentials::{check_username, new_account_id, new_totp};
 use crate::staff::{Role, StaffUser};
 use crate::state::AppState;
 
@@ -66,7 +70,10 @@ pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Resp
         .render(
             "staff_accounts.html",
             "Staff accounts",
-            context! { staff, roles => role_options(), teams => team_options(&app), username => "", role => "" },
+            context! {
+                staff, roles => role_options(), teams => team_options(&app), username => "", role => "",
+                email => "", can_add => app.checked.config.staff.is_some(),
+            },
         )?
         .into_response())
 }
@@ -77,7 +84,7 @@ pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Resp
 pub struct NewAccount {
     username: String,
     role: String,
-    password: String,
+    email: String,
     teams: Vec<String>,
 }
 
@@ -88,7 +95,7 @@ impl NewAccount {
             match key.as_str() {
                 "username" => form.username = value,
                 "role" => form.role = value,
-                "password" => form.password = value,
+                "email" => form.email = value.trim().to_owned(),
                 "team" => form.teams.push(value),
                 _ => {}
             }
@@ -97,18 +104,21 @@ impl NewAccount {
     }
 }
 
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    text: String,
-}
+/// How long an enrolment link works.
+pub const ENROL_SECONDS: i64 = 24 * 60 * 60;
 
+/// Add an account for someone else: they are emailed a link, once, where
+/// they choose their own password and add their own authenticator. The
+/// administrator sees neither, so cannot use the account themselves.
 pub async fn add_account(
     State(app): State<AppState>,
     Extension(user): Extension<StaffUser>,
     page: Page,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let Some(staff) = app.checked.config.staff.as_ref() else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
     let form = NewAccount::from_fields(fields);
     let username = form.username.trim().to_lowercase();
     let mut errors = Vec::new();
@@ -130,10 +140,16 @@ pub async fn add_account(
             text: "Select the role this person needs".into(),
         });
     }
-    if let Err(text) = check_password(&form.password, &username) {
+    if form.email.is_empty() {
         errors.push(FieldError {
-            field: "password",
-            text: format!("Enter a password: {text}"),
+            field: "email",
+            text: "Enter their work email address: we send the link to set up the account there"
+                .into(),
+        });
+    } else if email_error(&form.email).is_some() {
+        errors.push(FieldError {
+            field: "email",
+            text: "Enter an email address in the correct format, like name@example.com".into(),
         });
     }
     let teams = match role {
@@ -151,13 +167,9 @@ pub async fn add_account(
         Err(()) => Vec::new(),
     };
     let (Ok(role), true) = (role, errors.is_empty()) else {
-        return refuse(&app, &page, errors, &username, &form.role).await;
+        return refuse(&app, &page, errors, &form, &username).await;
     };
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
-    let (Ok(hash), Ok(totp)) = (hash, new_totp(&app.checked.config.site.name, &username)) else {
+    let Ok(totp) = new_totp(&app.checked.config.site.name, &username) else {
         return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
     let now = app.clock.unix();
@@ -166,16 +178,13 @@ pub async fn add_account(
         credential_version: 1,
         username: username.clone(),
         role: role.id().to_owned(),
-        password_hash: hash,
+        // No password until its person chooses one: it cannot sign in.
+        password_hash: String::new(),
         totp_sealed: app.vault.seal_staff_secret(&username, &totp.secret),
         totp_last_step: 0,
         created_at: now,
     };
-    let inserted = app.store.insert_staff(&row).await?;
-    if inserted {
-        app.store.set_staff_teams(&username, &teams).await?;
-    }
-    if !inserted {
+    if !app.store.insert_staff(&row).await? {
         let text = format!("There is already a staff account called {username}");
         return refuse(
             &app,
@@ -184,35 +193,95 @@ pub async fn add_account(
                 field: "username",
                 text,
             }],
+            &form,
             &username,
-            role.id(),
         )
         .await;
     }
-    app.store
-        .audit(
-            now,
-            &format!("staff:{}", user.username),
-            "staff add",
-            None,
-            &format!("{username} as {role} {}", teams.join(" ")),
-        )
-        .await?;
+    // The account is no use without its link: if the link cannot be
+    // recorded and queued, the account goes again and the error shows.
+    if let Err(e) = send_enrolment(&app, staff, &row, &form.email, &teams, role, &user, now).await {
+        app.store.delete_staff(&username).await?;
+        return Err(e);
+    }
     Ok(page
         .render(
             "staff_account_added.html",
             "Staff account created",
-            context! { username, role => role.label(), secret => totp.base32, uri => totp.uri },
+            context! { username, role => role.label(), hours => ENROL_SECONDS / 3600 },
         )?
         .into_response())
+}
+
+/// Give the new account its teams and its one link, emailed to `email`,
+/// and record who added it and which domain the link went to (never the
+/// address): whoever adds an account chooses where its link goes, so an
+/// investigation must be able to see it.
+#[allow(clippy::too_many_arguments)]
+async fn send_enrolment(
+    app: &AppState,
+    staff: &custodian_policy::staff::Staff,
+    row: &StaffRow,
+    email: &str,
+    teams: &[String],
+    role: Role,
+    user: &StaffUser,
+    now: i64,
+) -> AppResult<()> {
+    app.store.set_staff_teams(&row.username, teams).await?;
+    let token_bytes: [u8; 32] = rand::random();
+    let token = URL_SAFE_NO_PAD.encode(token_bytes);
+    app.store
+        .insert_enrolment(&enrolment_hash(&token), &row.id, now + ENROL_SECONDS)
+        .await?;
+    // The address is held only until the message has gone, by a person
+    // nobody can look up.
+    let holder = app.vault.transient_subject(now).await?;
+    crate::mail::queue(
+        app,
+        crate::mail::Recipient {
+            subject: &holder,
+            to: email,
+            purpose: staff.purpose.get_ref(),
+            category: staff.email_category.get_ref(),
+        },
+        "staff_enrol",
+        json!({
+            "username": row.username,
+            "role": role.label(),
+            "link": crate::accounts::link(app, &format!("/staff/enrol/{token}")),
+            "hours": ENROL_SECONDS / 3600,
+        }),
+    )
+    .await?;
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();
+    app.store
+        .audit(
+            now,
+            &user.actor(),
+            "staff add",
+            None,
+            &format!(
+                "{} as {role} {}; enrolment link emailed to an address at {domain}",
+                row.username,
+                teams.join(" ")
+            ),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Only the SHA-256 of an enrolment link is stored.
+pub fn enrolment_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 async fn refuse(
     app: &AppState,
     page: &Page,
     errors: Vec<FieldError>,
+    form: &NewAccount,
     username: &str,
-    role: &str,
 ) -> AppResult<Response> {
     let staff: Vec<(String, String)> = app
         .store
@@ -224,7 +293,10 @@ async fn refuse(
     let html = page.render(
         "staff_accounts.html",
         "Error: Staff accounts",
-        context! { staff, roles => role_options(), teams => team_options(app), errors, username, role },
+        context! {
+            staff, roles => role_options(), teams => team_options(app), errors, username,
+            role => form.role, email => form.email, can_add => app.checked.config.staff.is_some(),
+        },
     )?;
     Ok((StatusCode::BAD_REQUEST, html).into_response())
 }

@@ -57,8 +57,13 @@ pub struct NewTotp {
 
 pub fn new_totp(issuer: &str, username: &str) -> Result<NewTotp, String> {
     let secret: [u8; 20] = rand::random();
+    totp_for(issuer, username, &secret)
+}
+
+/// What a person types or scans to add an existing secret to their app.
+pub fn totp_for(issuer: &str, username: &str, secret: &[u8]) -> Result<NewTotp, String> {
     let totp = Builder::new()
-        .with_secret(secret)
+        .with_secret(secret.to_vec())
         .with_account_name(username.replace(':', ""))
         .with_issuer(Some(issuer.replace(':', "")))
         .build()

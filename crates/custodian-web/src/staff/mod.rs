@@ -7,6 +7,7 @@ mod cases;
 mod consultations;
 pub mod credentials;
 mod disclosures;
+mod enrol;
 mod pages;
 mod requests;
 pub mod roles;
@@ -283,6 +284,10 @@ pub struct NotYourPage;
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router =
         Router::new().route("/staff/sign-in", get(sign_in::show).post(sign_in::submit));
+    if state.checked.config.staff.is_some() {
+        // Open to whoever holds an emailed link, as the sign-in page is.
+        router = router.route("/staff/enrol/{token}", get(enrol::show).post(enrol::submit));
+    }
     for r in routes() {
         let guarded = r
             .handler

@@ -6,8 +6,9 @@ use axum::Form;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::accounts::FieldError;
 use crate::error::AppResult;
 use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::{Flash, StaffSignIn};
@@ -28,12 +29,6 @@ pub struct SignInForm {
     password: String,
     #[serde(default)]
     code: String,
-}
-
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    text: String,
 }
 
 pub async fn show(page: Page) -> AppResult<Response> {
@@ -104,8 +99,11 @@ pub async fn submit(
         return refuse_on_username(&page, &username, text);
     }
 
+    // An account waiting for its person to set it up has no password: it
+    // takes the same time as any other, so waiting accounts cannot be told.
     let hash = account
         .as_ref()
+        .filter(|a| a.enrolled())
         .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
     let password = form.password.clone();
     // Argon2 is deliberately slow: keep it off the threads serving others,

@@ -431,7 +431,7 @@ async fn a_caseworker_sees_and_acts_on_their_own_teams_cases_only() {
 async fn an_administrator_gives_a_new_caseworker_their_teams() {
     let config = format!(
         "{}\n[teams.complaints]\nname = \"Complaints\"\n",
-        crate::support::FIXTURE
+        crate::support::fixture_with_mail_files()
     );
     let site = Site::start_with_args(&config, &["--min-fill-seconds", "0"]).await;
     let mut person = site.browser();
@@ -444,7 +444,7 @@ async fn an_administrator_gives_a_new_caseworker_their_teams() {
     let fields = [
         ("username", "quill"),
         ("role", "caseworker"),
-        ("password", "another long passphrase"),
+        ("email", "quill@test.example"),
     ];
     let untold = admin
         .submit("/staff/accounts", "/staff/accounts", &fields)
@@ -461,15 +461,10 @@ async fn an_administrator_gives_a_new_caseworker_their_teams() {
         .submit("/staff/accounts", "/staff/accounts", &with_team)
         .await;
     assert_eq!(added.status, 200, "{}", added.body);
-    let quill_secret = added
-        .body
-        .split("<code>")
-        .nth(1)
-        .and_then(|s| s.split("</code>").next())
-        .unwrap_or_default()
-        .to_owned();
+    let link = crate::support::enrolment_link(&site, "quill").await;
     let mut quill = site.browser();
-    let code = crate::support::totp_code(&quill_secret);
+    let quill_secret = crate::support::enrol(&mut quill, &link, "another long passphrase").await;
+    let code = crate::support::totp_code_at(&quill_secret, 30);
     let signed = quill
         .submit(
             "/staff/sign-in",

@@ -114,3 +114,112 @@ async fn analysts_see_results_and_exports_without_identity() {
             .any(|e| e.action == "analyse responses" && e.detail.contains("3 responses"))
     );
 }
+
+/// Issue 18, item 12: a response given in a browser is not lost to its
+/// author. They can withdraw it from its confirmation page, and then it is
+/// gone with everything in it, the person held for it included; one given
+/// while a "your data" visit has proven who is sending belongs to that
+/// person, so their export and erasure reach it.
+#[tokio::test]
+async fn a_respondent_can_withdraw_a_response_and_a_proven_one_is_theirs() {
+    let smtp = crate::support::SmtpServer::start().await;
+    let site = Site::start_with_args(
+        &crate::support::fixture_with_smtp(smtp.port),
+        &["--min-fill-seconds", "0", "--mail-interval", "1"],
+    )
+    .await;
+    let mut b = site.browser();
+    respond(&mut b, "Wendy Withdraw", "no", "Changed my mind.", "named").await;
+    let sent = b.get("/forms/views/sent").await;
+    assert!(sent.body.contains("Withdraw my response"), "{}", sent.body);
+    assert_eq!(site.count_rows("cases").await, 1);
+    let subjects_before = site.count_rows("subjects").await;
+    let withdrawn = b
+        .submit("/forms/views/sent", "/forms/views/withdraw", &[])
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert!(withdrawn.body.contains("Your response has been withdrawn"));
+    assert_eq!(site.count_rows("cases").await, 0);
+    assert_eq!(site.count_rows("records").await, 0, "every answer went");
+    assert_eq!(
+        site.count_rows("subjects").await,
+        subjects_before - 1,
+        "and the person held for it"
+    );
+    // Another browser, without the session, cannot withdraw anything.
+    let mut other = site.browser();
+    respond(&mut other, "Kept Response", "yes", "Good.", "no").await;
+    let mut stranger = site.browser();
+    let refused = stranger
+        .submit("/forms/views", "/forms/views/withdraw", &[])
+        .await;
+    assert_eq!(refused.status, 303);
+    assert_eq!(site.count_rows("cases").await, 1);
+
+    // Proven first, then responding: the response is that person's.
+    let mut proven = site.browser();
+    for (path, fields) in [
+        ("/forms/contact/name", vec![("name", "Pat Proven")]),
+        ("/forms/contact/email", vec![("email", "pat@example.com")]),
+        (
+            "/forms/contact/message",
+            vec![("topic", "rights"), ("message", "A question")],
+        ),
+        ("/forms/contact/permission", vec![("forward", "no")]),
+        ("/forms/contact/check", vec![]),
+    ] {
+        let action = path.to_owned();
+        let p = proven.submit(path, &action, &fields).await;
+        assert_eq!(p.status, 303, "{path}: {}", p.body);
+    }
+    let asked = proven
+        .submit("/your-data", "/your-data", &[("email", "pat@example.com")])
+        .await;
+    assert_eq!(asked.status, 303);
+    let mut code = String::new();
+    for _ in 0..100 {
+        let found = smtp
+            .messages()
+            .iter()
+            .map(|m| crate::support::mail_text(m))
+            .find_map(|t| {
+                let at = t.find("Your code is ")? + "Your code is ".len();
+                t.get(at..at + 6).map(str::to_owned)
+            });
+        if let Some(found) = found {
+            code = found;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let done = proven
+        .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+        .await;
+    assert_eq!(done.location().as_deref(), Some("/your-data/held"));
+    respond(&mut proven, "Pat Proven", "yes", "Mine, proven.", "no").await;
+    let (store, vault) = site.vault().await;
+    let Ok(Some(pat)) = vault.find_by_email("pat@example.com").await else {
+        panic!("pat is held")
+    };
+    let export = vault
+        .export(&pat, "test", crate::support::now())
+        .await
+        .map(|e| e.items)
+        .unwrap_or_default();
+    assert!(
+        export.iter().any(|i| i.value == "Mine, proven."),
+        "the response is in the person's export: {export:?}"
+    );
+    // Erasing the person reaches it.
+    vault
+        .erase(&pat, "staff:dpo", crate::support::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bytes_left = store
+        .personal_data()
+        .records_of(&pat.id)
+        .await
+        .unwrap_or_default();
+    assert!(bytes_left.is_empty(), "nothing of the response is left");
+    store.close().await;
+}

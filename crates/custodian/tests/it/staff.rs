@@ -375,7 +375,7 @@ async fn the_dpo_finds_reads_downloads_and_erases_in_the_staff_area() {
 
 #[tokio::test]
 async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
-    let site = Site::start().await;
+    let site = Site::start_with(&crate::support::fixture_with_mail_files()).await;
     let (store, vault) = site.vault().await;
     let at = now();
     let ivy = vault
@@ -410,14 +410,14 @@ async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
         .submit(
             "/staff/accounts",
             "/staff/accounts",
-            &[("username", "Quinn Smith"), ("password", "short")],
+            &[("username", "Quinn Smith"), ("email", "not an address")],
         )
         .await;
     assert_eq!(bad.status, 400);
     for text in [
         "Enter a username",
         "Select the role this person needs",
-        "at least 12 characters",
+        "Enter an email address in the correct format",
     ] {
         assert!(bad.body.contains(text), "{text}");
     }
@@ -429,7 +429,7 @@ async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
             &[
                 ("username", "eve"),
                 ("role", "dpo"),
-                ("password", "another long passphrase"),
+                ("email", "eve@test.example"),
             ],
         )
         .await;
@@ -442,21 +442,19 @@ async fn the_admin_adds_staff_rotates_the_key_and_sees_the_outbox() {
             &[
                 ("username", "quinn"),
                 ("role", "caseworker"),
-                ("password", "another long passphrase"),
+                ("email", "quinn@test.example"),
             ],
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.body);
     assert!(added.body.contains("Staff account created"));
-    let quinn_secret = added
-        .body
-        .split("<code>")
-        .nth(1)
-        .and_then(|rest| rest.split("</code>").next())
-        .unwrap()
-        .to_owned();
+    // The administrator sees no secret and sets no password: the new
+    // colleague sets up the account from the emailed link.
+    assert!(!added.body.contains("otpauth") && !added.body.contains("authenticator secret"));
+    let link = crate::support::enrolment_link(&site, "quinn").await;
     let mut quinn = site.browser();
-    let code = crate::support::totp_code(&quinn_secret);
+    let quinn_secret = crate::support::enrol(&mut quinn, &link, "another long passphrase").await;
+    let code = crate::support::totp_code_at(&quinn_secret, 30);
     let signed_in = quinn
         .submit(
             "/staff/sign-in",
@@ -626,4 +624,170 @@ async fn a_request_racing_a_sign_out_cannot_bring_the_session_back() {
         let after = thief.get("/staff").await;
         assert_eq!(after.status, 303, "signed out stays signed out ({offset})");
     }
+}
+
+/// Issue 18, item 3: an administrator adding an account never sees its
+/// password or authenticator secret, so cannot use it: the new person sets
+/// both up from a link emailed to them, which works once.
+#[tokio::test]
+async fn a_new_colleague_sets_up_their_own_account_from_a_link_that_works_once() {
+    let site = Site::start_with(&crate::support::fixture_with_mail_files()).await;
+    let secret = site.add_staff("ada", "admin");
+    let mut admin = site.browser();
+    assert_eq!(admin.sign_in("ada", &secret).await.status, 303);
+    let added = admin
+        .submit(
+            "/staff/accounts",
+            "/staff/accounts",
+            &[
+                ("username", "nia"),
+                ("role", "analyst"),
+                ("email", "nia@test.example"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(added.body.contains("We have emailed them a link"));
+    // Until the link is used the account cannot sign in, whatever is typed.
+    let mut guess = site.browser();
+    assert_eq!(guess.sign_in("nia", &secret).await.status, 400);
+
+    let link = crate::support::enrolment_link(&site, "nia").await;
+    let mut nia = site.browser();
+    // A weak password or a wrong code is refused, and the link still works.
+    let page = nia.get(&link).await;
+    assert!(page.body.contains("Set up your staff account"));
+    let weak = nia
+        .submit(
+            &link,
+            &link,
+            &[("password", "password1234"), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(weak.status, 400);
+    assert!(
+        weak.body.contains("Choose a different password"),
+        "{}",
+        weak.body
+    );
+    assert!(
+        weak.body.contains("Enter the 6-digit code"),
+        "{}",
+        weak.body
+    );
+    let nia_secret = crate::support::enrol(&mut nia, &link, "tarn willow ember lattice").await;
+    // Once only.
+    let again = nia.get(&link).await;
+    assert_eq!(again.status, 410);
+    assert!(again.body.contains("expired or has already been used"));
+    let replay = nia
+        .submit(
+            &link,
+            &link,
+            &[("password", "a different long phrase"), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(replay.status, 410);
+
+    let mut signing_in = site.browser();
+    let code = crate::support::totp_code_at(&nia_secret, 30);
+    let signed = signing_in
+        .submit(
+            "/staff/sign-in",
+            "/staff/sign-in",
+            &[
+                ("username", "nia"),
+                ("password", "tarn willow ember lattice"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert_eq!(signing_in.get("/staff/statistics").await.status, 200);
+
+    // Nothing of the address is kept once the message has gone, and the
+    // audit log says who added whom.
+    let (store, _) = site.vault().await;
+    let entries = store.audit_recent(None, 50).await.unwrap_or_default();
+    assert!(entries.iter().any(|e| e.action == "staff add"
+        && e.actor == "staff:ada"
+        && e.detail.contains("nia")
+        && e.detail.contains("an address at test.example")));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "staff enrolled" && e.actor == "staff:nia")
+    );
+    store.close().await;
+    let bytes = crate::support::database_bytes(&site.data_dir());
+    assert!(!crate::support::contains(&bytes, b"nia@test.example"));
+    site.server.stop().await;
+}
+
+/// Issue 18, item 12: the command line writes while the server is busy
+/// writing too, and waits its turn instead of failing with "database is
+/// locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_commands_succeed_while_the_server_is_writing() {
+    let site = Site::start_with_args(
+        crate::support::FIXTURE,
+        &[
+            "--min-fill-seconds",
+            "0",
+            "--submissions-per-minute",
+            "100000",
+        ],
+    )
+    .await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for n in 0..3 {
+        let mut b = site.browser();
+        let stop = stop.clone();
+        writers.push(tokio::spawn(async move {
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let email = format!("busy{n}-{sent}@example.com");
+                if matches!(
+                    crate::crash::send_one(&mut b, "Busy Person", &email).await,
+                    Ok(Some(_))
+                ) {
+                    sent += 1;
+                }
+            }
+            sent
+        }));
+    }
+    for n in 0..4 {
+        let name = format!("busy-{n}");
+        let added = tokio::task::block_in_place(|| {
+            site.cli_with_input(
+                &[
+                    "staff",
+                    "add",
+                    "--username",
+                    &name,
+                    "--role",
+                    "caseworker",
+                    "--password-stdin",
+                ],
+                crate::support::STAFF_PASSWORD,
+            )
+        });
+        assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+        let teams = tokio::task::block_in_place(|| {
+            site.cli(&["staff", "teams", "--username", &name, "--team", "enquiries"])
+        });
+        assert_eq!(teams.status.code(), Some(0), "{}", stderr(&teams));
+        let role = tokio::task::block_in_place(|| {
+            site.cli(&["staff", "role", "--username", &name, "--role", "analyst"])
+        });
+        assert_eq!(role.status.code(), Some(0), "{}", stderr(&role));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0;
+    for w in writers {
+        total += w.await.unwrap_or(0);
+    }
+    assert!(total > 0, "the server was writing throughout");
 }

@@ -885,6 +885,53 @@ pub fn fixture_with_smtp(port: u16) -> String {
     )
 }
 
+/// The newest staff enrolment link in the site's outbox files (a site
+/// without `[mail]` writes its messages there).
+pub async fn enrolment_link(site: &Site, username: &str) -> String {
+    let dir = site.data_dir().join("outbox");
+    for _ in 0..100 {
+        let found = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter(|m| mail_text(m).contains(&format!("username {username}")))
+            .find_map(|m| link_in(&m, "/staff/enrol/"));
+        if let Some(link) = found {
+            return link;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no enrolment link for {username} in {}", dir.display());
+}
+
+/// Follow an enrolment link as its person: read the authenticator secret
+/// the page shows, choose `password`, prove the app with a code. Returns
+/// the secret.
+pub async fn enrol(b: &mut Browser, link: &str, password: &str) -> String {
+    let page = b.get(link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let secret = page
+        .body
+        .split("id=\"secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!secret.is_empty(), "{}", page.body);
+    let code = totp_code(&secret);
+    let done = b
+        .submit(link, link, &[("password", password), ("code", &code)])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("Your staff account is ready"),
+        "{}",
+        done.body
+    );
+    secret
+}
+
 /// A config whose site trusts the proxy in front (so `X-Forwarded-For`
 /// names the client, and tests can come from many addresses).
 pub fn behind_a_proxy(config: &str) -> String {
@@ -894,6 +941,13 @@ pub fn behind_a_proxy(config: &str) -> String {
     );
     assert_ne!(trusted, config, "the config has the fixture's base_url");
     trusted
+}
+
+/// The fixture writing its mail to files in `<data dir>/outbox`.
+pub fn fixture_with_mail_files() -> String {
+    format!(
+        "{FIXTURE}\n[mail]\nfrom = \"Test Site <noreply@test.example>\"\ntransport = \"file\"\n"
+    )
 }
 
 /// Accounts for the fixture: what `[accounts]` needs in the policy.

@@ -438,14 +438,16 @@ async fn erasure_from_the_portal_keeps_only_what_the_policy_keeps_and_is_confirm
     assert!(mail_text(&mail).contains("We keep a record that you asked"));
 
     let (_, vault) = site.vault().await;
+    // The address still finds what the policy keeps (and only that), so a
+    // later request to see it can reach it.
     assert!(
         vault
             .find_by_email("alan@example.com")
             .await
             .ok()
             .flatten()
-            .is_none(),
-        "the address no longer finds anyone"
+            .is_some(),
+        "the address finds what is kept"
     );
     let requests = vault.requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 1);
@@ -468,6 +470,34 @@ async fn erasure_from_the_portal_keeps_only_what_the_policy_keeps_and_is_confirm
         "{left:?}"
     );
     assert!(left.iter().all(|i| i.source.starts_with("request:")));
+
+    // Proving the address again shows exactly that: what is kept, why, and
+    // until when; nothing of the form.
+    let mut later = site.browser();
+    let asked = later
+        .submit("/your-data", "/your-data", &[("email", "alan@example.com")])
+        .await;
+    assert_eq!(asked.status, 303);
+    // The mail server's messages are not in the order sent: the new code
+    // is whichever of the two works.
+    code_sent_to(&smtp, "alan@example.com", 1).await;
+    let mut proven = false;
+    for nth in 0..2 {
+        let code = code_sent_to(&smtp, "alan@example.com", nth).await;
+        let tried = later
+            .submit("/your-data/code", "/your-data/code", &[("code", &code)])
+            .await;
+        proven |= tried.location().as_deref() == Some("/your-data/held");
+    }
+    assert!(proven, "the address is proven again");
+    let held = later.get("/your-data/held").await;
+    assert!(
+        !held.body.contains("We hold no information"),
+        "{}",
+        held.body
+    );
+    assert!(held.body.contains("Why we hold it"), "{}", held.body);
+    assert!(!held.body.contains("Can you help me?"), "{}", held.body);
     assert!(!left.iter().any(|i| i.value.contains("Alan Turing")));
 }
 
