@@ -544,9 +544,23 @@ pub async fn show_check(
                 action => format!("/forms/{form_id}/check"),
                 honeypot => abuse::HONEYPOT,
                 emails => form.confirmation_email.is_some(),
+                kept_with_you => kept_with_sender(&page, app.clock.unix()),
             },
         )?
         .into_response())
+}
+
+/// Who a form sent now will belong to: the signed-in account, or the
+/// person a "your data" visit in this browser has proven. Said on the check
+/// page, so nobody is surprised that a response is kept with their data.
+fn sender(page: &Page, now: i64) -> Option<SubjectRef> {
+    page.account()
+        .map(|a| a.subject.clone())
+        .or_else(|| crate::your_data::proven(page.session(), now).and_then(|p| p.subject))
+}
+
+fn kept_with_sender(page: &Page, now: i64) -> bool {
+    page.account().is_none() && sender(page, now).is_some()
 }
 
 /// Sending the form: the case is opened, committed, and only then confirmed.

@@ -200,7 +200,15 @@ pub async fn add_account(
     }
     // The account is no use without its link: if the link cannot be
     // recorded and queued, the account goes again and the error shows.
-    if let Err(e) = send_enrolment(&app, staff, &row, &form.email, &teams, role, &user, now).await {
+    let enrolment = Enrolment {
+        staff,
+        row: &row,
+        email: &form.email,
+        teams: &teams,
+        role,
+        added_by: &user,
+    };
+    if let Err(e) = send_enrolment(&app, &enrolment, now).await {
         app.store.delete_staff(&username).await?;
         return Err(e);
     }
@@ -213,21 +221,30 @@ pub async fn add_account(
         .into_response())
 }
 
+/// A new account and where its link goes.
+#[derive(Clone, Copy)]
+struct Enrolment<'a> {
+    staff: &'a custodian_policy::staff::Staff,
+    row: &'a StaffRow,
+    email: &'a str,
+    teams: &'a [String],
+    role: Role,
+    added_by: &'a StaffUser,
+}
+
 /// Give the new account its teams and its one link, emailed to `email`,
 /// and record who added it and which domain the link went to (never the
 /// address): whoever adds an account chooses where its link goes, so an
 /// investigation must be able to see it.
-#[allow(clippy::too_many_arguments)]
-async fn send_enrolment(
-    app: &AppState,
-    staff: &custodian_policy::staff::Staff,
-    row: &StaffRow,
-    email: &str,
-    teams: &[String],
-    role: Role,
-    user: &StaffUser,
-    now: i64,
-) -> AppResult<()> {
+async fn send_enrolment(app: &AppState, e: &Enrolment<'_>, now: i64) -> AppResult<()> {
+    let Enrolment {
+        staff,
+        row,
+        email,
+        teams,
+        role,
+        added_by,
+    } = *e;
     app.store.set_staff_teams(&row.username, teams).await?;
     let token_bytes: [u8; 32] = rand::random();
     let token = URL_SAFE_NO_PAD.encode(token_bytes);
@@ -258,7 +275,7 @@ async fn send_enrolment(
     app.store
         .audit(
             now,
-            &user.actor(),
+            &added_by.actor(),
             "staff add",
             None,
             &format!(

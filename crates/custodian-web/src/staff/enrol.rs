@@ -24,6 +24,9 @@ const TITLE: &str = "Set up your staff account";
 
 #[derive(Deserialize, Default)]
 pub struct EnrolForm {
+    /// "show": the button that reveals the secret was pressed.
+    #[serde(default)]
+    step: String,
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -55,10 +58,12 @@ fn gone(page: &Page) -> AppResult<Response> {
     Ok((StatusCode::GONE, html).into_response())
 }
 
+/// The page: before its button is pressed, without the secret (so a mail
+/// scanner that opens the link learns nothing); after, with it.
 fn render(
     page: &Page,
     account: &StaffRow,
-    secrets: &NewTotp,
+    secrets: Option<&NewTotp>,
     errors: Vec<FieldError>,
 ) -> AppResult<Response> {
     let role = account
@@ -79,7 +84,8 @@ fn render(
         "staff_enrol.html",
         &title,
         context! {
-            username => account.username, role, secret => secrets.base32, uri => secrets.uri, errors,
+            username => account.username, role, errors,
+            secret => secrets.map(|s| s.base32.clone()), uri => secrets.map(|s| s.uri.clone()),
         },
     )?;
     Ok((status, html).into_response())
@@ -94,8 +100,7 @@ pub async fn show(
     let Some(account) = app.store.enrolling(&enrolment_hash(&token), now).await? else {
         return gone(&page);
     };
-    let secrets = secrets(&app, &account)?;
-    render(&page, &account, &secrets, Vec::new())
+    render(&page, &account, None, Vec::new())
 }
 
 pub async fn submit(
@@ -110,6 +115,9 @@ pub async fn submit(
         return gone(&page);
     };
     let secrets = secrets(&app, &account)?;
+    if form.step == "show" {
+        return render(&page, &account, Some(&secrets), Vec::new());
+    }
     let mut errors = Vec::new();
     if form.password.is_empty() {
         errors.push(FieldError {
@@ -130,7 +138,7 @@ pub async fn submit(
         });
     }
     let Some(step) = step.filter(|_| errors.is_empty()) else {
-        return render(&page, &account, &secrets, errors);
+        return render(&page, &account, Some(&secrets), errors);
     };
     let password_hash = hash_off_thread(form.password.clone())
         .await

@@ -632,12 +632,7 @@ async fn signing_out_or_a_password_change_ends_the_your_data_proof_made_through_
 
     let out = b.submit("/account", "/account/sign-out", &[]).await;
     assert_eq!(out.status, 303);
-    for path in [
-        "/your-data/held",
-        "/your-data/download",
-        "/your-data/correct",
-        "/your-data/delete",
-    ] {
+    for path in crate::support::PORTAL_PAGES {
         let page = b.get(path).await;
         assert_eq!(page.status, 303, "{path} after sign-out");
         assert_eq!(page.location().as_deref(), Some("/your-data"), "{path}");

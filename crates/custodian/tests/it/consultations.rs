@@ -6,6 +6,15 @@
 use crate::support::{Browser, FIXTURE, Site};
 
 async fn respond(b: &mut Browser, name: &str, happy: &str, thoughts: &str, publish: &str) {
+    answer(b, name, happy, thoughts, publish).await;
+    let p = b
+        .submit("/forms/views/check", "/forms/views/check", &[])
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+}
+
+/// Every page answered, up to checking the answers.
+async fn answer(b: &mut Browser, name: &str, happy: &str, thoughts: &str, publish: &str) {
     for (path, fields) in [
         ("/forms/views/about", vec![("name", name), ("email", "")]),
         (
@@ -17,10 +26,6 @@ async fn respond(b: &mut Browser, name: &str, happy: &str, thoughts: &str, publi
         let p = b.submit(path, path, &fields).await;
         assert_eq!(p.status, 303, "{path}: {}", p.body);
     }
-    let p = b
-        .submit("/forms/views/check", "/forms/views/check", &[])
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
 }
 
 #[tokio::test]
@@ -196,7 +201,19 @@ async fn a_respondent_can_withdraw_a_response_and_a_proven_one_is_theirs() {
         .submit("/your-data/code", "/your-data/code", &[("code", &code)])
         .await;
     assert_eq!(done.location().as_deref(), Some("/your-data/held"));
-    respond(&mut proven, "Pat Proven", "yes", "Mine, proven.", "no").await;
+    answer(&mut proven, "Pat Proven", "yes", "Mine, proven.", "no").await;
+    let check = proven.get("/forms/views/check").await;
+    assert!(
+        check.body.contains(
+            "we will keep what you send here with the other information we hold about you"
+        ),
+        "{}",
+        check.body
+    );
+    let sent = proven
+        .submit("/forms/views/check", "/forms/views/check", &[])
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
     let (store, vault) = site.vault().await;
     let Ok(Some(pat)) = vault.find_by_email("pat@example.com").await else {
         panic!("pat is held")

@@ -657,6 +657,10 @@ async fn a_new_colleague_sets_up_their_own_account_from_a_link_that_works_once()
     // A weak password or a wrong code is refused, and the link still works.
     let page = nia.get(&link).await;
     assert!(page.body.contains("Set up your staff account"));
+    assert!(
+        !page.body.contains("otpauth"),
+        "opening the link shows no secret"
+    );
     let weak = nia
         .submit(
             &link,
@@ -790,4 +794,26 @@ async fn staff_commands_succeed_while_the_server_is_writing() {
         total += w.await.unwrap_or(0);
     }
     assert!(total > 0, "the server was writing throughout");
+}
+
+/// Issue 18, item 6: staff sign-in is limited per connection, like public
+/// sign-in, so one connection cannot try a password on many names.
+#[tokio::test]
+async fn staff_sign_in_is_limited_per_connection() {
+    let site =
+        Site::start_with_args(crate::support::FIXTURE, &["--submissions-per-minute", "3"]).await;
+    let mut b = site.browser();
+    for name in ["one", "two", "three"] {
+        let page = b.sign_in(name, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await;
+        assert!(page.body.contains("is not right"), "{name}: {}", page.body);
+    }
+    let fourth = b.sign_in("four", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await;
+    assert_eq!(fourth.status, 400);
+    assert!(
+        fourth
+            .body
+            .contains("too many attempts from your connection"),
+        "{}",
+        fourth.body
+    );
 }

@@ -885,6 +885,15 @@ pub fn fixture_with_smtp(port: u16) -> String {
     )
 }
 
+/// The "your data" pages a proven visit opens, each of which shows or acts
+/// on the person's data.
+pub const PORTAL_PAGES: [&str; 4] = [
+    "/your-data/held",
+    "/your-data/download",
+    "/your-data/correct",
+    "/your-data/delete",
+];
+
 /// The newest staff enrolment link in the site's outbox files (a site
 /// without `[mail]` writes its messages there).
 pub async fn enrolment_link(site: &Site, username: &str) -> String {
@@ -909,7 +918,13 @@ pub async fn enrolment_link(site: &Site, username: &str) -> String {
 /// the page shows, choose `password`, prove the app with a code. Returns
 /// the secret.
 pub async fn enrol(b: &mut Browser, link: &str, password: &str) -> String {
-    let page = b.get(link).await;
+    let first = b.get(link).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        !first.body.contains("id=\"secret\""),
+        "the secret waits for the button"
+    );
+    let page = b.submit(link, link, &[("step", "show")]).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let secret = page
         .body

@@ -558,12 +558,7 @@ async fn a_visit_open_while_the_dpo_erases_the_person_gets_a_calm_page() {
     );
     assert!(!calm.body.contains("Gone Soon"));
     // Said once: the visit has ended, so every page starts again.
-    for path in [
-        "/your-data/held",
-        "/your-data/download",
-        "/your-data/correct",
-        "/your-data/delete",
-    ] {
+    for path in crate::support::PORTAL_PAGES {
         let page = b.get(path).await;
         assert_eq!(page.location().as_deref(), Some("/your-data"), "{path}");
     }
@@ -623,4 +618,24 @@ async fn wrong_codes_from_one_connection_are_budgeted_across_addresses() {
         .submit("/your-data/code", "/your-data/code", &[("code", &code)])
         .await;
     assert_eq!(done.location().as_deref(), Some("/your-data/held"));
+}
+
+/// Issue 18, item 8: what the portal shows and the download it gives carry
+/// personal data, so no cache may keep them, JSON included.
+#[tokio::test]
+async fn the_portal_and_its_download_are_never_stored_by_a_cache() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut sender = site.browser();
+    send_contact_form(&mut sender, "Cache Less", "nocache@example.com", "Private").await;
+    let mut b = proven(&site, &smtp, "nocache@example.com", 0).await;
+    for path in crate::support::PORTAL_PAGES {
+        let page = b.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
 }
