@@ -20,6 +20,14 @@ pub struct StaffRow {
     pub credential_version: i64,
 }
 
+/// What a staff member's sessions are recorded under (`sessions.owner`).
+pub fn staff_owner(id: &str) -> String {
+    format!("staff:{id}")
+}
+
+/// Ends every session of one account, in the transaction that changed it.
+const END_SESSIONS: &str = "DELETE FROM sessions WHERE owner = $1";
+
 macro_rules! staff_columns {
     () => {
         "id, username, role, password_hash, totp_sealed, totp_last_step, created_at, credential_version"
@@ -109,8 +117,7 @@ impl Store {
                 .bind(username).fetch_optional(&mut *tx).await?
                 .map(|r| r.try_get("id")).transpose()?;
             if let Some(id) = &id {
-                sqlx::query("DELETE FROM sessions WHERE owner = $1")
-                    .bind(format!("staff:{id}")).execute(&mut *tx).await?;
+                sqlx::query(END_SESSIONS).bind(staff_owner(id)).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             id.is_some()
@@ -130,8 +137,7 @@ impl Store {
             .bind(role).bind(username).fetch_optional(&mut *tx).await?
             .map(|r| r.try_get("id")).transpose()?;
             if let Some(id) = &id {
-                sqlx::query("DELETE FROM sessions WHERE owner = $1")
-                    .bind(format!("staff:{id}")).execute(&mut *tx).await?;
+                sqlx::query(END_SESSIONS).bind(staff_owner(id)).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             id.is_some()

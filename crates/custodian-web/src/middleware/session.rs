@@ -268,7 +268,7 @@ impl Session {
     /// an account can be ended at once.
     fn owner(data: &SessionData) -> Option<String> {
         match (&data.staff, &data.account) {
-            (Some(staff), _) => Some(format!("staff:{}", staff.id)),
+            (Some(staff), _) => Some(custodian_store::staff::staff_owner(&staff.id)),
             (None, Some(account)) => Some(format!("account:{}", account.id)),
             (None, None) => None,
         }
