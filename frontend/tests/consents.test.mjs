@@ -53,15 +53,14 @@ for (const javaScriptEnabled of [true, false]) {
       // Saying no blocks nothing.
       await page.goto(`${server.base}/forms/contact_us`)
       await page.getByRole('button', { name: 'Start now' }).click()
-      await page.getByLabel('16 or over').check()
-      await page.getByRole('button', { name: 'Continue' }).click()
       await page.getByLabel('What is your name?').waitFor()
 
       // The newsletter: given on the form, confirmed from the email.
       await page.goto(`${server.base}/updates`)
       const topic = page.locator('main input[type=checkbox]')
       if (await topic.count() > 0) await topic.first().check()
-      await page.getByLabel('Email address').fill(email)
+      await page.getByLabel('Email address', { exact: true }).fill(email)
+      await page.getByLabel('16 or over').check()
       await page.getByRole('button', { name: 'Subscribe' }).click()
       await page.getByRole('heading', { name: /Check your email/ }).waitFor()
       const confirm = await smtp.waitFor(email, /Confirm your email updates/)

@@ -101,9 +101,7 @@ test('a caseworker signs in with a one-time code, opens a case and replies by em
   const browser = await launchBrowser()
   try {
     const page = await browser.context.newPage()
-    await page.goto(`${server.base}/forms/contact_us/age`)
-    await page.getByLabel('16 or over').check()
-    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.goto(`${server.base}/forms/contact_us/name`)
     await page.getByLabel('What is your name?').fill('Sam')
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('What is your email address?').fill('sam.case@example.com')
@@ -149,9 +147,7 @@ test('an analyst reads a consultation\'s results, and the page passes axe-core',
   const browser = await launchBrowser()
   try {
     const page = await browser.context.newPage()
-    await page.goto(`${server.base}/forms/have_your_say/age`)
-    await page.getByLabel('16 or over').check()
-    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.goto(`${server.base}/forms/have_your_say/happy`)
     await page.getByLabel('Quite happy').check()
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.getByLabel('Friends').check()

@@ -27,8 +27,6 @@ function codeIn (message) {
 async function sendMessage (page, base, name, email, message) {
   await page.goto(`${base}/forms/contact_us`)
   await page.getByRole('button', { name: 'Start now' }).click()
-  await page.getByLabel('16 or over').check()
-  await page.getByRole('button', { name: 'Continue' }).click()
   await page.getByLabel('What is your name?').fill(name)
   await page.getByRole('button', { name: 'Continue' }).click()
   await page.getByLabel('What is your email address?').fill(email)

@@ -106,6 +106,9 @@ macro_rules! bodies {
 }
 
 const BODIES: &[(&str, &str)] = bodies![
+    // Not a message: the end of every message to the public, included by
+    // name (where to get help now, and the your-data link).
+    "_footer",
     "test",
     "form_received",
     "form_held",

@@ -2,8 +2,10 @@
 //! anything a person sends through a form is used.
 //!
 //! Where the policy sets the age, every form that collects personal data
-//! asks the person's age band first, and, under the age, their parent's or
-//! guardian's email address. Those two pages are not written in the form's
+//! for a purpose resting on consent (UK GDPR Article 8) asks the person's
+//! age band first, and, under the age, their parent's or guardian's email
+//! address. A form on any other basis (advice, casework, safeguarding) is
+//! never held for a parent: a child asking for help is not made to wait. Those two pages are not written in the form's
 //! table: they are added here, once the policy is known to declare what
 //! they collect, so that every form asks them the same way, the notice
 //! lists them with the form's other questions, and the vault checks them
@@ -14,6 +16,7 @@ use toml::Spanned;
 
 use crate::check::Checker;
 use crate::forms::{Choice, Form, FormPage, Question, QuestionKind};
+use crate::law::LawfulBasis;
 use crate::model::SiteConfig;
 use crate::period::{Period, Unit};
 
@@ -65,6 +68,52 @@ pub fn collects_personal_data(form: &Form) -> bool {
         .any(|q| !q.kind.is_permission() && q.category.is_some())
 }
 
+/// Whether a form asks the age first and holds a child's answers for a
+/// parent: it collects personal data for a purpose that asks a parent.
+pub fn asks_parent(config: &SiteConfig, form: &Form) -> bool {
+    collects_personal_data(form)
+        && config
+            .policy
+            .purposes
+            .get(form.purpose.get_ref())
+            .is_some_and(crate::model::Purpose::asks_parent)
+}
+
+/// A parent's permission is asked only where consent is the lawful basis
+/// (UK GDPR Article 8). A purpose on any other basis that asks for it
+/// would hold a child's request for help until a parent agrees, so it is
+/// refused, as is asking with no age set to ask it below.
+fn check_purposes(c: &mut Checker<'_>, config: &SiteConfig) -> bool {
+    let mut ok = true;
+    for (id, purpose) in &config.policy.purposes {
+        let Some(asks) = purpose.parental_consent.as_ref() else {
+            continue;
+        };
+        if !*asks.get_ref() {
+            continue;
+        }
+        if purpose.lawful_basis != LawfulBasis::Consent {
+            c.error(
+                asks.span(),
+                format!(
+                    "purpose `{id}` asks a parent's permission, but its lawful basis is {}",
+                    purpose.lawful_basis.label().to_lowercase()
+                ),
+                "UK GDPR Article 8 needs a parent's permission only where consent is the lawful basis. A child asking for advice or help must never wait for a parent: remove parental_consent here",
+            );
+            ok = false;
+        } else if config.policy.children.is_none() {
+            c.error(
+                asks.span(),
+                format!("purpose `{id}` asks a parent's permission, but no age is set"),
+                "add [policy.children] with parental_consent_age, or remove parental_consent",
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
 /// Check `[policy.children]` against the forms it will change, and add the
 /// age and guardian pages to each form that collects personal data. The
 /// pages are added only when nothing is wrong, so every problem is reported
@@ -73,9 +122,10 @@ pub(crate) fn check_and_add_pages(
     c: &mut Checker<'_>,
     config: &mut SiteConfig,
 ) -> Option<CheckedChildren> {
+    let purposes_ok = check_purposes(c, config);
     let children = config.policy.children.clone()?;
     let age = *children.parental_consent_age.get_ref();
-    let mut ok = true;
+    let mut ok = purposes_ok;
     if !(13..=18).contains(&age) {
         c.error(
             children.parental_consent_age.span(),
@@ -105,9 +155,33 @@ pub(crate) fn check_and_add_pages(
     let forms: Vec<String> = config
         .forms
         .iter()
-        .filter(|(_, f)| collects_personal_data(f))
+        .filter(|(_, f)| asks_parent(config, f))
         .map(|(id, _)| id.clone())
         .collect();
+    // Everything that asks the age: the forms, and email updates on a
+    // topic whose purpose asks a parent.
+    let mut askers: Vec<(String, &str)> = forms
+        .iter()
+        .filter_map(|id| {
+            Some((
+                format!("form `{id}`"),
+                config.forms.get(id)?.purpose.get_ref().as_str(),
+            ))
+        })
+        .collect();
+    if config.updates.is_some() {
+        for (id, topic) in &config.topics {
+            let purpose = topic.purpose.get_ref().as_str();
+            if config
+                .policy
+                .purposes
+                .get(purpose)
+                .is_some_and(crate::model::Purpose::asks_parent)
+            {
+                askers.push((format!("email updates on topic `{id}`"), purpose));
+            }
+        }
+    }
     let categories = [
         ("age_category", &children.age_category, "age"),
         (
@@ -118,10 +192,10 @@ pub(crate) fn check_and_add_pages(
     ];
     for (key, category, example) in categories {
         let Some(category) = category else {
-            if !forms.is_empty() {
+            if !askers.is_empty() {
                 c.error(
                     c.find("[policy.children]"),
-                    format!("[policy.children] has no {key}, but forms collect personal data"),
+                    format!("[policy.children] has no {key}, but {} asks the age", askers[0].0),
                     format!("forms ask people's age first and, under {age}, a parent's or guardian's address: name the category each is, e.g. {key} = \"{example}\""),
                 );
                 ok = false;
@@ -134,12 +208,8 @@ pub(crate) fn check_and_add_pages(
             ok = false;
             continue;
         }
-        for form_id in &forms {
-            let Some(form) = config.forms.get(form_id) else {
-                continue;
-            };
-            let purpose = form.purpose.get_ref();
-            let listed = config.policy.purposes.get(purpose).is_some_and(|p| {
+        for (asker, purpose) in &askers {
+            let listed = config.policy.purposes.get(*purpose).is_some_and(|p| {
                 p.categories
                     .iter()
                     .any(|x| x.get_ref() == category.get_ref())
@@ -148,7 +218,7 @@ pub(crate) fn check_and_add_pages(
                 c.error(
                     category.span(),
                     format!(
-                        "form `{form_id}` will ask for `{}` ({key}), but its purpose `{purpose}` does not list that category",
+                        "{asker} will ask for `{}` ({key}), but its purpose `{purpose}` does not list that category",
                         category.get_ref()
                     ),
                     format!("add \"{}\" to the categories of [policy.purposes.{purpose}]", category.get_ref()),

@@ -123,6 +123,13 @@ pub struct Site {
     /// The accessibility statement, in Markdown.
     #[serde(default)]
     pub accessibility_statement: Option<String>,
+    /// Where to get help at once, for someone in trouble ("Call Childline
+    /// free on 0800 1111. If you are in danger now, call 999."): shown as an
+    /// "If you need help now" inset on every page of a form and of the
+    /// email updates sign-up, and at the end of every email to the public.
+    /// Plain text or Markdown links.
+    #[serde(default)]
+    pub help_now: Option<String>,
     /// Names of the cookies the server sets; each must be declared in
     /// `[[policy.cookies]]`.
     #[serde(default)]
@@ -289,8 +296,24 @@ pub struct Purpose {
     /// audit record of a reply). The notice says so.
     #[serde(default)]
     pub keep_on_erasure: Option<String>,
+    /// Whether someone under `[policy.children]`'s age needs a parent's or
+    /// guardian's permission before what they send for this purpose is
+    /// used. UK GDPR Article 8 asks for it only where consent is the lawful
+    /// basis, so that is the default, and `true` on any other basis is
+    /// refused: advice and safeguarding must never wait for a parent.
+    #[serde(default)]
+    pub parental_consent: Option<Spanned<bool>>,
     #[serde(default)]
     pub dpv: Option<Spanned<String>>,
+}
+
+impl Purpose {
+    /// Whether a child needs a parent's permission for this purpose.
+    pub fn asks_parent(&self) -> bool {
+        self.parental_consent
+            .as_ref()
+            .map_or(self.lawful_basis == LawfulBasis::Consent, |p| *p.get_ref())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -136,23 +136,8 @@ fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
             ("forms".into(), "Our online forms".into(), forms(checked)),
         );
     }
-    if let Some(children) = &checked.config.policy.children {
-        let age = *children.parental_consent_age.get_ref();
-        let mut text = format!(
-            "If you are under {age}, please get a parent's or guardian's permission before you give us any personal information.\n"
-        );
-        if let Some(checked_children) = checked.children
-            && checked
-                .config
-                .forms
-                .values()
-                .any(crate::children::collects_personal_data)
-        {
-            text.push_str(&format!(
-                "\nEach of our online forms asks your age first. If you are under {age}, it also asks for your parent's or guardian's email address. We email them a link that explains what kind of information you sent us and why, without showing them what you wrote, and asks them to agree. Until they do, nobody here reads your form. If they say no, or have not agreed within {}, we delete everything you sent.\n",
-                checked_children.wait
-            ));
-        }
+    if let Some(text) = children(checked) {
+        let age = checked.children.map_or(0, |c| c.age);
         out.push(("children".into(), format!("If you are under {age}"), text));
     }
     out.push(("cookies".into(), "Cookies".into(), cookies(checked)));
@@ -445,11 +430,19 @@ fn rights(checked: &CheckedConfig) -> String {
     if bases.contains(&LawfulBasis::Consent) || explicit_consent {
         out.push_str("- withdraw your consent at any time, as easily as you gave it\n");
     }
-    let _ = write!(
-        out,
-        "\nTo use any of these rights, email [{0}](mailto:{0}). You do not have to pay, and we will reply within one month.\n",
-        checked.config.policy.controller.email
-    );
+    if checked.config.rights.is_some() {
+        let _ = write!(
+            out,
+            "\nTo use any of these rights, [use our your-data page](/your-data): you can see what we hold, correct it or ask us to delete it there, straight away. Or email [{0}](mailto:{0}). You do not have to pay, and we will reply within one month.\n",
+            checked.config.policy.controller.email
+        );
+    } else {
+        let _ = write!(
+            out,
+            "\nTo use any of these rights, email [{0}](mailto:{0}). You do not have to pay, and we will reply within one month.\n",
+            checked.config.policy.controller.email
+        );
+    }
     out
 }
 
@@ -574,6 +567,66 @@ pub fn escape(text: &str) -> String {
         out.push(ch);
     }
     out
+}
+
+/// What someone under the policy's age needs to know: which services ask
+/// a parent's permission, which never do, and why. Said of what the site
+/// does, never more.
+fn children(checked: &CheckedConfig) -> Option<String> {
+    let config = &checked.config;
+    let children = checked.children?;
+    let age = children.age;
+    let asks = |purpose: &str| {
+        config
+            .policy
+            .purposes
+            .get(purpose)
+            .is_some_and(crate::model::Purpose::asks_parent)
+    };
+    let mut asking: Vec<String> = config
+        .forms
+        .values()
+        .filter(|f| crate::children::asks_parent(config, f))
+        .map(|f| format!("the “{}” form", f.title))
+        .collect();
+    if config.updates.is_some() && config.topics.values().any(|t| asks(t.purpose.get_ref())) {
+        asking.insert(0, "our email updates".to_owned());
+    }
+    let never: Vec<String> = config
+        .forms
+        .values()
+        .filter(|f| crate::children::collects_personal_data(f))
+        .filter(|f| !crate::children::asks_parent(config, f))
+        .map(|f| f.title.clone())
+        .collect();
+    let mut text = String::new();
+    if !asking.is_empty() {
+        text.push_str(&format!(
+            "If you are under {age}, we need a parent's or guardian's permission before you use {}. The law asks for this where we rely on your consent.\n\nWhen you sign up, we ask your age. If you are under {age}, we also ask for your parent's or guardian's email address. We email them a link that explains what we would keep and why, without showing them anything you wrote, and asks them to agree. Until they do, we do not use it. If they say no, or have not agreed within {}, we delete it.\n",
+            join_and(&asking),
+            children.wait
+        ));
+    }
+    if !never.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "You never need a parent's permission to fill in {}: {}. They are part of our public work, not something we need your consent for, so you can come to us yourself, whatever your age.\n",
+            if never.len() == 1 { "this form" } else { "these forms" },
+            join_and(&never)
+        ));
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,25 @@ pub struct Topic {
     pub purpose: Spanned<String>,
 }
 
+/// The first purpose, of these topics', that asks a parent's permission for
+/// a child (`parental_consent`), if any does.
+pub fn parent_purpose<'a, 'b>(
+    config: &'a SiteConfig,
+    topics: impl IntoIterator<Item = &'b str>,
+) -> Option<&'a str> {
+    topics
+        .into_iter()
+        .filter_map(|t| config.topics.get(t))
+        .map(|t| t.purpose.get_ref().as_str())
+        .find(|p| {
+            config
+                .policy
+                .purposes
+                .get(*p)
+                .is_some_and(crate::model::Purpose::asks_parent)
+        })
+}
+
 fn uses(config: &SiteConfig, purpose: &str, category: &str) -> bool {
     config
         .policy

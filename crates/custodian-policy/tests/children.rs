@@ -12,11 +12,12 @@ const FIXTURE: &str = include_str!("../../custodian/tests/it/fixtures/site.toml"
 
 const CHILDREN: &str = include_str!("../../custodian/tests/it/fixtures/children.toml");
 
-/// The fixture with its enquiries purpose listing the age categories.
+/// The fixture with its enquiries purpose resting on consent and listing
+/// the age categories: a parent's permission is asked only on consent.
 fn with_age_categories() -> String {
     FIXTURE.replacen(
-        "categories = [\"contact_details\", \"message\"]",
-        "categories = [\"contact_details\", \"message\", \"age\", \"guardian_email\"]",
+        "lawful_basis = \"public_task\"\ncategories = [\"contact_details\", \"message\"]",
+        "lawful_basis = \"consent\"\ncategories = [\"contact_details\", \"message\", \"age\", \"guardian_email\"]",
         1,
     )
 }
@@ -46,7 +47,7 @@ fn problems(config: &str) -> String {
 const COMPLETE: &str = "parental_consent_age = 16\nage_category = \"age\"\nguardian_email_category = \"guardian_email\"\n";
 
 #[test]
-fn every_form_that_collects_personal_data_asks_the_age_first() {
+fn every_form_resting_on_consent_asks_the_age_first() {
     let checked = load(
         "site.toml",
         &with_children(COMPLETE),
@@ -94,7 +95,7 @@ fn the_age_can_be_thirteen_as_uk_law_sets_and_the_wait_configured() {
 fn a_policy_that_does_not_declare_the_age_questions_is_refused() {
     let found = problems(&with_children("parental_consent_age = 16\n"));
     assert!(
-        found.contains("[policy.children] has no age_category, but forms collect personal data"),
+        found.contains("[policy.children] has no age_category, but form `contact` asks the age"),
         "{found}"
     );
     assert!(found.contains("has no guardian_email_category"), "{found}");
@@ -139,6 +140,65 @@ fn a_long_wait_an_odd_age_or_a_clashing_page_is_refused() {
         "{found}"
     );
     assert!(found.contains("site.toml:"), "{found}");
+}
+
+/// UK GDPR Article 8 asks a parent's permission only where consent is the
+/// basis: a form for advice or casework (public task) never asks the age
+/// and never holds a child's message, and a purpose on such a basis that
+/// asks a parent is refused, where it says so.
+#[test]
+fn a_child_asking_for_help_is_never_held_for_a_parent() {
+    let public_task = with_children(COMPLETE).replacen(
+        "lawful_basis = \"consent\"\ncategories = [\"contact_details\", \"message\", \"age\", \"guardian_email\"]",
+        "lawful_basis = \"public_task\"\ncategories = [\"contact_details\", \"message\"]",
+        1,
+    );
+    let checked = load("site.toml", &public_task, &ServerCookies::current()).unwrap();
+    for (id, form) in &checked.config.forms {
+        assert!(
+            form.pages
+                .iter()
+                .all(|p| ![AGE_PAGE, GUARDIAN_PAGE].contains(&p.id.get_ref().as_str())),
+            "form {id} asks the age although its basis is public task"
+        );
+    }
+    let notice = custodian_policy::notice::body_markdown(&checked);
+    assert!(
+        notice.contains("You never need a parent's permission to fill in these forms: Contact us"),
+        "{notice}"
+    );
+    assert!(!notice.contains("we ask your age"), "{notice}");
+
+    let asking = public_task.replacen(
+        "lawful_basis = \"public_task\"\ncategories",
+        "lawful_basis = \"public_task\"\nparental_consent = true\ncategories",
+        1,
+    );
+    let found = problems(&asking);
+    assert!(
+        found.contains("purpose `answer_enquiries` asks a parent's permission, but its lawful basis is public task"),
+        "{found}"
+    );
+    assert!(
+        found.contains("A child asking for advice or help must never wait for a parent"),
+        "{found}"
+    );
+    assert!(found.contains("site.toml:"), "{found}");
+
+    // Consent asks by default, and says so in the notice.
+    let checked = load(
+        "site.toml",
+        &with_children(COMPLETE),
+        &ServerCookies::current(),
+    )
+    .unwrap();
+    let notice = custodian_policy::notice::body_markdown(&checked);
+    assert!(
+        notice.contains(
+            "we need a parent's or guardian's permission before you use the “Contact us” form"
+        ),
+        "{notice}"
+    );
 }
 
 #[test]

@@ -165,6 +165,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_staff_enrolment.sql"),
         postgres: include_str!("../migrations/postgres/0025_staff_enrolment.sql"),
     },
+    Migration {
+        version: 26,
+        name: "subscriptions wait for a parent",
+        sqlite: include_str!("../migrations/sqlite/0026_subscriptions_wait_for_a_parent.sql"),
+        postgres: include_str!("../migrations/postgres/0026_subscriptions_wait_for_a_parent.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

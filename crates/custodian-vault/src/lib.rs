@@ -36,5 +36,7 @@ pub use guardians::{Deciding, GuardianDecision, HeldForm};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
 pub use retention::{DueRecord, RetentionRun};
 pub use rotate::RotationReport;
-pub use subscriptions::{Confirmation, Recipient, Subscribed, Subscription};
+pub use subscriptions::{
+    Confirmation, NewSubscriber, Recipient, Subscribed, Subscription, SubscriptionDecision,
+};
 pub use vault::{ErasureReport, KeptItem, NewRecord, SubjectRef, Vault, erased_subjects};

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_policy::updates::Updates;
+use custodian_store::personal::consents::ConsentReceiptRow;
 use custodian_store::personal::subscriptions::{SubscriberInsert, SubscriberRow};
 use sha2::{Digest, Sha256};
 
@@ -33,6 +34,12 @@ pub struct Subscription {
     pub postal: Option<(String, String)>,
     pub weekly: bool,
     pub confirmed: bool,
+    /// Someone under the policy's age gave their parent's or guardian's
+    /// address: it is kept only until they decide.
+    pub guardian_email: Option<String>,
+    /// While a parent's or guardian's permission is awaited: when their
+    /// link stops working and the subscription is deleted.
+    pub awaiting_guardian_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +61,34 @@ pub enum Subscribed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
     Done(Subscription),
+    /// The address is theirs, and they are under the policy's age: the
+    /// subscription now waits for the parent or guardian at
+    /// `subscription.guardian_email`, who is sent the link with `token`.
+    AwaitingGuardian {
+        subscription: Subscription,
+        token: String,
+    },
     /// Expired, used, or never valid: nothing was kept.
     NotValid,
+}
+
+/// What a parent's or guardian's answer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionDecision {
+    /// The subscription is confirmed; their address is deleted.
+    Given(Subscription),
+    /// The subscription and everything it held are deleted.
+    Refused,
+    /// The link is wrong, used, or past its time: nothing changed.
+    NotValid,
+}
+
+/// Who is subscribing: an address, and, for someone under the policy's
+/// age, their parent's or guardian's address.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSubscriber<'a> {
+    pub email: &'a str,
+    pub guardian_email: Option<&'a str>,
 }
 
 /// One message to send: to whom, and the subscription it comes from.
@@ -74,6 +107,15 @@ fn confirm_hash(token: &str) -> Vec<u8> {
     Sha256::digest(format!("custodian subscription link|{token}").as_bytes()).to_vec()
 }
 
+fn guardian_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(format!("custodian subscription guardian link|{token}").as_bytes()).to_vec()
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 impl Vault {
     fn updates_config(&self) -> Result<&Updates> {
         self.policy
@@ -85,6 +127,9 @@ impl Vault {
 
     /// What a subscription stores: the address once for each purpose its
     /// topics serve, the choice of topics, and the postal address.
+    // Each argument is one part of what a subscription holds; a struct for
+    // this one private function would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn subscription_records<'a>(
         &'a self,
         source: &'a str,
@@ -93,6 +138,7 @@ impl Vault {
         choices: &'a str,
         postal: Option<(&'a str, &'a str)>,
         weekly: bool,
+        guardian_email: Option<&'a str>,
     ) -> Result<Vec<NewRecord<'a>>> {
         let updates = self.updates_config()?;
         let config = &self.policy.config;
@@ -132,6 +178,9 @@ impl Vault {
                 });
             }
         }
+        if let Some(guardian) = guardian_email {
+            records.extend(self.guardian_records(source, topics, guardian)?);
+        }
         if let (Some(post), Some((name, address))) = (&updates.postal, postal) {
             for (field, category, value) in [
                 ("postal_name", &post.name_category, name),
@@ -149,6 +198,47 @@ impl Vault {
         Ok(records)
     }
 
+    /// An under-age subscriber's age band and their parent's or guardian's
+    /// address, for the first chosen topic whose purpose asks a parent.
+    fn guardian_records<'a>(
+        &'a self,
+        source: &'a str,
+        topics: &[&str],
+        guardian: &'a str,
+    ) -> Result<Vec<NewRecord<'a>>> {
+        let config = &self.policy.config;
+        let children = config.policy.children.as_ref().ok_or_else(|| {
+            VaultError::Undeclared("a parental consent age ([policy.children])".into())
+        })?;
+        let (Some(age), Some(parent)) = (
+            children.age_category.as_ref(),
+            children.guardian_email_category.as_ref(),
+        ) else {
+            return Err(VaultError::Undeclared(
+                "the categories of [policy.children]".into(),
+            ));
+        };
+        let purpose = custodian_policy::updates::parent_purpose(config, topics.iter().copied())
+            .ok_or_else(|| VaultError::Undeclared("a topic whose purpose asks a parent".into()))?;
+        let purpose = self.purpose_name(purpose);
+        Ok(vec![
+            NewRecord {
+                category: age.get_ref(),
+                purpose,
+                source,
+                field: custodian_policy::children::AGE_QUESTION,
+                value: custodian_policy::children::UNDER,
+            },
+            NewRecord {
+                category: parent.get_ref(),
+                purpose,
+                source,
+                field: custodian_policy::children::GUARDIAN_QUESTION,
+                value: guardian,
+            },
+        ])
+    }
+
     /// The policy's own copy of a purpose id, which lives as long as the
     /// vault (records borrow their strings).
     fn purpose_name(&self, purpose: &str) -> &str {
@@ -164,13 +254,14 @@ impl Vault {
     /// `link_seconds`. Signed in, the subscription is the account's.
     pub async fn subscribe(
         &self,
-        email: &str,
+        who: NewSubscriber<'_>,
         topics: &[&str],
         account: Option<&AccountRef>,
         link_seconds: i64,
         now: i64,
     ) -> Result<Subscribed> {
         let rows = self.store.personal_data();
+        let email = who.email;
         let index = email_index(&self.index_key, email);
         if let Some(existing) = rows.confirmed_subscriber_by_email(&index).await? {
             return Ok(Subscribed::AlreadySubscribed {
@@ -183,8 +274,16 @@ impl Vault {
         let id = new_id("u");
         let source = subscriber_source(&id);
         let choices = topics.join(" ");
-        let records =
-            self.subscription_records(&source, email.trim(), topics, &choices, None, false)?;
+        let guardian = who.guardian_email.map(str::trim);
+        let records = self.subscription_records(
+            &source,
+            email.trim(),
+            topics,
+            &choices,
+            None,
+            false,
+            guardian,
+        )?;
         let rules = records
             .iter()
             .map(|r| self.check_declared(r))
@@ -206,8 +305,7 @@ impl Vault {
         for r in &mut sealed {
             r.delete_after = Some(r.delete_after.map_or(expires, |d| d.min(expires)));
         }
-        let bytes: [u8; 32] = rand::random();
-        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let token = new_token();
         let subscriber = SubscriberRow {
             id: id.clone(),
             subject_id: subject_id.clone(),
@@ -215,6 +313,7 @@ impl Vault {
             confirm_expires_at: expires,
             confirmed_at: None,
             created_at: now,
+            guardian_expires_at: None,
         };
         rows.insert_subscriber(&SubscriberInsert {
             new_subject: new_subject.as_ref(),
@@ -230,8 +329,15 @@ impl Vault {
         })
     }
 
-    /// Follow a confirmation link.
-    pub async fn confirm_subscription(&self, token: &str, now: i64) -> Result<Confirmation> {
+    /// Follow a confirmation link. The address is then theirs; someone
+    /// under the policy's age waits, for `guardian_seconds`, for a parent
+    /// or guardian, and is told which address the link went to.
+    pub async fn confirm_subscription(
+        &self,
+        token: &str,
+        guardian_seconds: i64,
+        now: i64,
+    ) -> Result<Confirmation> {
         let rows = self.store.personal_data();
         if token.len() != 43 {
             return Ok(Confirmation::NotValid);
@@ -242,7 +348,37 @@ impl Vault {
         else {
             return Ok(Confirmation::NotValid);
         };
-        if found.confirm_expires_at <= now || !rows.confirm_subscriber(&found.id, now).await? {
+        if found.confirm_expires_at <= now {
+            return Ok(Confirmation::NotValid);
+        }
+        let pending = self.subscription_of(found.clone()).await?;
+        if let Some(subscription) = pending.filter(|s| s.guardian_email.is_some()) {
+            let token = new_token();
+            let until = now.saturating_add(guardian_seconds);
+            if !rows
+                .await_guardian(&found.id, &guardian_hash(&token), until)
+                .await?
+            {
+                return Ok(Confirmation::NotValid);
+            }
+            self.store
+                .audit(
+                    now,
+                    "subscriber",
+                    "address confirmed: waiting for a parent or guardian",
+                    Some(&found.subject_id),
+                    &found.id,
+                )
+                .await?;
+            return Ok(Confirmation::AwaitingGuardian {
+                subscription: Subscription {
+                    awaiting_guardian_until: Some(until),
+                    ..subscription
+                },
+                token,
+            });
+        }
+        if !rows.confirm_subscriber(&found.id, now).await? {
             return Ok(Confirmation::NotValid);
         }
         self.claim_address(&found.subject_id, &found.email_index, now)
@@ -310,7 +446,125 @@ impl Vault {
             postal: value("postal_name").zip(value("postal_address")),
             weekly: value("frequency").as_deref() == Some("weekly"),
             confirmed: found.confirmed_at.is_some(),
+            guardian_email: value(custodian_policy::children::GUARDIAN_QUESTION),
+            awaiting_guardian_until: found.guardian_expires_at,
         }
+    }
+
+    /// The subscription a parent's or guardian's link belongs to, while
+    /// the link still works.
+    pub async fn held_subscription(&self, token: &str, now: i64) -> Result<Option<Subscription>> {
+        if token.len() != 43 {
+            return Ok(None);
+        }
+        let rows = self.store.personal_data();
+        let Some(found) = rows
+            .subscriber_by_guardian_hash(&guardian_hash(token))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if found.guardian_expires_at.is_none_or(|until| until <= now) {
+            return Ok(None);
+        }
+        self.subscription_of(found).await
+    }
+
+    /// A parent's or guardian's answer, with its receipt in the ledger,
+    /// durable on return. `words` are what they read; `policy_version` the
+    /// notice they read it under.
+    pub async fn decide_held_subscription(
+        &self,
+        token: &str,
+        given: bool,
+        words: &str,
+        policy_version: i64,
+        now: i64,
+    ) -> Result<SubscriptionDecision> {
+        let Some(held) = self.held_subscription(token, now).await? else {
+            return Ok(SubscriptionDecision::NotValid);
+        };
+        let rows = self.store.personal_data();
+        let Some(found) = rows.subscriber_by_id(&held.id).await? else {
+            return Ok(SubscriptionDecision::NotValid);
+        };
+        if given
+            && rows
+                .confirmed_subscriber_by_email(&found.email_index)
+                .await?
+                .is_some()
+        {
+            // The address was confirmed by another subscription meanwhile:
+            // that one stands; this one is not needed.
+            return Ok(SubscriptionDecision::NotValid);
+        }
+        let purpose = held
+            .topics
+            .iter()
+            .filter_map(|t| self.policy.config.topics.get(t))
+            .map(|t| t.purpose.get_ref().clone())
+            .next()
+            .unwrap_or_default();
+        let how = if given {
+            "a parent or guardian gave permission, by the emailed link"
+        } else {
+            "a parent or guardian refused permission, by the emailed link"
+        };
+        let receipt = ConsentReceiptRow {
+            id: new_id("k"),
+            subject_id: Some(found.subject_id.clone()),
+            visitor: None,
+            scope: format!("{}:guardian", subscriber_source(&found.id)),
+            purpose,
+            given,
+            policy_version,
+            words: words.to_owned(),
+            method: format!("email updates: {how}"),
+            at: now,
+        };
+        if !rows
+            .decide_subscriber_guardian(
+                &found.id,
+                given,
+                custodian_policy::children::GUARDIAN_QUESTION,
+                &receipt,
+                now,
+            )
+            .await?
+        {
+            return Ok(SubscriptionDecision::NotValid);
+        }
+        let what = if given {
+            "parental permission given: subscription confirmed"
+        } else {
+            "parental permission refused: subscription deleted"
+        };
+        self.store
+            .audit(
+                now,
+                "parent or guardian",
+                what,
+                Some(&found.subject_id),
+                &found.id,
+            )
+            .await?;
+        let subject = SubjectRef {
+            id: found.subject_id.clone(),
+        };
+        if !given {
+            // A subject made for this subscription alone goes with it.
+            self.erase_if_nothing_left(&subject, "parent or guardian", now)
+                .await?;
+            return Ok(SubscriptionDecision::Refused);
+        }
+        self.claim_address(&found.subject_id, &found.email_index, now)
+            .await?;
+        self.restamp(&found.subject_id, &subscriber_source(&found.id), now)
+            .await?;
+        Ok(self
+            .subscription(&found.id)
+            .await?
+            .map_or(SubscriptionDecision::NotValid, SubscriptionDecision::Given))
     }
 
     /// The subscriptions a person holds (their account page).
@@ -347,8 +601,15 @@ impl Vault {
         };
         let source = subscriber_source(id);
         let choices = topics.join(" ");
-        let records =
-            self.subscription_records(&source, &current.email, topics, &choices, postal, weekly)?;
+        let records = self.subscription_records(
+            &source,
+            &current.email,
+            topics,
+            &choices,
+            postal,
+            weekly,
+            current.guardian_email.as_deref(),
+        )?;
         let rules = records
             .iter()
             .map(|r| self.check_declared(r))

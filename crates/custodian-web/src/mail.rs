@@ -15,7 +15,39 @@ pub struct Recipient<'a> {
     pub category: &'a str,
 }
 
-/// Queue `template` to `recipient`; `site_name` is added to the values.
+/// Templates for staff or other organisations, not the public: they end
+/// without the your-data link or the help inset.
+const NOT_TO_THE_PUBLIC: &[&str] = &["staff_enrol", "case_forward", "test"];
+
+/// What every message to the public ends with: the site's name, the link
+/// to see, correct or delete what we hold, and where to get help now (not
+/// in the message to a parent, which is not the child's).
+pub fn add_public_values(app: &AppState, template: &str, values: &mut serde_json::Value) {
+    let Some(map) = values.as_object_mut() else {
+        return;
+    };
+    let config = &app.checked.config;
+    map.insert("site_name".into(), config.site.name.clone().into());
+    if NOT_TO_THE_PUBLIC.contains(&template) {
+        return;
+    }
+    if config.rights.is_some() {
+        map.insert(
+            "your_data".into(),
+            crate::accounts::link(app, "/your-data").into(),
+        );
+    }
+    if template != "guardian_request"
+        && let Some(help) = config.site.help_now.as_deref()
+    {
+        map.insert(
+            "help_now".into(),
+            crate::render::markdown_to_plain_text(help).into(),
+        );
+    }
+}
+
+/// Queue `template` to `recipient`, with [`add_public_values`].
 pub async fn queue(
     app: &AppState,
     recipient: Recipient<'_>,
@@ -26,12 +58,7 @@ pub async fn queue(
         tracing::warn!(template, "no mailer: a message was not queued");
         return Ok(());
     };
-    if let Some(map) = values.as_object_mut() {
-        map.insert(
-            "site_name".into(),
-            app.checked.config.site.name.clone().into(),
-        );
-    }
+    add_public_values(app, template, &mut values);
     mailer
         .enqueue(
             custodian_mail::NewMail {

@@ -148,6 +148,8 @@ impl Page {
             cookie_categories => categories,
             accounts => self.app.checked.config.accounts.is_some(),
             signed_in => self.account.is_some(),
+            your_data => self.app.checked.config.rights.is_some(),
+            help_now => site.help_now.as_deref().map(crate::render::written_markdown_to_html),
         };
         let html = self
             .app

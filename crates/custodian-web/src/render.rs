@@ -17,6 +17,10 @@ macro_rules! templates {
 
 const TEMPLATES: &[(&str, &str)] = templates![
     "layout.html",
+    "help_now.html",
+    "your_data_link.html",
+    "updates_age.html",
+    "updates_held.html",
     "cookie_banner.html",
     "home.html",
     "privacy.html",
@@ -196,6 +200,28 @@ pub fn markdown_to_html(notice: &str) -> String {
 /// Markdown a person wrote, to HTML.
 pub fn written_markdown_to_html(text: &str) -> String {
     markdown(text, MarkdownSource::Written)
+}
+
+/// Markdown as plain text for an email's text body: a link becomes its
+/// words followed by its address in brackets.
+pub fn markdown_to_plain_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut link: Option<String> = None;
+    for event in Parser::new(text) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::Start(Tag::Link { dest_url, .. }) => link = Some(dest_url.to_string()),
+            Event::End(pulldown_cmark::TagEnd::Link) => {
+                if let Some(url) = link.take() {
+                    out.push_str(&format!(" ({url})"));
+                }
+            }
+            Event::End(pulldown_cmark::TagEnd::Paragraph) => out.push_str("\n\n"),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
 }
 
 /// An id the notice generator writes: lower-case letters, digits and

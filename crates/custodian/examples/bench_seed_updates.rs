@@ -51,12 +51,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let email = format!("subscriber{i}@bench.example");
         let Subscribed::Pending { token, .. } = vault
-            .subscribe(&email, &[topic.as_str()], None, 86_400, now())
+            .subscribe(
+                custodian_vault::NewSubscriber {
+                    email: &email,
+                    guardian_email: None,
+                },
+                &[topic.as_str()],
+                None,
+                86_400,
+                now(),
+            )
             .await?
         else {
             continue;
         };
-        vault.confirm_subscription(&token, now()).await?;
+        vault.confirm_subscription(&token, 0, now()).await?;
         if (i + 1) % 10_000 == 0 {
             println!("{} subscribers in {:.0?}", i + 1, started.elapsed());
         }

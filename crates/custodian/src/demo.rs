@@ -31,7 +31,6 @@ const PEOPLE: &[(&str, &[DemoRecord])] = &[
                 "email",
                 "sam.example@example.com",
             ),
-            ("age", "contact_us", "form:contact", "age", "16 or over"),
             (
                 "messages",
                 "contact_us",

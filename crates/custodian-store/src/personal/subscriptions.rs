@@ -6,6 +6,7 @@
 use crate::in_write_tx;
 use sqlx::Row;
 
+use super::consents::ConsentReceiptRow;
 use super::{PersonalData, RecordRow, SubjectRow};
 use crate::{Result, with_pool};
 
@@ -17,11 +18,14 @@ pub struct SubscriberRow {
     pub confirm_expires_at: i64,
     pub confirmed_at: Option<i64>,
     pub created_at: i64,
+    /// Set while a parent's or guardian's permission is awaited: when their
+    /// link stops working.
+    pub guardian_expires_at: Option<i64>,
 }
 
 macro_rules! subscriber_columns {
     () => {
-        "id, subject_id, email_index, confirm_expires_at, confirmed_at, created_at"
+        "id, subject_id, email_index, confirm_expires_at, confirmed_at, created_at, guardian_expires_at"
     };
 }
 
@@ -45,6 +49,7 @@ where
         confirm_expires_at: r.try_get("confirm_expires_at")?,
         confirmed_at: r.try_get("confirmed_at")?,
         created_at: r.try_get("created_at")?,
+        guardian_expires_at: r.try_get("guardian_expires_at")?,
     })
 }
 
@@ -74,10 +79,10 @@ impl PersonalData<'_> {
                 insert_record!(&mut *tx, r);
             }
             sqlx::query(concat!(
-                "INSERT INTO subscribers (", subscriber_columns!(), ", confirm_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                "INSERT INTO subscribers (", subscriber_columns!(), ", confirm_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             ))
             .bind(&s.id).bind(&s.subject_id).bind(&s.email_index).bind(s.confirm_expires_at)
-            .bind(s.confirmed_at).bind(s.created_at).bind(new.confirm_hash)
+            .bind(s.confirmed_at).bind(s.created_at).bind(s.guardian_expires_at).bind(new.confirm_hash)
             .execute(&mut *tx).await?;
         });
         Ok(())
@@ -132,6 +137,76 @@ impl PersonalData<'_> {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A confirmed address that now waits for a parent or guardian: the
+    /// confirmation link is used up, the parent's link is stored as its
+    /// hash, and every record is kept no longer than that link lives.
+    /// False: the confirmation link was used meanwhile.
+    pub async fn await_guardian(
+        &self,
+        id: &str,
+        guardian_hash: &[u8],
+        expires_at: i64,
+    ) -> Result<bool> {
+        let source = format!("subscriber:{id}");
+        let held = in_write_tx!(self.store, tx => {
+            let held = sqlx::query("UPDATE subscribers SET confirm_hash = NULL, guardian_hash = $1, guardian_expires_at = $2 WHERE id = $3 AND confirmed_at IS NULL AND confirm_hash IS NOT NULL")
+                .bind(guardian_hash).bind(expires_at).bind(id)
+                .execute(&mut *tx).await?.rows_affected() == 1;
+            if held {
+                sqlx::query("UPDATE records SET delete_after = $1 WHERE source = $2")
+                    .bind(expires_at).bind(&source).execute(&mut *tx).await?;
+            }
+            held
+        });
+        Ok(held)
+    }
+
+    /// The subscriber a parent's or guardian's link belongs to, whether or
+    /// not it has expired (the caller says which).
+    pub async fn subscriber_by_guardian_hash(&self, hash: &[u8]) -> Result<Option<SubscriberRow>> {
+        let row = with_pool!(&self.store.pool, p => {
+            sqlx::query(concat!("SELECT ", subscriber_columns!(), " FROM subscribers WHERE guardian_hash = $1"))
+                .bind(hash).fetch_optional(p).await?.as_ref().map(subscriber_from).transpose()?
+        });
+        Ok(row)
+    }
+
+    /// A parent's or guardian's decision with its receipt, in one
+    /// transaction. Given: the subscription is confirmed and their address
+    /// (`drop_field`) deleted. Refused: the subscription and everything it
+    /// holds go. False: the link was used meanwhile.
+    pub async fn decide_subscriber_guardian(
+        &self,
+        id: &str,
+        given: bool,
+        drop_field: &str,
+        receipt: &ConsentReceiptRow,
+        now: i64,
+    ) -> Result<bool> {
+        let source = format!("subscriber:{id}");
+        let decided = in_write_tx!(self.store, tx => {
+            let claimed = if given {
+                sqlx::query("UPDATE subscribers SET confirmed_at = $1, guardian_hash = NULL, guardian_expires_at = NULL WHERE id = $2 AND guardian_hash IS NOT NULL")
+                    .bind(now).bind(id).execute(&mut *tx).await?.rows_affected() == 1
+            } else {
+                sqlx::query("DELETE FROM subscribers WHERE id = $1 AND guardian_hash IS NOT NULL")
+                    .bind(id).execute(&mut *tx).await?.rows_affected() == 1
+            };
+            if claimed {
+                if given {
+                    sqlx::query("DELETE FROM records WHERE source = $1 AND field = $2")
+                        .bind(&source).bind(drop_field).execute(&mut *tx).await?;
+                } else {
+                    sqlx::query("DELETE FROM records WHERE source = $1")
+                        .bind(&source).execute(&mut *tx).await?;
+                }
+                insert_receipt!(&mut *tx, receipt);
+            }
+            claimed
+        });
+        Ok(decided)
     }
 
     /// Confirmed subscribers after `after` (by id), a page at a time, for

@@ -35,6 +35,34 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// What `purpose` says: why, who may receive it, how long it is kept.
+    pub fn for_purpose(
+        app: &AppState,
+        purpose: &str,
+        intro: String,
+        collects: Vec<(String, String)>,
+        question: &str,
+    ) -> Self {
+        let policy = &app.checked.config.policy;
+        let purpose = policy.purposes.get(purpose);
+        Explanation {
+            intro,
+            collects,
+            why: purpose.map_or_else(String::new, |p| p.description.trim().to_owned()),
+            recipients: purpose
+                .map(|p| {
+                    p.recipients
+                        .iter()
+                        .filter_map(|r| policy.recipients.get(r.recipient.get_ref()))
+                        .map(|r| r.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            kept: purpose.map_or_else(String::new, |p| p.retention.get_ref().clone()),
+            question: question.to_owned(),
+        }
+    }
+
     /// The same words as one text, for the ledger.
     pub fn words(&self) -> String {
         let mut out = vec![self.intro.clone(), "What they sent us:".to_owned()];
@@ -82,28 +110,18 @@ pub fn explain(app: &AppState, form: &FormSpec, sent_at: i64) -> Explanation {
             ));
         }
     }
-    let purpose = policy.purposes.get(form.purpose.get_ref());
-    Explanation {
-        intro: format!(
+    Explanation::for_purpose(
+        app,
+        form.purpose.get_ref(),
+        format!(
             "Someone who gave your email address as their parent's or guardian's filled in \"{}\" on the {} website on {}. They told us they are under {age}, so we need the permission of a parent or guardian before we read it.",
             form.title,
             app.checked.config.site.name,
             date_of(sent_at)
         ),
         collects,
-        why: purpose.map_or_else(String::new, |p| p.description.trim().to_owned()),
-        recipients: purpose
-            .map(|p| {
-                p.recipients
-                    .iter()
-                    .filter_map(|r| policy.recipients.get(r.recipient.get_ref()))
-                    .map(|r| r.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        kept: purpose.map_or_else(String::new, |p| p.retention.get_ref().clone()),
-        question: "Do you give permission for us to use what they sent?".to_owned(),
-    }
+        "Do you give permission for us to use what they sent?",
+    )
 }
 
 /// After a held form is committed: the parent or guardian gets the link,
@@ -124,8 +142,20 @@ pub async fn ask(
         return;
     };
     let age = app.checked.children.map_or(0, |c| c.age);
+    // The email names the organisation, the kind of service and the link:
+    // never the form's own words, what the child wrote, or the kinds of
+    // information they gave (a parent need not learn from an email that
+    // their child wrote about their health or safety).
+    let service = app
+        .checked
+        .config
+        .policy
+        .purposes
+        .get(form.purpose.get_ref())
+        .map_or_else(|| form.title.clone(), |p| p.name.clone());
     let values = serde_json::json!({
         "site_name": app.checked.config.site.name,
+        "service": service,
         "form_title": form.title,
         "age": age,
         "until": date_of(*until),
@@ -150,13 +180,15 @@ pub async fn ask(
         mails.push((to, category.get_ref().as_str(), "form_held"));
     }
     for (to, category, template) in mails {
+        let mut values = values.clone();
+        crate::mail::add_public_values(app, template, &mut values);
         let mail = custodian_mail::NewMail {
             subject: &case.subject,
             to,
             purpose: form.purpose.get_ref(),
             category,
             template,
-            values: values.clone(),
+            values,
         };
         if let Err(e) = mailer.enqueue(mail, now).await {
             tracing::error!(error = %e, form = form_id, template, "could not queue a parental consent email");
@@ -165,6 +197,22 @@ pub async fn ask(
 }
 
 fn expired(page: &Page, app: &AppState) -> AppResult<Response> {
+    expired_link(
+        page,
+        app,
+        "the form was deleted, with everything in it",
+        "Forms from people under the age we need permission for wait {wait} for a parent or guardian. If they still want to send it, they can fill it in again and give your address.",
+    )
+}
+
+/// A parent's link that no longer works: `deleted` says what went when the
+/// time ran out; `again` how the child can ask again (`{wait}` is the wait).
+pub(crate) fn expired_link(
+    page: &Page,
+    app: &AppState,
+    deleted: &str,
+    again: &str,
+) -> AppResult<Response> {
     let wait = app
         .checked
         .children
@@ -173,8 +221,10 @@ fn expired(page: &Page, app: &AppState) -> AppResult<Response> {
         page,
         "This link has expired or has already been used",
         vec![
-            "You may already have answered. If you did not answer, the form was deleted, with everything in it, once the time to answer ran out.".into(),
-            format!("Forms from people under the age we need permission for wait {wait} for a parent or guardian. If they still want to send it, they can fill it in again and give your address."),
+            format!(
+                "You may already have answered. If you did not answer, {deleted} once the time to answer ran out."
+            ),
+            again.replace("{wait}", &wait),
         ],
         ("/", "Go to the home page"),
     )?;
@@ -182,20 +232,28 @@ fn expired(page: &Page, app: &AppState) -> AppResult<Response> {
     Ok(response)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_question(
+/// The page that asks a parent or guardian: what it is for, the link's
+/// own address, and how refusing is worded.
+pub(crate) struct Asking<'a> {
+    /// "Contact us", "their email updates".
+    pub name: &'a str,
+    pub action: String,
+    pub refuse_label: &'a str,
+    /// Whether to say that what the child wrote will not be shown.
+    pub not_shown: bool,
+}
+
+pub(crate) fn render_question(
     page: &Page,
-    token: &str,
-    form: &FormSpec,
+    asking: &Asking<'_>,
     explanation: &Explanation,
     until: i64,
     error: Option<&str>,
-    status: StatusCode,
 ) -> AppResult<Response> {
     let title = if error.is_some() {
-        format!("Error: Your permission for {}", form.title)
+        format!("Error: Your permission for {}", asking.name)
     } else {
-        format!("Your permission for {}", form.title)
+        format!("Your permission for {}", asking.name)
     };
     let errors: Vec<_> = error
         .iter()
@@ -206,18 +264,41 @@ fn render_question(
             "guardian_permission.html",
             &title,
             context! {
-                form_title => form.title,
+                form_title => asking.name,
                 explanation,
-                not_shown => NOT_SHOWN,
+                not_shown => asking.not_shown.then_some(NOT_SHOWN),
                 until => date_of(until),
-                action => format!("/permission/{token}"),
+                action => asking.action,
+                refuse_label => asking.refuse_label,
                 errors,
                 error,
             },
         )?
         .into_response();
-    *response.status_mut() = status;
+    if error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
     Ok(response)
+}
+
+/// A parent's or guardian's answer: yes, no, or neither (an error page).
+pub(crate) fn permission(decision: &Decision) -> Option<bool> {
+    match decision.permission.as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    }
+}
+
+pub(crate) const CHOOSE: &str = "Select yes if you give permission, or no if you do not";
+
+fn asking<'a>(form: &'a FormSpec, token: &str) -> Asking<'a> {
+    Asking {
+        name: &form.title,
+        action: format!("/permission/{token}"),
+        refuse_label: "No, delete what they sent",
+        not_shown: true,
+    }
 }
 
 /// The held form a link names, its spec and what its parent or guardian
@@ -249,12 +330,10 @@ pub async fn show(
     };
     render_question(
         &page,
-        &token,
-        form,
+        &asking(form, &token),
         &explanation,
         held.expires_at,
         None,
-        StatusCode::OK,
     )
 }
 
@@ -275,20 +354,14 @@ pub async fn decide(
     let Some((held, form, explanation)) = find(&app, &token, now).await? else {
         return expired(&page, &app);
     };
-    let given = match decision.permission.as_deref() {
-        Some("yes") => true,
-        Some("no") => false,
-        _ => {
-            return render_question(
-                &page,
-                &token,
-                form,
-                &explanation,
-                held.expires_at,
-                Some("Select yes if you give permission, or no if you do not"),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+    let Some(given) = permission(&decision) else {
+        return render_question(
+            &page,
+            &asking(form, &token),
+            &explanation,
+            held.expires_at,
+            Some(CHOOSE),
+        );
     };
     let words = explanation.words();
     let reply_field = form.reply_question().map(|q| q.id.get_ref().as_str());

@@ -815,18 +815,19 @@ pub(crate) async fn confirm_by_email(
     let Some(category) = &q.category else {
         return;
     };
+    let mut values = serde_json::json!({
+        "form_title": form.title,
+        "reference": reference,
+        "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
+    });
+    crate::mail::add_public_values(app, "form_received", &mut values);
     let mail = custodian_mail::NewMail {
         subject,
         to,
         purpose: form.purpose_of(q),
         category: category.get_ref(),
         template: "form_received",
-        values: serde_json::json!({
-            "site_name": app.checked.config.site.name,
-            "form_title": form.title,
-            "reference": reference,
-            "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
-        }),
+        values,
     };
     if let Err(e) = mailer.enqueue(mail, now).await {
         tracing::error!(error = %e, "could not queue a form's confirmation email");
@@ -919,7 +920,7 @@ pub async fn sent(
     Ok(page
         .render(
             "form_sent.html",
-            &format!("{} sent", form.title),
+            "Form sent",
             context! {
                 form_id,
                 form_title => form.title,

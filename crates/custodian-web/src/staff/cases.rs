@@ -519,12 +519,15 @@ pub async fn reply(
                 purpose: &purpose,
                 category: &category,
                 template: "case_reply",
-                values: serde_json::json!({
-                    "site_name": app.checked.config.site.name,
-                    "reference": case.reference,
-                    "reply": text,
-                    "staff_signature": format!("{} team", team_name(&app, case.team.as_deref())),
-                }),
+                values: {
+                    let mut values = serde_json::json!({
+                        "reference": case.reference,
+                        "reply": text,
+                        "staff_signature": format!("{} team", team_name(&app, case.team.as_deref())),
+                    });
+                    crate::mail::add_public_values(&app, "case_reply", &mut values);
+                    values
+                },
             },
             now,
         )

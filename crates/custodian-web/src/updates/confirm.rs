@@ -28,11 +28,26 @@ pub async fn submit(
     page: Page,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    match app
-        .vault
-        .confirm_subscription(&token, app.clock.unix())
-        .await?
-    {
+    let now = app.clock.unix();
+    let wait = app.checked.children.map_or(0, |c| c.wait_seconds);
+    match app.vault.confirm_subscription(&token, wait, now).await? {
+        Confirmation::AwaitingGuardian {
+            subscription,
+            token,
+        } => {
+            let until = subscription.awaiting_guardian_until.unwrap_or(now);
+            super::guardian::ask(&app, &subscription, &token, until).await?;
+            Ok(page
+                .render(
+                    "updates_held.html",
+                    "Waiting for your parent's or guardian's permission",
+                    context! {
+                        age => app.checked.children.map(|c| c.age),
+                        until => crate::forms::guardian::date_of(until),
+                    },
+                )?
+                .into_response())
+        }
         Confirmation::Done(subscription) => {
             let given: Vec<(&str, bool)> =
                 subscription.topics.iter().map(|t| (t.as_str(), true)).collect();

@@ -7,6 +7,7 @@
 
 mod confirm;
 pub mod digest;
+pub mod guardian;
 mod manage;
 pub mod queue;
 mod subscribe;
@@ -37,6 +38,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/updates/manage/{link}",
             get(manage::show).post(manage::submit),
+        )
+        .route(
+            "/permission/updates/{token}",
+            get(guardian::show).post(guardian::decide),
         )
         .route(
             "/updates/unsubscribe/{link}",

@@ -38,10 +38,9 @@ pub async fn carry_on(app: &AppState, send_id: &str) -> AppResult<i64> {
             .iter()
             .map(|r| {
                 let (manage, unsubscribe) = links(app, &r.subscription);
-                (
-                    recipient(app, &r.subject, &r.email, &topics),
-                    json!({ "manage_url": manage, "unsubscribe_url": unsubscribe }),
-                )
+                let mut values = json!({ "manage_url": manage, "unsubscribe_url": unsubscribe });
+                crate::mail::add_public_values(app, "update", &mut values);
+                (recipient(app, &r.subject, &r.email, &topics), values)
             })
             .collect();
         let mails: Vec<custodian_mail::NewMail<'_>> = prepared

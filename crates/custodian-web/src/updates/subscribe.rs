@@ -5,7 +5,8 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use custodian_vault::Subscribed;
+use custodian_policy::children::{AGE_QUESTION, GUARDIAN_QUESTION, OVER, UNDER};
+use custodian_vault::{NewSubscriber, Subscribed};
 use minijinja::context;
 use serde_json::json;
 
@@ -16,6 +17,26 @@ use crate::error::AppResult;
 use crate::forms::abuse::ClientAddress;
 use crate::page::Page;
 use crate::state::AppState;
+
+/// The age below which a subscriber needs a parent's or guardian's
+/// permission, where a topic's purpose asks for it (consent, UK GDPR
+/// Article 8) and the policy sets an age.
+pub fn parental_age(app: &AppState) -> Option<u8> {
+    let config = &app.checked.config;
+    let asks =
+        custodian_policy::updates::parent_purpose(config, config.topics.keys().map(String::as_str))
+            .is_some();
+    app.checked.children.filter(|_| asks).map(|c| c.age)
+}
+
+/// Whether any of `topics` needs a parent's permission for a child.
+fn topics_ask_parent(app: &AppState, topics: &[String]) -> bool {
+    custodian_policy::updates::parent_purpose(
+        &app.checked.config,
+        topics.iter().map(String::as_str),
+    )
+    .is_some()
+}
 
 pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response> {
     let account_email = match page.account() {
@@ -37,6 +58,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
                 account_email,
                 must_sign_in => requires_account && page.account().is_none(),
                 email => "",
+                age => parental_age(&app),
             },
         )?
         .into_response())
@@ -64,6 +86,34 @@ pub async fn submit(
     if page.account().is_none() {
         errors.extend(email_error(&email));
     }
+    let age = parental_age(&app);
+    let band = field(&fields, AGE_QUESTION);
+    let guardian = field(&fields, GUARDIAN_QUESTION).trim().to_owned();
+    if let Some(age) = age {
+        match band {
+            UNDER => match email_error(&guardian) {
+                Some(_) if guardian.is_empty() => errors.push(FieldError::new(
+                    GUARDIAN_QUESTION,
+                    "Enter your parent's or guardian's email address",
+                )),
+                Some(_) => errors.push(FieldError::new(
+                    GUARDIAN_QUESTION,
+                    "Enter your parent's or guardian's email address in the correct format, like name@example.com",
+                )),
+                None if guardian.eq_ignore_ascii_case(&email) => errors.push(FieldError::new(
+                    GUARDIAN_QUESTION,
+                    "Enter your parent's or guardian's own email address, not yours",
+                )),
+                None => {}
+            },
+            OVER => {}
+            _ => errors.push(FieldError::new(
+                AGE_QUESTION,
+                format!("Select whether you are under {age} or {age} or over"),
+            )),
+        }
+    }
+    let asks_parent = age.is_some() && band == UNDER && topics_ask_parent(&app, &topics);
     if errors.is_empty() {
         errors.extend(crate::accounts::over_limit(&app, &client, "topic").await);
     }
@@ -78,6 +128,9 @@ pub async fn submit(
                 topics => topic_options(&app, &topics),
                 account_email,
                 email => if page.account().is_some() { String::new() } else { email.clone() },
+                age,
+                band,
+                guardian_email => guardian,
             },
         );
     }
@@ -90,7 +143,16 @@ pub async fn submit(
         .collect();
     match app
         .vault
-        .subscribe(&email, &chosen, page.account(), CONFIRM_SECONDS, now)
+        .subscribe(
+            NewSubscriber {
+                email: &email,
+                guardian_email: asks_parent.then_some(guardian.as_str()),
+            },
+            &chosen,
+            page.account(),
+            CONFIRM_SECONDS,
+            now,
+        )
         .await?
     {
         Subscribed::Pending { subject, token, .. } => {
@@ -120,7 +182,23 @@ pub async fn submit(
             .await?;
         }
     }
-    Ok(Redirect::to("/updates/check-your-email").into_response())
+    // The page names the address and can send the email again: it is
+    // rendered here, not after a redirect, so the address is in this
+    // response alone and never in a URL or the session.
+    Ok(page
+        .render(
+            "updates_check_email.html",
+            "Check your email",
+            context! {
+                days => CONFIRM_SECONDS / 86_400,
+                email,
+                signed_in => page.account().is_some(),
+                topics,
+                band => if age.is_some() { band } else { "" },
+                guardian_email => if asks_parent { guardian } else { String::new() },
+            },
+        )?
+        .into_response())
 }
 
 pub async fn check_email(page: Page) -> AppResult<Response> {

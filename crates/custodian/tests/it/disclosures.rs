@@ -18,7 +18,6 @@ fn config(smtp: &SmtpServer) -> String {
 
 async fn send_message(b: &mut Browser, email: &str) {
     for (path, fields) in [
-        ("/forms/contact_us/age", vec![("age_band", "over")]),
         ("/forms/contact_us/name", vec![("name", "Sam")]),
         ("/forms/contact_us/email", vec![("email", email)]),
         (

@@ -12,6 +12,7 @@ mod architecture;
 mod backup;
 mod campaigns;
 mod casework;
+mod children_first;
 mod cli;
 mod consents;
 mod consultations;

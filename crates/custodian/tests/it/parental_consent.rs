@@ -13,9 +13,10 @@ use crate::support::{Browser, Site, SmtpServer, fixture_with_smtp, link_in, mail
 const DAY: i64 = 24 * 60 * 60;
 
 fn config(port: u16) -> String {
+    // A parent's permission is asked only where consent is the basis.
     fixture_with_smtp(port).replacen(
-        "categories = [\"contact_details\", \"message\"]",
-        "categories = [\"contact_details\", \"message\", \"age\", \"guardian_email\"]",
+        "lawful_basis = \"public_task\"\ncategories = [\"contact_details\", \"message\"]",
+        "lawful_basis = \"consent\"\ncategories = [\"contact_details\", \"message\", \"age\", \"guardian_email\"]",
         1,
     ) + include_str!("fixtures/children.toml")
         + "guardian_wait = \"7 days\"\n"
@@ -142,9 +143,10 @@ async fn forms_ask_the_age_first_and_someone_old_enough_goes_straight_through() 
     let notice = b.get("/privacy").await;
     for words in [
         "If you are under 16",
-        "asks your age first",
+        "we need a parent's or guardian's permission before you use the “Contact us” form",
+        "we ask your age",
         "within 7 days",
-        "asks for your parent",
+        "we also ask for your parent",
     ] {
         assert!(notice.body.contains(words), "{words}: {}", notice.body);
     }
@@ -168,7 +170,12 @@ async fn forms_ask_the_age_first_and_someone_old_enough_goes_straight_through() 
     assert!(refused.body.contains("how old you are"), "{}", refused.body);
 
     let sent = send(&site, &mut b, "sam@example.com", None).await;
-    assert!(sent.body.contains("Contact us: sent"), "{}", sent.body);
+    assert!(
+        sent.body
+            .contains("<h1 class=\"govuk-panel__title\">Form sent</h1>"),
+        "{}",
+        sent.body
+    );
     let cases = all_cases(&site).await;
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0].status, "new");
