@@ -30,6 +30,8 @@ for (const javaScriptEnabled of [false, true]) {
         await page.waitForURL(`${server.base}/privacy`)
         const message = page.getByText(`You've ${word} additional cookies`)
         await assert.doesNotReject(message.waitFor())
+        // Focus is on the confirmation, as the GOV.UK pattern does.
+        await page.waitForFunction(() => document.activeElement?.classList.contains('govuk-cookie-banner__message'))
         const cookie = await consentCookie(browser.context)
         assert.match(cookie?.value ?? '', new RegExp(`^version=1&usage=${answer}\\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$`))
         assert.ok(cookie.expires > Date.now() / 1000 + 360 * 24 * 3600, 'kept for a year')

@@ -106,8 +106,7 @@ for (const javaScriptEnabled of [true, false]) {
       const page = await child.context.newPage()
       await page.goto(`${server.base}/updates`)
       await showsHelp(page, 'sign-up')
-      await page.getByLabel('Our newsletter').check()
-      await page.getByLabel('Email address', { exact: true }).fill(email)
+        await page.getByLabel('Email address', { exact: true }).fill(email)
       await page.getByLabel('Under 16').check()
       await page.getByLabel("Your parent's or guardian's email address").fill('not an address')
       await page.getByRole('button', { name: 'Subscribe' }).click()
@@ -165,7 +164,6 @@ test('a child\'s newsletter sign-up is deleted when no parent answers in time', 
   try {
     const page = await child.context.newPage()
     await page.goto(`${server.base}/updates`)
-    await page.getByLabel('Our newsletter').check()
     await page.getByLabel('Email address', { exact: true }).fill('sam.late@example.com')
     await page.getByLabel('Under 16').check()
     await page.getByLabel("Your parent's or guardian's email address").fill('busy.parent@example.com')

@@ -89,11 +89,12 @@ export async function accessibilityViolations (page) {
 // Create a staff account through the CLI, as an operator would; returns the
 // authenticator secret it prints.
 // `teams`: for a caseworker, the teams whose cases they answer.
-export function addStaff (server, username, role, teams = []) {
+// `config`: the site's config file, where it is not the built-in demo.
+export function addStaff (server, username, role, teams = [], config = null) {
   const env = { ...process.env }
   delete env.CUSTODIAN_CONFIG
   delete env.CUSTODIAN_DATABASE_URL
-  const out = spawnSync(binary, ['staff', 'add', '--username', username, '--role', role, ...teams.flatMap((t) => ['--team', t]), '--password-stdin', '--data-dir', server.dataDir], {
+  const out = spawnSync(binary, ['staff', 'add', '--username', username, '--role', role, ...teams.flatMap((t) => ['--team', t]), '--password-stdin', '--data-dir', server.dataDir, ...(config ? ['--config', config] : [])], {
     input: 'a long staff passphrase\n',
     env,
     encoding: 'utf8'

@@ -270,6 +270,11 @@ pub struct Purpose {
     pub name: String,
     /// What we do with the information, in plain English.
     pub description: String,
+    /// The same in a few plain words a 13-year-old can read, for the short
+    /// version at the top of the notice ("We send our newsletter to people
+    /// who ask for it"). Without it, the short version uses `name`.
+    #[serde(default)]
+    pub summary: Option<String>,
     pub lawful_basis: LawfulBasis,
     /// Required when the purpose uses special category data.
     #[serde(default)]

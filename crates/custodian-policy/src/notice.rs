@@ -85,7 +85,8 @@ pub fn version_line(published: Option<&PublishedAs>) -> String {
     }
 }
 
-fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
+/// The notice's sections: (id, heading as Markdown, body as Markdown).
+pub fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
     let mut out = vec![
         (
             "who-we-are".into(),
@@ -621,7 +622,7 @@ fn children(checked: &CheckedConfig) -> Option<String> {
 }
 
 /// "a", "a and b", "a, b and c".
-fn join_and(items: &[String]) -> String {
+pub(crate) fn join_and(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),

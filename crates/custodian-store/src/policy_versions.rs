@@ -63,6 +63,15 @@ impl Store {
         })
     }
 
+    /// The policy of the latest published version, as the JSON it was
+    /// published as: whose site this database holds.
+    pub async fn latest_policy_json(&self) -> Result<Option<String>> {
+        const SQL: &str = "SELECT policy_json FROM policy_versions ORDER BY sequence DESC LIMIT 1";
+        with_pool!(&self.pool, p => {
+            sqlx::query_scalar::<_, String>(SQL).fetch_optional(p).await.map_err(StoreError::from)
+        })
+    }
+
     /// Every published version, newest first.
     pub async fn policy_versions(&self) -> Result<Vec<PublishedVersion>> {
         const SQL: &str = concat!(

@@ -69,6 +69,77 @@ pub enum StartupError {
     Vault(#[from] custodian_vault::VaultError),
     #[error("templates: {0}")]
     Templates(#[from] minijinja::Error),
+    #[error(
+        "this database holds the site of \"{held}\", but the config is for \"{config}\": publishing it here would make one organisation's notice a new version of another's. Give each site its own data directory (--data-dir) or database. If the organisation itself has a new name, set CUSTODIAN_ACCEPT_NEW_CONTROLLER=1 for the one start that publishes it"
+    )]
+    AnotherSite { held: String, config: String },
+}
+
+/// The notice as `/privacy` shows it: a first layer in plain words (see
+/// `custodian_policy::layered`), then every section of the full notice,
+/// each one a reader opens. Rendered once, at start.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayeredNotice {
+    pub introduction_html: Option<String>,
+    pub first_layer_html: String,
+    pub sections: Vec<LayeredSection>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayeredSection {
+    pub id: String,
+    pub heading: String,
+    pub html: String,
+}
+
+impl LayeredNotice {
+    fn of(checked: &CheckedConfig) -> LayeredNotice {
+        use crate::render::markdown_to_html;
+        LayeredNotice {
+            introduction_html: checked
+                .config
+                .policy
+                .introduction
+                .as_deref()
+                .map(markdown_to_html),
+            first_layer_html: markdown_to_html(
+                &custodian_policy::layered::first_layer(checked).markdown,
+            ),
+            sections: custodian_policy::notice::sections(checked)
+                .into_iter()
+                .zip(notice::contents(checked))
+                .map(|((id, _, body), heading)| LayeredSection {
+                    id,
+                    heading: heading.text,
+                    html: markdown_to_html(&body),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Refuse to publish one organisation's notice as a new version of
+/// another's: the data directory of one example reused for another.
+async fn same_site(store: &Store, checked: &CheckedConfig) -> Result<(), StartupError> {
+    let Some(json) = store.latest_policy_json().await? else {
+        return Ok(());
+    };
+    let held = serde_json::from_str::<serde_json::Value>(&json)
+        .ok()
+        .and_then(|v| v.pointer("/controller/name")?.as_str().map(str::to_owned));
+    let config = &checked.config.policy.controller.name;
+    match held {
+        Some(held)
+            if held != *config
+                && std::env::var("CUSTODIAN_ACCEPT_NEW_CONTROLLER").as_deref() != Ok("1") =>
+        {
+            Err(StartupError::AnotherSite {
+                held,
+                config: config.clone(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 pub struct Inner {
@@ -92,6 +163,8 @@ pub struct Inner {
     pub content_hash: String,
     /// The notice body, rendered to HTML once.
     pub notice_html: String,
+    /// `/privacy` in layers: the short version, then each section to open.
+    pub layered: LayeredNotice,
     /// Sends mail through the outbox; none where the caller sends none.
     pub mailer: Option<Arc<custodian_mail::Mailer>>,
     /// Form submissions per client address (hashed, never stored).
@@ -130,6 +203,7 @@ impl AppState {
         mailer: Option<Arc<custodian_mail::Mailer>>,
     ) -> Result<(AppState, Publication), StartupError> {
         let now = clock.unix();
+        same_site(&store, &checked).await?;
         let notice_markdown = notice::body_markdown(&checked);
         let content_hash = version::content_hash(&checked.config.policy, &notice_markdown);
         let publication = store
@@ -159,6 +233,7 @@ impl AppState {
             .server_secret("campaign numbers", Legacy::Replace, now)
             .await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
+        let layered = LayeredNotice::of(&checked);
         let templates = Templates::new()?;
         let limit_key = vault
             .server_secret("rate limits", Legacy::Replace, now)
@@ -181,6 +256,7 @@ impl AppState {
             published,
             content_hash,
             notice_html,
+            layered,
             mailer,
             submission_limiter,
             campaign_key,

@@ -25,7 +25,8 @@ pub struct Global {
     #[arg(long, global = true, env = "CUSTODIAN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where the SQLite database (and later keys and the outbox) live.
+    /// Where the SQLite database, the master key file, the audit log's head
+    /// and the outbox of mail written to files live.
     #[arg(
         long,
         global = true,
@@ -245,6 +246,8 @@ pub enum StaffCommand {
     /// secret for an authenticator app is printed, as text and as an
     /// otpauth:// address.
     Add {
+        /// The name they sign in with: letters, digits, dots, hyphens and
+        /// underscores.
         #[arg(long, value_name = "NAME")]
         username: String,
         /// admin, dpo, caseworker, analyst or editor.
@@ -262,12 +265,14 @@ pub enum StaffCommand {
     /// Remove a staff account (someone who has left): their sessions stop
     /// working at once. Their entries in the audit log stay.
     Remove {
+        /// The account's username.
         #[arg(long, value_name = "NAME")]
         username: String,
     },
     /// Set the teams whose cases a caseworker answers, from their next
     /// request on: exactly the teams given.
     Teams {
+        /// The caseworker's username.
         #[arg(long, value_name = "NAME")]
         username: String,
         #[arg(long = "team", value_name = "TEAM", required = true)]
@@ -275,6 +280,7 @@ pub enum StaffCommand {
     },
     /// Give a staff account another role, from its next request on.
     Role {
+        /// The account's username.
         #[arg(long, value_name = "NAME")]
         username: String,
         /// admin, dpo, caseworker, analyst or editor.
@@ -504,14 +510,14 @@ pub enum PolicyCommand {
     /// Check a site config: strict keys, resolved references, readable
     /// retention rules, every cookie declared. Exit code 2 on any problem.
     Check {
-        /// The site config file.
-        file: PathBuf,
+        /// The site config file (default: the one `--config` names).
+        file: Option<PathBuf>,
     },
     /// Print the privacy notice generated from a site config, or write the
     /// record of processing activities (`--format ropa --out DIR`).
     Render {
-        /// The site config file.
-        file: PathBuf,
+        /// The site config file (default: the one `--config` names).
+        file: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
         /// With `--format ropa`: the directory to write `ropa.csv` and

@@ -25,7 +25,32 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::{Cli, Command, PolicyCommand};
 use crate::error::CliResult;
 
+/// The config `policy check` or `policy render` reads: the file given, or
+/// the one `--config` (or `CUSTODIAN_CONFIG`) names.
+fn policy_file(
+    file: Option<&std::path::Path>,
+    global: &cli::Global,
+) -> CliResult<std::path::PathBuf> {
+    file.or(global.config.as_deref())
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| {
+            error::CliError::Invalid(
+                "give the site config: custodian policy check FILE, or --config FILE".into(),
+            )
+        })
+}
+
 fn main() -> ExitCode {
+    // `custodian help --help` asks for help about help: the top-level help,
+    // as `custodian help` prints, not a usage error.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 3 && args[1] == "help" && (args[2] == "--help" || args[2] == "-h") {
+        use clap::CommandFactory;
+        return match Cli::command().print_long_help() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
     // clap exits with code 2 on usage errors, as promised.
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt()
@@ -50,10 +75,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> CliResult {
     match &cli.command {
-        Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(file),
-        Command::Policy(PolicyCommand::Render { file, format, out }) => {
-            commands::policy::render(file, *format, out.as_deref())
+        Command::Policy(PolicyCommand::Check { file }) => {
+            commands::policy::check(&policy_file(file.as_deref(), &cli.global)?)
         }
+        Command::Policy(PolicyCommand::Render { file, format, out }) => commands::policy::render(
+            &policy_file(file.as_deref(), &cli.global)?,
+            *format,
+            out.as_deref(),
+        ),
         Command::Migrate => runtime()?.block_on(commands::migrate::run(&cli.global)),
         Command::Serve(args) => runtime()?.block_on(commands::serve::run(&cli.global, args)),
         Command::Subject(command) => {

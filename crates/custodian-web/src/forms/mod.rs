@@ -333,8 +333,6 @@ fn render_page(
                 back,
                 action,
                 honeypot => abuse::HONEYPOT,
-                step => index + 1,
-                steps => form.pages.len(),
             },
         )?
         .into_response();

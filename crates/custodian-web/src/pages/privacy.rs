@@ -16,8 +16,13 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
         "Privacy notice",
         context! {
             controller => app.checked.config.policy.controller.name,
-            contents => notice::contents(&app.checked),
-            notice_html => Value::from_safe_string(app.notice_html.clone()),
+            introduction => app.layered.introduction_html.clone().map(Value::from_safe_string),
+            first_layer => Value::from_safe_string(app.layered.first_layer_html.clone()),
+            sections => app.layered.sections.iter().map(|s| context! {
+                id => s.id,
+                heading => s.heading,
+                html => Value::from_safe_string(s.html.clone()),
+            }).collect::<Vec<_>>(),
             version_line => notice::version_line(Some(&app.published)),
         },
     )

@@ -39,7 +39,7 @@ pub async fn show(page: Page) -> AppResult<Response> {
     Ok(page
         .render(
             "staff_sign_in.html",
-            "Sign in",
+            "Sign in to the staff area",
             context! { signed_out, username => "" },
         )?
         .into_response())
@@ -204,7 +204,7 @@ fn refuse_on_username(page: &Page, username: &str, text: String) -> AppResult<Re
 fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {
     let html = page.render(
         "staff_sign_in.html",
-        "Error: Sign in",
+        "Error: Sign in to the staff area",
         context! { errors, username },
     )?;
     Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())

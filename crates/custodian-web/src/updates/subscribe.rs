@@ -78,7 +78,11 @@ pub async fn submit(
         Some(account) => app.vault.account_details(account).await?.email,
         None => field(&fields, "email").trim().to_owned(),
     };
-    let topics = chosen_topics(&app, &fields);
+    let mut topics = chosen_topics(&app, &fields);
+    if topics.is_empty() && app.checked.config.topics.len() == 1 {
+        // With one topic there is nothing to choose: it is what they asked for.
+        topics = app.checked.config.topics.keys().cloned().collect();
+    }
     let mut errors: Vec<FieldError> = Vec::new();
     if topics.is_empty() {
         errors.push(FieldError::new("topic", "Select at least one topic"));

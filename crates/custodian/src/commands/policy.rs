@@ -11,13 +11,15 @@ use crate::site;
 pub fn check(file: &Path) -> CliResult {
     let checked = site::load_file(file)?;
     let policy = &checked.config.policy;
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     say!(
-        "{}: ok ({} categories, {} purposes, {} recipients, {} cookies)",
+        "{}: ok ({}, {}, {}, {})",
         file.display(),
-        policy.categories.len(),
-        policy.purposes.len(),
-        policy.recipients.len(),
-        policy.cookies.len()
+        count(policy.categories.len(), "category", "categories"),
+        count(policy.purposes.len(), "purpose", "purposes"),
+        count(policy.recipients.len(), "recipient", "recipients"),
+        count(policy.cookies.len(), "cookie", "cookies")
     );
     for note in &checked.notes {
         say!("  note: {note}");

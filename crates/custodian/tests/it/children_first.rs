@@ -269,9 +269,18 @@ async fn a_child_signing_up_for_the_newsletter_waits_for_a_parent_who_is_told_no
     // The link works once.
     assert_eq!(parent.get(&link).await.status, 410);
 
-    // Someone 16 or over is not asked about a parent at all.
+    // Someone 16 or over is not asked about a parent at all; and with one
+    // topic, there is no checkbox to tick.
     let mut older = site.browser();
-    let sent = sign_up(&mut older, "teen@example.com", "over", "").await;
+    let form = older.get("/updates").await;
+    assert!(!form.body.contains("type=\"checkbox\""), "{}", form.body);
+    let sent = older
+        .submit(
+            "/updates",
+            "/updates",
+            &[("email", "teen@example.com"), ("age_band", "over")],
+        )
+        .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let done = confirm(&site, &smtp, "teen@example.com").await;
     assert!(done.body.contains("You are subscribed"), "{}", done.body);
@@ -292,4 +301,51 @@ async fn a_parent_who_says_no_leaves_nothing_behind() {
     assert!(no.body.contains("We have deleted their request"));
     assert_eq!(site.count_rows("subscribers").await, 0);
     assert_eq!(site.count_rows("records").await, 0);
+}
+
+/// The notice in layers: the short version first, in plain words, with
+/// the way to use your rights; then every section of the full notice as
+/// something to open. The footer of every page links the portal.
+#[tokio::test]
+async fn the_notice_opens_with_a_short_version_and_the_portal_is_a_click_away() {
+    let smtp = SmtpServer::start().await;
+    let site = site(&smtp).await;
+    let mut b = site.browser();
+    let notice = b.get("/privacy").await;
+    let body = &notice.body;
+    let short = body.find("In short").unwrap_or(usize::MAX);
+    let full = body.find("The full notice").unwrap_or(0);
+    assert!(short < full, "the short version comes first: {body}");
+    let first_layer = &body[short..full];
+    for words in [
+        "Who we are",
+        "What we collect and why",
+        "We keep it 2 years after the case is closed",
+        "You never need a parent",
+        "href=\"/your-data\"",
+    ] {
+        assert!(first_layer.contains(words), "{words}: {first_layer}");
+    }
+    assert!(!first_layer.contains("Article"), "no article numbers");
+    assert!(
+        body.matches("<details class=\"govuk-details app-notice-section\">")
+            .count()
+            >= 10,
+        "each section is one to open"
+    );
+    for path in [
+        "/",
+        "/privacy",
+        "/cookies",
+        "/accessibility",
+        "/forms",
+        "/updates",
+    ] {
+        let page = b.get(path).await;
+        assert!(
+            page.body
+                .contains("<a class=\"govuk-footer__link\" href=\"/your-data\">"),
+            "{path} has no footer link to the portal"
+        );
+    }
 }

@@ -292,6 +292,24 @@ fn every_command_has_help_and_usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(text(&out.stdout).contains("Usage:"), "{args:?}");
     }
+    let help = custodian(&["help", "--help"], &[]);
+    assert_eq!(help.status.code(), Some(0), "help about help is help");
+    assert!(text(&help.stdout).contains("Usage:"));
+    let add = custodian(&["staff", "add", "--help"], &[]);
+    assert!(
+        text(&add.stdout).contains("The name they sign in with"),
+        "every option says what it is: {}",
+        text(&add.stdout)
+    );
+    // `policy check` and `policy render` read the --config file when given
+    // no file of their own, and say what is missing when given neither.
+    let example = examples()[0].display().to_string();
+    let checked = custodian(&["--config", &example, "policy", "check"], &[]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+    assert!(!text(&checked.stdout).contains(" 1 recipients"));
+    let neither = custodian(&["policy", "render"], &[]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(text(&neither.stderr).contains("give the site config"));
     assert_eq!(custodian(&["frobnicate"], &[]).status.code(), Some(2));
     assert_eq!(
         custodian(&["policy", "check", "/no/such/file.toml"], &[])
@@ -306,4 +324,48 @@ fn every_command_has_help_and_usage_errors_exit_2() {
         "a wrong URL is invalid input"
     );
     assert!(text(&bad_url.stderr).contains("must start with sqlite: or postgres:"));
+}
+
+/// One data directory, two organisations: serving another site's config
+/// on it would publish that organisation's notice as a new version of the
+/// first's, with a diff between them. It is refused, saying why, and
+/// nothing is published.
+#[tokio::test]
+async fn serve_refuses_another_organisations_config_on_a_sites_data() {
+    let mut site = crate::support::Site::start().await;
+    site.server.kill_now();
+    let other = write(
+        site.dir.path(),
+        "other.toml",
+        &FIXTURE.replace("name = \"Test Department\"", "name = \"Another Org\""),
+    );
+    assert_ne!(
+        std::fs::read_to_string(&other).unwrap_or_default(),
+        FIXTURE,
+        "the fixture names its controller"
+    );
+    let out = custodian(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            &other.display().to_string(),
+            "--data-dir",
+            &site.data_dir().display().to_string(),
+            "--database-url",
+            &site.database_url(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("this database holds the site of \"Test Department\", but the config is for \"Another Org\""),
+        "{said}"
+    );
+    assert!(said.contains("its own data directory"), "{said}");
+    let (store, _vault) = site.vault().await;
+    let versions = store.policy_versions().await.unwrap_or_default();
+    assert_eq!(versions.len(), 1, "nothing was published");
 }
