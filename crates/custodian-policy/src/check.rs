@@ -626,6 +626,24 @@ pub fn check(
     crate::staff::check_staff(&mut c, &config, &retention);
     crate::updates::check_updates(&mut c, &config, &retention);
     crate::rights::check_rights(&mut c, &config, &retention);
+    for section in &policy.sections {
+        let Some(within) = &section.within else {
+            continue;
+        };
+        if !crate::notice::GENERATED_SECTIONS.contains(&within.get_ref().as_str()) {
+            c.error(
+                within.span(),
+                format!(
+                    "there is no generated section `{}` to put this text within",
+                    within.get_ref()
+                ),
+                format!(
+                    "name one of: {}",
+                    crate::notice::GENERATED_SECTIONS.join(", ")
+                ),
+            );
+        }
+    }
     let campaigns =
         crate::campaigns::check_campaigns(&mut c, &config, &cookie_lifetimes, &retention);
 

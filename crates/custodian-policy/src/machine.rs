@@ -145,7 +145,7 @@ pub fn to_json(
         },
         "automated_decisions": policy.automated_decisions,
         "international_transfers": policy.international_transfers,
-        "sections": policy.sections.iter().map(|s| json!({ "title": s.title, "markdown": s.body })).collect::<Vec<_>>(),
+        "sections": policy.sections.iter().map(|s| json!({ "title": s.title, "markdown": s.body, "within": s.within.as_ref().map(|w| w.get_ref()) })).collect::<Vec<_>>(),
         "supervisory_authority": {
             "name": "Information Commissioner's Office",
             "url": "https://ico.org.uk/make-a-complaint/",

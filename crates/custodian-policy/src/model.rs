@@ -401,6 +401,11 @@ pub struct Section {
     pub title: String,
     /// Markdown. Raw HTML is shown as text, never interpreted.
     pub body: String,
+    /// The id of a generated section this text belongs in ("cookies",
+    /// "your-rights"): it opens that section, under its own title as a
+    /// subheading, instead of repeating its subject in a section of its own.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
 }
 
 /// Parse a site config strictly. Errors carry the position in `source`.

@@ -142,9 +142,14 @@ pub fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
         out.push(("children".into(), format!("If you are under {age}"), text));
     }
     out.push(("cookies".into(), "Cookies".into(), cookies(checked)));
-    for (i, section) in checked.config.policy.sections.iter().enumerate() {
+    let mut own = 0;
+    for section in &checked.config.policy.sections {
+        if section.within.is_some() {
+            continue;
+        }
+        own += 1;
         out.push((
-            format!("more-{}", i + 1),
+            format!("more-{own}"),
             inline(&section.title),
             section.body.trim().to_owned() + "\n",
         ));
@@ -156,8 +161,40 @@ pub fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
         contact(checked),
     ));
     out.push(("complain".into(), "How to complain".into(), complain()));
+    // Text a site wrote for a generated section opens it, under its title,
+    // in the order the config gives.
+    for (id, _, text) in &mut out {
+        let written: Vec<String> = checked
+            .config
+            .policy
+            .sections
+            .iter()
+            .filter(|s| s.within.as_ref().is_some_and(|w| w.get_ref() == id))
+            .map(|s| format!("### {}\n\n{}\n\n", inline(&s.title), s.body.trim()))
+            .collect();
+        if !written.is_empty() {
+            *text = written.concat() + text.as_str();
+        }
+    }
     out
 }
+
+/// The ids of the sections the notice generates, which `within` may name.
+pub const GENERATED_SECTIONS: &[&str] = &[
+    "who-we-are",
+    "what-we-collect",
+    "how-we-use-it",
+    "forms",
+    "ip-addresses",
+    "sharing",
+    "where-it-is-kept",
+    "automated-decisions",
+    "children",
+    "cookies",
+    "your-rights",
+    "contact-us",
+    "complain",
+];
 
 fn who_we_are(checked: &CheckedConfig) -> String {
     let policy = &checked.config.policy;

@@ -53,3 +53,49 @@ fn print_first_layers() {
         println!("{}\n", first_layer(&example(name)).markdown);
     }
 }
+
+/// Nothing said twice: text a site wrote about a generated section's
+/// subject opens that section instead of repeating it in one of its own;
+/// a section that does not exist is refused where it is named.
+#[test]
+fn a_section_written_for_a_generated_one_opens_it_and_an_unknown_one_is_refused() {
+    let checked = example("childrens-commissioner");
+    let notice = custodian_policy::notice::body_markdown(&checked);
+    let headings: Vec<&str> = notice.lines().filter(|l| l.starts_with("## ")).collect();
+    assert!(
+        !headings.iter().any(|h| h.contains("More about cookies")),
+        "{headings:?}"
+    );
+    assert!(
+        !headings
+            .iter()
+            .any(|h| h.contains("Seeing your information")),
+        "{headings:?}"
+    );
+    let rights = notice.split("## Your rights").nth(1).unwrap();
+    assert!(
+        rights
+            .trim_start()
+            .starts_with("{#your-rights}\n\n### Seeing your information"),
+        "{rights}"
+    );
+
+    let path = format!(
+        "{}/../../examples/childrens-commissioner.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("within = \"cookies\"", "within = \"biscuits\"");
+    let refused = load(&path, &text, &ServerCookies::current())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("there is no generated section `biscuits`"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("childrens-commissioner.toml:"),
+        "{refused}"
+    );
+}

@@ -134,7 +134,16 @@ pub async fn submit(
             );
         }
     }
-    Ok(Redirect::to("/account/check-your-email").into_response())
+    // The page names the address: rendered here, not after a redirect, so
+    // the address is in this response alone and never in a URL or the
+    // session. The same page whether or not the address had an account.
+    Ok(page
+        .render(
+            "account_check_email.html",
+            "Check your email",
+            context! { hours => CONFIRM_SECONDS / 3600, email },
+        )?
+        .into_response())
 }
 
 fn refuse(

@@ -28,15 +28,33 @@ pub async fn submit(
     page: Page,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
+    confirm(
+        &app,
+        &page,
+        &token,
+        "subscription form, confirmed by the emailed link",
+    )
+    .await
+}
+
+/// Confirm a subscription by its link's token and show what that did:
+/// subscribed, or waiting for a parent. `how` is what the consent ledger
+/// records of how it was confirmed.
+pub(super) async fn confirm(
+    app: &AppState,
+    page: &Page,
+    token: &str,
+    how: &str,
+) -> AppResult<Response> {
     let now = app.clock.unix();
     let wait = app.checked.children.map_or(0, |c| c.wait_seconds);
-    match app.vault.confirm_subscription(&token, wait, now).await? {
+    match app.vault.confirm_subscription(token, wait, now).await? {
         Confirmation::AwaitingGuardian {
             subscription,
             token,
         } => {
             let until = subscription.awaiting_guardian_until.unwrap_or(now);
-            super::guardian::ask(&app, &subscription, &token, until).await?;
+            super::guardian::ask(app, &subscription, &token, until).await?;
             Ok(page
                 .render(
                     "updates_held.html",
@@ -51,13 +69,7 @@ pub async fn submit(
         Confirmation::Done(subscription) => {
             let given: Vec<(&str, bool)> =
                 subscription.topics.iter().map(|t| (t.as_str(), true)).collect();
-            super::record_topic_consents(
-                &app,
-                &subscription.subject,
-                &given,
-                "subscription form, confirmed by the emailed link",
-            )
-            .await?;
+            super::record_topic_consents(app, &subscription.subject, &given, how).await?;
             let names: Vec<String> = subscription
                 .topics
                 .iter()
@@ -70,13 +82,13 @@ pub async fn submit(
                     "You are subscribed",
                     context! {
                         topics => names,
-                        manage => format!("/updates/manage/{}", signed(&app, &subscription.id)),
+                        manage => format!("/updates/manage/{}", signed(app, &subscription.id)),
                     },
                 )?
                 .into_response())
         }
         Confirmation::NotValid => link_problem(
-            &page,
+            page,
             "This link has expired",
             vec![
                 "Links to confirm email updates work once, for 3 days. If you did not confirm in time, we have deleted your address and will send you nothing.".into(),

@@ -159,6 +159,17 @@ pub async fn submit(
         )
         .await?
     {
+        Subscribed::Pending { token, .. } if page.account().is_some() => {
+            // Signed in, the address is the account's, which the person has
+            // already confirmed: asking again would prove nothing.
+            return super::confirm::confirm(
+                &app,
+                &page,
+                &token,
+                "subscription form, signed in with the account's confirmed address",
+            )
+            .await;
+        }
         Subscribed::Pending { subject, token, .. } => {
             crate::mail::queue(
                 &app,

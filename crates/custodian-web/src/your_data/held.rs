@@ -130,7 +130,7 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
         let value = if item.field == "password" && item.source.starts_with("account:") {
             "A one-way hash of your password: it cannot be turned back into the password".into()
         } else {
-            item.value.clone()
+            shown_value(app, &item.source, &item.field, &item.value, &cases)
         };
         let view = ItemView {
             id: item.id.clone(),
@@ -250,6 +250,45 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
     })
 }
 
+/// A stored value as the person chose it: an option's label, never the
+/// value stored for it ("16 or over", not "over"); topics by name.
+fn shown_value(
+    app: &AppState,
+    source: &str,
+    field: &str,
+    value: &str,
+    cases: &[CaseRow],
+) -> String {
+    let config = &app.checked.config;
+    let (kind, id) = source.split_once(':').unwrap_or((source, ""));
+    let form = match kind {
+        "case" => cases
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| config.forms.get(&c.form)),
+        "draft" => config.forms.get(id),
+        _ => None,
+    };
+    if let Some(q) = form.and_then(|f| f.question(field)) {
+        return custodian_forms::answers::display(q, value);
+    }
+    let age = app.checked.children.map_or(0, |c| c.age);
+    match (kind, field) {
+        ("subscriber", "topics") => value
+            .split_whitespace()
+            .map(|t| config.topics.get(t).map_or(t, |t| t.name.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ("subscriber", custodian_policy::children::AGE_QUESTION) => match value {
+            custodian_policy::children::UNDER => format!("Under {age}"),
+            custodian_policy::children::OVER => format!("{age} or over"),
+            other => other.to_owned(),
+        },
+        ("subscriber", "frequency") if value == "weekly" => "A weekly summary".to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
 /// Where an item came from, in words, and what it is.
 fn describe(
     app: &AppState,
@@ -285,7 +324,21 @@ fn describe(
             (format!("{title} (started, not sent)"), question(id))
         }
         "account" => ("Your account".into(), plain()),
-        "subscriber" => ("Email updates".into(), plain()),
+        "subscriber" => (
+            "Email updates".into(),
+            match field {
+                "email" => "Email address".into(),
+                "topics" => "Topics".into(),
+                "frequency" => "How often".into(),
+                "postal_name" => "Name".into(),
+                "postal_address" => "Postal address".into(),
+                custodian_policy::children::AGE_QUESTION => "How old are you?".into(),
+                custodian_policy::children::GUARDIAN_QUESTION => {
+                    "Your parent's or guardian's email address".into()
+                }
+                _ => plain(),
+            },
+        ),
         "request" => match requests.iter().find(|r| r.id == id) {
             Some(r) => (format!("Your request {}", r.reference), plain()),
             None => ("A request you made".into(), plain()),

@@ -117,6 +117,12 @@ async fn a_child_asking_help_at_hand_for_help_reaches_the_caseworkers_at_once() 
         !text.contains("I do not feel safe"),
         "nothing the child wrote"
     );
+
+    // In the portal, answers are what the child chose, never stored values.
+    let mut portal = crate::your_data::proven(&site, &smtp, "jo@example.com", 0).await;
+    let held = portal.get("/your-data/held").await;
+    assert!(held.body.contains("I am in care"), "{}", held.body);
+    assert!(!held.body.contains(">in_care<"), "{}", held.body);
 }
 
 async fn sign_up(b: &mut Browser, email: &str, band: &str, parent: &str) -> crate::support::Page {
@@ -268,6 +274,15 @@ async fn a_child_signing_up_for_the_newsletter_waits_for_a_parent_who_is_told_no
     );
     // The link works once.
     assert_eq!(parent.get(&link).await.status, 410);
+    let mut portal = crate::your_data::proven(&site, &smtp, "kid@example.com", 0).await;
+    let held = portal.get("/your-data/held").await;
+    assert!(held.body.contains("How old are you?"), "{}", held.body);
+    assert!(held.body.contains("Under 16"), "{}", held.body);
+    assert!(held.body.contains("Our newsletter"), "{}", held.body);
+    assert!(
+        !held.body.contains("mum@example.com"),
+        "the parent's address is gone"
+    );
 
     // Someone 16 or over is not asked about a parent at all; and with one
     // topic, there is no checkbox to tick.

@@ -54,7 +54,7 @@ async fn code_sent_to(smtp: &SmtpServer, to: &str, nth: usize) -> String {
 }
 
 /// Prove `email` in a new browser and return it, on the held page.
-async fn proven(site: &Site, smtp: &SmtpServer, email: &str, nth: usize) -> Browser {
+pub(crate) async fn proven(site: &Site, smtp: &SmtpServer, email: &str, nth: usize) -> Browser {
     let mut b = site.browser();
     let asked = b
         .submit("/your-data", "/your-data", &[("email", email)])
