@@ -1,7 +1,8 @@
 // Reflow (WCAG 2.2 1.4.10): at 320 CSS pixels wide, the width of a phone
 // or of a 1280-pixel screen at 400% zoom, no page of any example is wider
 // than the window, so nobody has to scroll sideways to read a line. axe-core
-// cannot see this, so this test measures it.
+// cannot see this, so this test measures it. On the way, every page is
+// checked for the footer link to the your-data portal.
 //
 // For each example, a visitor and then a member of staff in each role
 // follow every link they can reach on the site (GET only; downloads and
@@ -61,6 +62,11 @@ async function crawl (page, base, start, seen, within = '/') {
     measured++
     const found = await overflow(page)
     if (found) problems.push(`${path} is ${found.width}px wide:\n    ${found.wide.join('\n    ')}`)
+    // Every page's footer leads to the your-data portal (every example
+    // has one), so a person's rights are never more than a click away.
+    if (await page.locator('footer a.govuk-footer__link[href="/your-data"]').count() !== 1) {
+      problems.push(`${path} has no link to the your-data portal in its footer`)
+    }
     const links = await page.$$eval('a[href]', (as) => as.map((a) => a.href.split('#')[0]))
     for (const href of links) {
       if (!followable(base, href)) continue

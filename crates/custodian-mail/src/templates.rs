@@ -25,7 +25,7 @@ const TEMPLATES: &[MailTemplate] = &[
     },
     MailTemplate {
         name: "guardian_request",
-        subject: "{{ site_name }}: may we use what your child sent us?",
+        subject: "{{ site_name }}: a young person asks for your permission",
     },
     MailTemplate {
         name: "case_forward",

@@ -137,9 +137,24 @@ pub fn first_layer(checked: &CheckedConfig) -> FirstLayer {
         let never = config.forms.values().any(|f| {
             crate::children::collects_personal_data(f) && !crate::children::asks_parent(config, f)
         });
-        if never {
+        let updates_ask = config.updates.is_some()
+            && crate::updates::parent_purpose(config, config.topics.keys().map(String::as_str))
+                .is_some();
+        let forms_ask = config
+            .forms
+            .values()
+            .any(|f| crate::children::asks_parent(config, f));
+        if never || updates_ask || forms_ask {
             b.heading(&format!("If you are under {}", children.age));
-            b.push("You never need a parent's OK to ask us for help. ");
+            if never {
+                b.push("You never need a parent's OK to ask us for help. ");
+            }
+            if updates_ask {
+                b.push("To get our email updates, you need a parent's OK first. ");
+            }
+            if forms_ask {
+                b.push("Some forms need a parent's OK first, and say so. ");
+            }
             b.link("Read more", "#children");
             b.push(".");
             b.raw("\n\n", "\n");

@@ -630,17 +630,25 @@ fn children(checked: &CheckedConfig) -> Option<String> {
     if config.updates.is_some() && config.topics.values().any(|t| asks(t.purpose.get_ref())) {
         asking.insert(0, "our email updates".to_owned());
     }
-    let never: Vec<String> = config
+    let never: Vec<&crate::forms::Form> = config
         .forms
         .values()
         .filter(|f| crate::children::collects_personal_data(f))
         .filter(|f| !crate::children::asks_parent(config, f))
-        .map(|f| f.title.clone())
         .collect();
+    // Why they do not ask is true only of forms that do not rest on consent.
+    let public_work = never.iter().all(|f| {
+        config
+            .policy
+            .purposes
+            .get(f.purpose.get_ref())
+            .is_some_and(|p| p.lawful_basis != LawfulBasis::Consent)
+    });
+    let never: Vec<String> = never.iter().map(|f| f.title.clone()).collect();
     let mut text = String::new();
     if !asking.is_empty() {
         text.push_str(&format!(
-            "If you are under {age}, we need a parent's or guardian's permission before you use {}. The law asks for this where we rely on your consent.\n\nWhen you sign up, we ask your age. If you are under {age}, we also ask for your parent's or guardian's email address. We email them a link that explains what we would keep and why, without showing them anything you wrote, and asks them to agree. Until they do, we do not use it. If they say no, or have not agreed within {}, we delete it.\n",
+            "If you are under {age}, we need a parent's or guardian's permission before you use {}. These are things you choose to sign up for, so the law asks us to get a parent's OK first.\n\nWhen you sign up, we ask your age. If you are under {age}, we also ask for your parent's or guardian's email address. We email them a link that explains what we would keep and why, without showing them anything you wrote, and asks them to agree. Until they do, we do not use it. If they say no, or have not agreed within {}, we delete it.\n",
             join_and(&asking),
             children.wait
         ));
@@ -650,9 +658,14 @@ fn children(checked: &CheckedConfig) -> Option<String> {
             text.push('\n');
         }
         text.push_str(&format!(
-            "You never need a parent's permission to fill in {}: {}. They are part of our public work, not something we need your consent for, so you can come to us yourself, whatever your age.\n",
+            "You never need a parent's permission to fill in {}: {}.{}\n",
             if never.len() == 1 { "this form" } else { "these forms" },
-            join_and(&never)
+            join_and(&never),
+            if public_work {
+                " They are part of our public work, not something we need your consent for, so you can come to us yourself, whatever your age."
+            } else {
+                ""
+            }
         ));
     }
     (!text.is_empty()).then_some(text)

@@ -361,6 +361,10 @@ impl Vault {
             {
                 return Ok(Confirmation::NotValid);
             }
+            // The link proved the address is theirs: the your-data portal
+            // finds the held request by it, to see or delete it meanwhile.
+            self.claim_address(&found.subject_id, &found.email_index, now)
+                .await?;
             self.store
                 .audit(
                     now,
@@ -495,7 +499,8 @@ impl Vault {
                 .is_some()
         {
             // The address was confirmed by another subscription meanwhile:
-            // that one stands; this one is not needed.
+            // that one stands, and this one, with the parent's address, goes.
+            self.unsubscribe(&found.id, now).await?;
             return Ok(SubscriptionDecision::NotValid);
         }
         let purpose = held
@@ -599,6 +604,11 @@ impl Vault {
         let Some(current) = self.subscription(id).await? else {
             return Ok(false);
         };
+        if current.awaiting_guardian_until.is_some() {
+            // Its records are capped to the parent's link: rewriting them
+            // would keep a child's request past it. Only unsubscribing.
+            return Ok(false);
+        }
         let source = subscriber_source(id);
         let choices = topics.join(" ");
         let records = self.subscription_records(

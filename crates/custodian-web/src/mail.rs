@@ -31,7 +31,8 @@ pub fn add_public_values(app: &AppState, template: &str, values: &mut serde_json
     if NOT_TO_THE_PUBLIC.contains(&template) {
         return;
     }
-    if config.rights.is_some() {
+    // A parent's email is not about them: the portal would find nothing.
+    if config.rights.is_some() && template != "guardian_request" {
         map.insert(
             "your_data".into(),
             crate::accounts::link(app, "/your-data").into(),

@@ -188,11 +188,11 @@ impl PersonalData<'_> {
         let source = format!("subscriber:{id}");
         let decided = in_write_tx!(self.store, tx => {
             let claimed = if given {
-                sqlx::query("UPDATE subscribers SET confirmed_at = $1, guardian_hash = NULL, guardian_expires_at = NULL WHERE id = $2 AND guardian_hash IS NOT NULL")
+                sqlx::query("UPDATE subscribers SET confirmed_at = $1, guardian_hash = NULL, guardian_expires_at = NULL WHERE id = $2 AND guardian_hash IS NOT NULL AND guardian_expires_at > $1")
                     .bind(now).bind(id).execute(&mut *tx).await?.rows_affected() == 1
             } else {
-                sqlx::query("DELETE FROM subscribers WHERE id = $1 AND guardian_hash IS NOT NULL")
-                    .bind(id).execute(&mut *tx).await?.rows_affected() == 1
+                sqlx::query("DELETE FROM subscribers WHERE id = $1 AND guardian_hash IS NOT NULL AND guardian_expires_at > $2")
+                    .bind(id).bind(now).execute(&mut *tx).await?.rows_affected() == 1
             };
             if claimed {
                 if given {

@@ -81,6 +81,7 @@ pub async fn show(
             context! {
                 topics => topics.join(", "),
                 confirmed => s.confirmed,
+                awaiting_guardian => s.awaiting_guardian_until.is_some(),
                 manage => format!("/updates/manage/{}", crate::updates::signed(&app, &s.id)),
             }
         })

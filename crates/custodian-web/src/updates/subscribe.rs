@@ -93,8 +93,12 @@ pub async fn submit(
     let age = parental_age(&app);
     let band = field(&fields, AGE_QUESTION);
     let guardian = field(&fields, GUARDIAN_QUESTION).trim().to_owned();
+    // A parent's address is asked only for topics that need their
+    // permission: none is needed, none is taken.
+    let for_parent = topics.is_empty() || topics_ask_parent(&app, &topics);
     if let Some(age) = age {
         match band {
+            UNDER if !for_parent => {}
             UNDER => match email_error(&guardian) {
                 Some(_) if guardian.is_empty() => errors.push(FieldError::new(
                     GUARDIAN_QUESTION,
@@ -182,6 +186,19 @@ pub async fn submit(
                 }),
             )
             .await?;
+        }
+        Subscribed::AlreadySubscribed { subscription, .. } if page.account().is_some() => {
+            // Signed in, there is nothing to hide from them: say so, and
+            // offer to change what they get.
+            return crate::accounts::link_problem(
+                &page,
+                "You already get email updates",
+                vec!["Your account's address already gets email updates from us. Nothing has changed.".into()],
+                (
+                    &format!("/updates/manage/{}", super::signed(&app, &subscription)),
+                    "Change your topics or unsubscribe",
+                ),
+            );
         }
         Subscribed::AlreadySubscribed {
             subscription,

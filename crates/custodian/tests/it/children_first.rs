@@ -206,7 +206,7 @@ async fn a_child_signing_up_for_the_newsletter_waits_for_a_parent_who_is_told_no
     shows_help(&waiting, "the held page");
 
     let ask = smtp
-        .message_to("mum@example.com", "may we use what your child sent us")
+        .message_to("mum@example.com", "a young person asks for your permission")
         .await;
     let text = mail_text(&ask);
     assert!(text.contains("Children's Commissioner"), "{text}");
@@ -233,6 +233,34 @@ async fn a_child_signing_up_for_the_newsletter_waits_for_a_parent_who_is_told_no
         .await
         .unwrap_or_default();
     assert!(recipients.is_empty());
+    // The child's address is theirs once confirmed: the portal finds the
+    // held request, to see or delete it while the parent decides.
+    let child_subject = vault
+        .find_by_email("kid@example.com")
+        .await
+        .unwrap_or_default()
+        .expect("the confirmed address finds the child");
+    let held = vault
+        .subscriptions_of(&child_subject)
+        .await
+        .unwrap_or_default();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].awaiting_guardian_until.is_some());
+    // Nothing about it may change meanwhile but unsubscribing: its records
+    // go when the parent's link does.
+    assert!(
+        !vault
+            .change_subscription(
+                &held[0].id,
+                &["newsletter"],
+                None,
+                true,
+                crate::support::now()
+            )
+            .await
+            .unwrap_or(true),
+        "a held subscription is not changed"
+    );
 
     let link = link_in(&ask, "/permission/updates/").unwrap_or_default();
     let mut parent = site.browser();
@@ -308,7 +336,9 @@ async fn a_parent_who_says_no_leaves_nothing_behind() {
     let mut child = site.browser();
     sign_up(&mut child, "sam@example.com", "under", "dad@example.com").await;
     confirm(&site, &smtp, "sam@example.com").await;
-    let ask = smtp.message_to("dad@example.com", "may we use").await;
+    let ask = smtp
+        .message_to("dad@example.com", "asks for your permission")
+        .await;
     let link = link_in(&ask, "/permission/updates/").unwrap_or_default();
     let mut parent = site.browser();
     let no = parent.submit(&link, &link, &[("permission", "no")]).await;
