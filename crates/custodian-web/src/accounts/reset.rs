@@ -65,8 +65,9 @@ pub async fn submit_request(
     // The link is made and queued after the reply, so the reply takes the
     // same time whether or not the address has an account.
     let background = app.clone();
+    let to = email.clone();
     tokio::spawn(async move {
-        if let Err(e) = send_reset_link(&background, &email).await {
+        if let Err(e) = send_reset_link(&background, &to).await {
             tracing::error!(error = %e, "a password reset link could not be queued");
         }
     });
@@ -74,7 +75,7 @@ pub async fn submit_request(
         .render(
             "account_reset_sent.html",
             "Check your email",
-            context! { minutes => RESET_SECONDS / 60 },
+            context! { minutes => RESET_SECONDS / 60, email },
         )?
         .into_response())
 }

@@ -108,7 +108,16 @@ pub async fn submit_start(
                 proven_until: None,
                 subject: None,
             }));
-            Ok(Redirect::to("/your-data/code").into_response())
+            // The page names the address: rendered here, not after a
+            // redirect, so the address is in this response alone, never in
+            // a URL or the session. The same whether or not we hold data.
+            Ok(page
+                .render(
+                    CODE,
+                    CODE_TITLE,
+                    context! { minutes => CODE_SECONDS / 60, email },
+                )?
+                .into_response())
         }
     }
 }

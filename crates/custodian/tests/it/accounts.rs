@@ -390,6 +390,13 @@ async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
         none.body.replace("nobody@example.com", ""),
         asked.body.replace("JO@example.com", "")
     );
+    assert!(
+        asked
+            .body
+            .contains("<strong class=\"app-break-words\">JO@example.com</strong>"),
+        "the page names the address: {}",
+        asked.body
+    );
     let mail = mail_to(&smtp, "JO@example.com", "Reset your").await;
     let link = link_in(&mail, "/account/reset-password/").unwrap_or_default();
     assert!(
