@@ -144,6 +144,14 @@ pub async fn submit(
             "Your name must be 200 characters or fewer, and your address 500 or fewer",
         ));
     }
+    if errors.is_empty() && subscription.awaiting_guardian_until.is_some() && !topics.is_empty() {
+        // Waiting for a parent: nothing may change but unsubscribing, and
+        // no topic is consented to until they agree.
+        errors.push(FieldError::new(
+            "topic",
+            "We are waiting for your parent's or guardian's permission. Until they agree you can only unsubscribe",
+        ));
+    }
     if !errors.is_empty() {
         let shown = Shown {
             email: &subscription.email,
@@ -155,22 +163,6 @@ pub async fn submit(
         return manage_page(&app, &page, &link, shown, errors, false);
     }
     let now = app.clock.unix();
-    if subscription.awaiting_guardian_until.is_some() && !topics.is_empty() {
-        // Waiting for a parent: nothing may change but unsubscribing, and
-        // no topic is consented to until they agree.
-        errors.push(FieldError::new(
-            "topic",
-            "We are waiting for your parent's or guardian's permission. Until they agree you can only unsubscribe",
-        ));
-        let shown = Shown {
-            email: &subscription.email,
-            topics: &topics,
-            weekly,
-            postal_name: &name,
-            postal_address: &address,
-        };
-        return manage_page(&app, &page, &link, shown, errors, false);
-    }
     let postal = (offers_post && !name.is_empty()).then_some((name.as_str(), address.as_str()));
     let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
     app.vault
