@@ -37,7 +37,12 @@ for (const javaScriptEnabled of [false, true]) {
         assert.ok(cookie.expires > Date.now() / 1000 + 360 * 24 * 3600, 'kept for a year')
         assert.equal(cookie.httpOnly, true)
         const names = (await browser.context.cookies()).map((c) => c.name).sort()
-        assert.deepEqual(names, ['cookie_preferences', 'custodian_session', 'request_token'], 'only essential cookies')
+        if (answer === 'yes') {
+          // The measurement cookie, and nothing else optional.
+          assert.deepEqual(names, ['cc_visitor', 'cookie_preferences', 'custodian_session', 'request_token'])
+        } else {
+          assert.deepEqual(names, ['cookie_preferences', 'custodian_session', 'request_token'], 'only essential cookies')
+        }
 
         await page.getByRole('button', { name: 'Hide cookie message' }).click()
         await page.waitForURL(`${server.base}/privacy`)
@@ -64,11 +69,14 @@ for (const javaScriptEnabled of [false, true]) {
       await page.waitForURL(`${server.base}/cookies`)
       await assert.doesNotReject(page.getByText("You've set your cookie preferences").waitFor())
       assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=yes\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$/)
+      const measured = async () => (await browser.context.cookies()).find((c) => c.name === 'cc_visitor')
+      assert.match((await measured())?.value ?? '', /^[0-9a-f]{32}$/, 'the measurement cookie follows a yes')
 
       await page.getByRole('radio', { name: 'No' }).check()
       await page.getByRole('button', { name: 'Save cookie settings' }).click()
       await page.waitForURL(`${server.base}/cookies`)
       assert.match((await consentCookie(browser.context))?.value ?? '', /^version=1&usage=no\.[0-9a-f]{8}&receipt=[0-9a-f]{32}$/)
+      assert.equal(await measured(), undefined, 'and goes with a no')
       await page.goto(`${server.base}/`)
       assert.equal(await page.locator('.govuk-cookie-banner').count(), 0, 'a choice made on the cookies page ends the banner')
     } finally {

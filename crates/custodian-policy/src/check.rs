@@ -111,6 +111,21 @@ impl ServerCookies {
     }
 }
 
+/// The declared cookie named `name`, with its lifetime as read.
+pub(crate) fn declared_cookie<'a>(
+    config: &'a SiteConfig,
+    cookie_lifetimes: &[CookieLifetime],
+    name: &str,
+) -> Option<(&'a crate::model::Cookie, CookieLifetime)> {
+    config
+        .policy
+        .cookies
+        .iter()
+        .zip(cookie_lifetimes)
+        .find(|(k, _)| k.name.get_ref() == name)
+        .map(|(k, l)| (k, *l))
+}
+
 /// A config that passed every check, with its rules parsed once.
 #[derive(Debug, Clone)]
 pub struct CheckedConfig {
@@ -129,6 +144,8 @@ pub struct CheckedConfig {
     pub children: Option<crate::children::CheckedChildren>,
     /// Campaigns, their cookie and the feeds imported.
     pub campaigns: crate::campaigns::CheckedCampaigns,
+    /// The cookie that counts different people, when the site sets one.
+    pub measurement: Option<crate::measurement::MeasurementCookie>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -579,17 +596,32 @@ pub fn check(
         );
     }
     server_names.extend(campaign_cookie);
-    let mut notes: Vec<String> = policy
-        .cookies
-        .iter()
-        .filter(|k| k.set_by.is_none() && !server_names.contains(&k.name.get_ref()))
-        .map(|k| {
+    let measurement = crate::measurement::check_measurement(&mut c, &config, &cookie_lifetimes);
+    if let Some(m) = &measurement
+        && server_names.contains(&&m.name)
+    {
+        c.error(
+            c.find("[measurement]"),
             format!(
-                "cookie `{}` is declared but this server does not set it yet",
-                k.name.get_ref()
-            )
-        })
-        .collect();
+                "the measurement cookie `{}` has the name of another cookie the server sets",
+                m.name
+            ),
+            "give the measurement cookie a name of its own",
+        );
+    }
+    server_names.extend(measurement.as_ref().map(|m| &m.name));
+    // A declared cookie nothing sets would make the notice and the banner
+    // ask about something that never happens.
+    for cookie in &policy.cookies {
+        if cookie.set_by.is_none() && !server_names.contains(&cookie.name.get_ref()) {
+            c.error(
+                cookie.name.span(),
+                format!("cookie `{}` is declared, but nothing sets it: this server does not, and no set_by names who does", cookie.name.get_ref()),
+                "if it counts visitors, set [measurement] cookie = \"<name>\"; if it caps campaigns, set [campaign_slot] cookie; if another system sets it, add set_by = \"<recipient>\"; otherwise remove it",
+            );
+        }
+    }
+    let mut notes: Vec<String> = Vec::new();
     if config.rights.is_none() {
         notes.push("there is no [rights] table: people cannot see, correct or delete their data at /your-data, and requests must be handled by hand".to_owned());
     }
@@ -658,6 +690,7 @@ pub fn check(
             forms,
             children,
             campaigns,
+            measurement,
         }),
         _ => Err(c.found),
     }

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod law;
 pub mod layered;
 pub mod machine;
+pub mod measurement;
 pub mod model;
 pub mod notice;
 pub mod period;

@@ -52,6 +52,10 @@ pub struct SiteConfig {
     /// Campaign material, by id, for the slots pages include.
     #[serde(default)]
     pub campaigns: IndexMap<String, crate::campaigns::Campaign>,
+    /// The optional cookie that counts different people, for those who
+    /// say yes to it. Absent: no measurement cookie.
+    #[serde(default)]
+    pub measurement: Option<crate::measurement::Measurement>,
 }
 
 /// Outbound mail. The SMTP password never goes in this file: it comes from

@@ -104,11 +104,6 @@ pub fn sections(checked: &CheckedConfig) -> Vec<(String, String, String)> {
             how_we_use_it(checked),
         ),
         (
-            "ip-addresses".into(),
-            "IP addresses and site statistics".into(),
-            ip_addresses(checked),
-        ),
-        (
             "sharing".into(),
             "Who we share it with".into(),
             sharing(checked),
@@ -185,7 +180,6 @@ pub const GENERATED_SECTIONS: &[&str] = &[
     "what-we-collect",
     "how-we-use-it",
     "forms",
-    "ip-addresses",
     "sharing",
     "where-it-is-kept",
     "automated-decisions",
@@ -252,13 +246,20 @@ fn what_we_collect(checked: &CheckedConfig) -> String {
 fn how_we_use_it(checked: &CheckedConfig) -> String {
     let policy = &checked.config.policy;
     let mut out = String::new();
+    let logs = policy.server_logs.purpose.get_ref();
     for (id, purpose) in &policy.purposes {
+        // The purpose the web server's logs serve carries what is said of
+        // IP addresses, so that it is said once, where its reason is.
+        let anchor = if id == logs { " {#ip-addresses}" } else { "" };
         let _ = writeln!(
             out,
-            "### {}\n\n{}\n",
+            "### {}{anchor}\n\n{}\n",
             inline(&purpose.name),
             inline(&purpose.description)
         );
+        if id == logs {
+            let _ = writeln!(out, "{}", ip_addresses(checked));
+        }
         let categories: Vec<String> = purpose
             .categories
             .iter()
@@ -294,6 +295,7 @@ fn how_we_use_it(checked: &CheckedConfig) -> String {
         if let Some(rule) = checked.retention.get(id) {
             let _ = writeln!(out, "- How long we keep it: {rule}");
         }
+
         match &purpose.keep_on_erasure {
             Some(reason) => {
                 let _ = writeln!(
@@ -355,20 +357,12 @@ fn forms(checked: &CheckedConfig) -> String {
     out
 }
 
+/// What the server does with the web server's logs, said in the entry of
+/// the purpose they serve.
 fn ip_addresses(checked: &CheckedConfig) -> String {
-    let policy = &checked.config.policy;
-    let purpose = policy
-        .purposes
-        .get(policy.server_logs.purpose.get_ref())
-        .map_or_else(
-            || "site statistics".to_owned(),
-            |p| label_case(&inline(&p.name)),
-        );
     format!(
-        "Your IP address (a number that identifies a computer or other device on the internet) is automatically logged by our web server. \
-         We use these logs only for {purpose}: to estimate how many people visit and which pages they use. \
-         We never link an IP address to any person, and the statistics we keep hold no IP addresses. \
-         The web server deletes its logs after {}.\n",
+        "The web server deletes its logs of IP addresses after {}. \
+         The statistics we keep from them hold no IP addresses, and we never link an IP address to any person.\n",
         checked.ip_retention
     )
 }
@@ -403,9 +397,19 @@ fn sharing(checked: &CheckedConfig) -> String {
 
 fn cookies(checked: &CheckedConfig) -> String {
     let policy = &checked.config.policy;
-    let mut out = String::from(
-        "Cookies are small files saved on your phone, tablet or computer when you visit a website. \
-         Cookies we set without asking are essential: the site cannot work safely without them. \
+    // Text the site wrote for this section already says what cookies are.
+    let introduced = policy
+        .sections
+        .iter()
+        .any(|s| s.within.as_ref().is_some_and(|w| w.get_ref() == "cookies"));
+    let mut out = if introduced {
+        String::new()
+    } else {
+        "Cookies are small files saved on your phone, tablet or computer when you visit a website. "
+            .to_owned()
+    };
+    out.push_str(
+        "Cookies we set without asking are essential: the site cannot work safely without them. \
          We only set any other cookie if you say yes, and you can change your mind on our [cookies page](/cookies).\n\n\
          | Name | What it is for | Essential | Expires |\n| --- | --- | --- | --- |\n",
     );

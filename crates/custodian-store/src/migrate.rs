@@ -171,6 +171,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_subscriptions_wait_for_a_parent.sql"),
         postgres: include_str!("../migrations/postgres/0026_subscriptions_wait_for_a_parent.sql"),
     },
+    Migration {
+        version: 27,
+        name: "measured browsers",
+        sqlite: include_str!("../migrations/sqlite/0027_measured_browsers.sql"),
+        postgres: include_str!("../migrations/postgres/0027_measured_browsers.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -13,6 +13,7 @@ mod assets;
 pub mod campaigns;
 pub mod clock;
 mod consent;
+mod cookie_numbers;
 mod diff;
 mod error;
 pub mod forms;

@@ -172,6 +172,9 @@ pub struct Inner {
     /// Keys the stored form of campaign cookie numbers; shared by every
     /// instance through the store.
     pub campaign_key: Vec<u8>,
+    /// Keys the hash by which measurement cookie numbers are counted;
+    /// shared by every instance, so their counts merge.
+    pub measurement_key: Vec<u8>,
     /// Campaigns from other sites' feeds, as last read from the store.
     pub imported_campaigns: crate::campaigns::imported::Imported,
     /// Showings without the campaign cookie, written in batches.
@@ -232,6 +235,9 @@ impl AppState {
         let campaign_key = vault
             .server_secret("campaign numbers", Legacy::Replace, now)
             .await?;
+        let measurement_key = vault
+            .server_secret("measurement numbers", Legacy::Replace, now)
+            .await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let layered = LayeredNotice::of(&checked);
         let templates = Templates::new()?;
@@ -260,6 +266,7 @@ impl AppState {
             mailer,
             submission_limiter,
             campaign_key,
+            measurement_key,
             imported_campaigns: Default::default(),
             metrics: Default::default(),
             uncounted_campaigns: Default::default(),

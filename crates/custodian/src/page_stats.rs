@@ -3,11 +3,17 @@
 //! a [`Tally`] exactly as `logs ingest` counts log lines (the same bot
 //! rules, the same per-day salt held only in memory), then saved as the
 //! same aggregates every few seconds and once more on shutdown.
+//!
+//! Hits carrying a measurement cookie's keyed hash are also added to that
+//! day's sketch of measured browsers; only the sketch is saved.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use custodian_logs::sketch::Sketch;
 use custodian_logs::{Hit, Options, Tally};
 use custodian_store::Store;
+use custodian_store::stats::measured::MeasuredDay;
 use custodian_web::middleware::page_stats::{PageHit, PageHits};
 use tokio::sync::{mpsc, oneshot};
 
@@ -49,13 +55,18 @@ async fn run(
     mut stopped: oneshot::Receiver<()>,
 ) {
     let mut tally = Tally::new(Options::default());
+    let mut measured = Measured::default();
     let mut tick = tokio::time::interval(save_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            Some(hit) = rx.recv() => count(&mut tally, &hit),
+            Some(hit) = rx.recv() => {
+                count(&mut tally, &hit);
+                measured.count(&hit);
+            }
             _ = tick.tick() => {
                 save(&store, &site, &mut tally).await;
+                measured.save(&store, &site).await;
                 // Yesterday's salt is kept only while late requests of the
                 // day may still arrive.
                 tally.forget_old_days(1);
@@ -63,8 +74,10 @@ async fn run(
             _ = &mut stopped => {
                 while let Ok(hit) = rx.try_recv() {
                     count(&mut tally, &hit);
+                    measured.count(&hit);
                 }
                 save(&store, &site, &mut tally).await;
+                measured.save(&store, &site).await;
                 return;
             }
         }
@@ -97,5 +110,39 @@ async fn save(store: &Store, site: &str, tally: &mut Tally) {
         .await
     {
         tracing::warn!(error = %e, "could not save the counts of this server's pages");
+    }
+}
+
+/// Measured browsers not yet saved, per day.
+#[derive(Default)]
+struct Measured {
+    days: BTreeMap<i64, Sketch>,
+}
+
+impl Measured {
+    fn count(&mut self, hit: &PageHit) {
+        if let Some(key) = hit.measured {
+            self.days
+                .entry(hit.at.div_euclid(86_400))
+                .or_default()
+                .add(key);
+        }
+    }
+
+    async fn save(&mut self, store: &Store, site: &str) {
+        if self.days.is_empty() {
+            return;
+        }
+        let days: Vec<MeasuredDay> = std::mem::take(&mut self.days)
+            .into_iter()
+            .map(|(day, sketch)| MeasuredDay {
+                day,
+                browsers: i64::try_from(sketch.estimate()).unwrap_or(i64::MAX),
+                sketch: sketch.as_bytes().to_vec(),
+            })
+            .collect();
+        if let Err(e) = store.record_measured(site, &days, &merge_sketches).await {
+            tracing::warn!(error = %e, "could not save the measured browsers");
+        }
     }
 }

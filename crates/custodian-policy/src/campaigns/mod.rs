@@ -357,12 +357,7 @@ fn campaign_cookie(
     cookie_lifetimes: &[CookieLifetime],
     name: &Spanned<String>,
 ) -> Option<CampaignCookie> {
-    let declared = config
-        .policy
-        .cookies
-        .iter()
-        .zip(cookie_lifetimes)
-        .find(|(k, _)| k.name.get_ref() == name.get_ref());
+    let declared = crate::check::declared_cookie(config, cookie_lifetimes, name.get_ref());
     let Some((cookie, lifetime)) = declared else {
         c.error(
             name.span(),

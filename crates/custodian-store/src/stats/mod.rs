@@ -11,6 +11,7 @@ use sqlx::Row;
 
 use crate::{Pool, Result, Store, StoreError, with_pool};
 
+pub mod measured;
 mod rows;
 mod spans;
 

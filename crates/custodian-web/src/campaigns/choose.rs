@@ -15,6 +15,7 @@ use custodian_policy::campaigns::CheckedCampaign;
 use hmac::{KeyInit, Mac};
 
 use crate::consent::ConsentChoice;
+use crate::cookie_numbers;
 use crate::error::AppResult;
 use crate::middleware::security_headers::is_https;
 use crate::middleware::session::{append_cookie, read_cookie};
@@ -41,11 +42,6 @@ impl Chosen {
             axum::http::HeaderValue::from_static("no-store"),
         );
     }
-}
-
-/// A cookie number as the server makes them: 128 random bits in hex.
-fn valid_number(value: &str) -> bool {
-    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The number as stored: a keyed hash, so the table alone cannot be
@@ -84,12 +80,12 @@ pub async fn choose(
     let allowed = cookie_config.is_some_and(|c| consent.allows(&app.checked, &c.consent_category));
     let present = cookie_config
         .and_then(|c| read_cookie(headers, &c.name))
-        .filter(|v| valid_number(v));
+        .filter(|v| cookie_numbers::valid(v));
     let mut cookie = None;
     let number = match (cookie_config, allowed, present) {
         (Some(_), true, Some(n)) => Some(n.to_owned()),
         (Some(c), true, None) if !due.is_empty() => {
-            let fresh = format!("{:032x}", rand::random::<u128>());
+            let fresh = cookie_numbers::fresh();
             cookie = Some(
                 cookie::Cookie::build((c.name.clone(), fresh.clone()))
                     .path("/")
@@ -103,12 +99,7 @@ pub async fn choose(
         }
         (Some(c), false, _) if read_cookie(headers, &c.name).is_some() => {
             // Consent was withdrawn or has lapsed: the number goes.
-            cookie = Some(
-                cookie::Cookie::build((c.name.clone(), ""))
-                    .path("/")
-                    .max_age(time::Duration::ZERO)
-                    .build(),
-            );
+            cookie = Some(cookie_numbers::removal(&c.name));
             None
         }
         _ => None,
@@ -163,10 +154,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_numbers_the_server_could_have_made_are_read() {
-        assert!(valid_number("0123456789abcdef0123456789abcdef"));
-        assert!(!valid_number("0123456789abcdef"));
-        assert!(!valid_number("0123456789abcdef0123456789abcdeg"));
+    fn stored_numbers_are_keyed() {
         assert_ne!(browser_key(b"k1", "a"), browser_key(b"k2", "a"));
         assert_eq!(browser_key(b"k1", "a").len(), 16);
     }

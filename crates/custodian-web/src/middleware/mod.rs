@@ -4,6 +4,7 @@
 
 pub mod csrf;
 pub mod error_pages;
+pub mod measurement;
 pub mod page_stats;
 pub mod request_log;
 pub mod security_headers;

@@ -9,6 +9,9 @@
 //! path no route matches counts as `(no such page)`. The staff area, assets,
 //! the campaign slot (a part of a page, not a page) and the health checks
 //! are left out.
+//!
+//! The same pages carry the measurement cookie, when the site has one and
+//! the person said yes to it (see [`super::measurement`]).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -29,6 +32,9 @@ pub struct PageHit {
     pub status: u16,
     pub referer: Option<String>,
     pub user_agent: Option<String>,
+    /// The keyed hash of the measurement cookie's number, for browsers
+    /// whose person said yes to it.
+    pub measured: Option<u64>,
 }
 
 /// Where hits go; the counter drains it. When it is full, hits are dropped
@@ -80,7 +86,11 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         peer.as_ref(),
         app.checked.config.site.trust_proxy,
     );
-    let response = next.run(request).await;
+    let measured = super::measurement::measure(&app, request.method(), headers);
+    let mut response = next.run(request).await;
+    if let Some(cookie) = &measured.cookie {
+        super::session::append_cookie(&mut response, cookie);
+    }
     let hit = PageHit {
         client,
         at: app.clock.unix(),
@@ -89,6 +99,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         status: response.status().as_u16(),
         referer,
         user_agent,
+        measured: measured.key,
     };
     let _ = hits.try_send(hit);
     response

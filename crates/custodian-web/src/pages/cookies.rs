@@ -261,11 +261,7 @@ fn remember(
         let ours = declared.set_by.is_none();
         let name = declared.name.get_ref();
         if refused && ours && read_cookie(headers, name).is_some() {
-            let removal = cookie::Cookie::build((name.clone(), ""))
-                .path("/")
-                .max_age(time::Duration::ZERO)
-                .build();
-            append_cookie(&mut response, &removal);
+            append_cookie(&mut response, &crate::cookie_numbers::removal(name));
         }
     }
     response.headers_mut().insert(

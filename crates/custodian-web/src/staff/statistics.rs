@@ -69,6 +69,59 @@ struct Statistics {
     campaigns: Vec<CampaignView>,
     /// The same per day, as counted.
     campaign_days: Vec<CampaignDayView>,
+    /// Counted by the measurement cookie, when the site sets one.
+    measured: Option<MeasuredView>,
+}
+
+/// What the measurement cookie counted: only browsers whose person said
+/// yes to it, so a floor rather than everyone.
+#[derive(Debug, Serialize)]
+struct MeasuredView {
+    /// "visits" for a session cookie, "browsers" for a lasting one.
+    unit: &'static str,
+    /// Different numbers over the whole range, from the merged sketches.
+    total: i64,
+    days: Vec<MeasuredDayView>,
+}
+
+#[derive(Debug, Serialize)]
+struct MeasuredDayView {
+    day: String,
+    date: String,
+    count: i64,
+}
+
+/// Different numbers seen over the range: each day's sketch merged, so a
+/// browser seen on several days counts once.
+fn measured_view(
+    cookie: &custodian_policy::measurement::MeasurementCookie,
+    rows: &[custodian_store::stats::measured::MeasuredDay],
+) -> MeasuredView {
+    let mut union = custodian_logs::sketch::Sketch::default();
+    for row in rows {
+        if let Some(sketch) = custodian_logs::sketch::Sketch::from_bytes(&row.sketch) {
+            union.merge(&sketch);
+        }
+    }
+    MeasuredView {
+        unit: if cookie.counts_visits() {
+            "visits"
+        } else {
+            "browsers"
+        },
+        total: i64::try_from(union.estimate()).unwrap_or(i64::MAX),
+        days: rows
+            .iter()
+            .filter_map(|r| {
+                let date = date_of(r.day)?;
+                Some(MeasuredDayView {
+                    day: date.to_string(),
+                    date: long_date(date),
+                    count: r.browsers,
+                })
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -204,6 +257,13 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
     app.uncounted_campaigns
         .add_pending(&mut showings, first, last);
     let (campaigns, campaign_days) = campaign_views(&showings);
+    let measured = match &app.checked.measurement {
+        Some(cookie) => Some(measured_view(
+            cookie,
+            &store.measured_days(site, first, last).await?,
+        )),
+        None => None,
+    };
     Ok(Statistics {
         site: site.to_owned(),
         from: from.to_string(),
@@ -231,6 +291,7 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
         tables,
         campaigns,
         campaign_days,
+        measured,
     })
 }
 

@@ -228,7 +228,7 @@ async fn the_banner_asks_again_when_a_new_category_appears() {
          [[policy.cookies]]\nname = \"campaign_id\"\npurpose = \"Caps campaigns.\"\nessential = false\n\
          consent_category = \"campaigns\"\nduration = \"1 year\"\nholds = \"A random number.\"\n\n\
          [[policy.cookies]]\nname = \"usage_id\"",
-    );
+    ) + "\n[campaign_slot]\ncookie = \"campaign_id\"\n";
     let site = site.restart_with(&with_new_category).await;
     let page = carry(&browser, &site).get("/").await;
     assert!(

@@ -16,20 +16,20 @@ async fn the_notice_is_rendered_from_the_policy() {
     }
     let privacy = browser.get("/privacy").await;
     for expected in [
-        "Test Department",                                              // who we are
-        "Contact details",                                              // what we collect
-        "Answering your questions",                                     // why
-        "Public task (Article 6(1)(e))",                                // lawful basis
-        "1 year after the case is closed",                              // how long
-        "Other government departments, only if you give us permission", // who receives it, when
-        "The web server deletes its logs after 30 days",                // IP logs
-        "<code>usage_id</code>",                                        // cookies
-        "object to how we use your information",                        // rights (public task)
-        "mailto:privacy@test.example",                                  // contact
-        "dpo@test.example",                                             // DPO
-        "ico.org.uk/make-a-complaint",                                  // complain to the ICO
-        "Changes to this notice",                                       // free-text section
-        "Version 1, published",                                         // version and date
+        "Test Department",                                               // who we are
+        "Contact details",                                               // what we collect
+        "Answering your questions",                                      // why
+        "Public task (Article 6(1)(e))",                                 // lawful basis
+        "1 year after the case is closed",                               // how long
+        "Other government departments, only if you give us permission",  // who receives it, when
+        "The web server deletes its logs of IP addresses after 30 days", // IP logs
+        "<code>usage_id</code>",                                         // cookies
+        "object to how we use your information",                         // rights (public task)
+        "mailto:privacy@test.example",                                   // contact
+        "dpo@test.example",                                              // DPO
+        "ico.org.uk/make-a-complaint",                                   // complain to the ICO
+        "Changes to this notice",                                        // free-text section
+        "Version 1, published",                                          // version and date
     ] {
         assert!(
             privacy.body.contains(expected),

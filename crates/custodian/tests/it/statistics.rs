@@ -765,3 +765,113 @@ async fn a_range_of_blocks_weeks_and_odd_days_adds_up_to_its_days() {
     let pages: i64 = table(&whole, "pages").values().sum();
     assert!(pages > 0 && pages <= whole["pageviews"].as_i64().unwrap_or(0));
 }
+
+/// A press of the cookie banner's button, from the home page.
+async fn answer_banner(b: &mut crate::support::Browser, button: &str) {
+    let reply = b
+        .submit(
+            "/",
+            "/cookies/banner",
+            &[("cookies", button), ("return_to", "/")],
+        )
+        .await;
+    assert_eq!(reply.status, 303);
+}
+
+#[tokio::test]
+async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
+    let site = Site::start_with_args(crate::support::FIXTURE, &["--page-stats-seconds", "1"]).await;
+    let number_in = |b: &crate::support::Browser| b.jar.get("usage_id").cloned();
+
+    // Before any choice, and after a no: no number, nothing measured.
+    let mut undecided = site.browser();
+    let mut refuser = site.browser();
+    answer_banner(&mut refuser, "reject").await;
+    for b in [&mut undecided, &mut refuser] {
+        for path in ["/", "/privacy", "/forms/contact"] {
+            let page = b.get(path).await;
+            assert!(
+                page.set_cookies.iter().all(|c| c.name != "usage_id"),
+                "{path}"
+            );
+        }
+        assert_eq!(number_in(b), None);
+    }
+
+    // After a yes, the next page gives a random number, kept as declared,
+    // and the pages after it keep it.
+    let mut first = site.browser();
+    answer_banner(&mut first, "accept").await;
+    let page = first.get("/").await;
+    let given = page
+        .cookie("usage_id")
+        .cloned()
+        .unwrap_or_else(|| panic!("no measurement cookie after a yes: {:?}", page.set_cookies));
+    assert_eq!(given.value.len(), 32);
+    assert!(given.value.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(given.has("httponly"));
+    assert_eq!(given.attribute("max-age").as_deref(), Some("31536000"));
+    for path in ["/privacy", "/", "/forms/contact"] {
+        let again = first.get(path).await;
+        assert!(
+            again.cookie("usage_id").is_none(),
+            "kept, not replaced: {path}"
+        );
+    }
+    let number = given.value.clone();
+    let mut second = site.browser();
+    answer_banner(&mut second, "accept").await;
+    second.get("/").await;
+    second.get("/privacy").await;
+    assert_ne!(number_in(&second), Some(number.clone()));
+
+    // The staff area is not the site: it neither gives nor counts a number.
+    let secret = site.add_staff("annie", "analyst");
+    let mut analyst = site.browser();
+    answer_banner(&mut analyst, "accept").await;
+    assert_eq!(analyst.sign_in("annie", &secret).await.status, 303);
+    let mut stats = serde_json::Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let api = analyst.get("/staff/statistics.json?site=custodian").await;
+        stats = serde_json::from_str(&api.body).unwrap_or_default();
+        if stats["measured"]["total"] == 2 {
+            break;
+        }
+    }
+    assert_eq!(stats["measured"]["unit"], "browsers", "{stats}");
+    assert_eq!(
+        stats["measured"]["total"], 2,
+        "two browsers said yes: {stats}"
+    );
+    assert_eq!(stats["measured"]["days"][0]["count"], 2, "{stats}");
+    assert!(
+        number_in(&analyst).is_none(),
+        "no number for the staff area"
+    );
+    let page = analyst.get("/staff/statistics?site=custodian").await;
+    assert!(page.body.contains("Counted with the measurement cookie"));
+    assert!(page.body.contains("Only people who said yes"));
+
+    // Saying no on the cookies page takes the number away at once.
+    let changed = first
+        .submit("/cookies", "/cookies", &[("usage", "no")])
+        .await;
+    let removal = changed
+        .cookie("usage_id")
+        .unwrap_or_else(|| panic!("the number stays: {:?}", changed.set_cookies));
+    assert_eq!(removal.attribute("max-age").as_deref(), Some("0"));
+    assert!(first.get("/").await.cookie("usage_id").is_none());
+
+    // Only the sketch is kept: never the number, in the database or the log.
+    let log = site.server.log();
+    let data_dir = site.data_dir();
+    site.server.stop().await;
+    // (On PostgreSQL the files are the server's: the SQLite run reads them.)
+    let db = database_bytes(&data_dir);
+    assert!(
+        db.is_empty() || !contains(&db, number.as_bytes()),
+        "the number in the database"
+    );
+    assert!(!log.contains(&number), "the number in the log");
+}
