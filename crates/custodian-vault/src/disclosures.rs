@@ -24,6 +24,13 @@ pub fn disclosure_source(id: &str) -> String {
     format!("disclosure:{id}")
 }
 
+/// A disclosure the person has not been told about, made outside any case
+/// of theirs: kept from what they are shown (see
+/// [`Vault::copy_for_the_person`]).
+pub fn hidden_from_the_person(row: &DisclosureRow) -> bool {
+    row.told_at.is_none() && row.case_id.is_none()
+}
+
 /// A disclosure the DPO records.
 pub struct NewDisclosure<'a> {
     pub subject: &'a SubjectRef,

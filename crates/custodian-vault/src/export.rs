@@ -1,5 +1,6 @@
 //! Everything held about a person, decrypted, in one document: what
-//! `custodian subject export` prints and the "your data" portal will offer.
+//! `custodian subject export` prints, and, leaving out what the person may
+//! not be told, what the "your data" portal and an access request give.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -54,7 +55,29 @@ impl Vault {
     /// Everything held about `subject`, decrypted. Recorded in the audit log
     /// under `actor`.
     pub async fn export(&self, subject: &SubjectRef, actor: &str, now: i64) -> Result<Export> {
-        self.export_as(subject, actor, now, "export").await
+        self.export_as(subject, actor, now, "export", &[]).await
+    }
+
+    /// What the person is given of what is held about them: the portal's
+    /// view and the answer to an access request. Everything, except a
+    /// disclosure they have not been told about and what was recorded about
+    /// it (a safeguarding referral, where telling them could put someone at
+    /// risk: the law allows it, and the DPO has recorded why). Recorded in
+    /// the audit log under `actor`.
+    pub async fn copy_for_the_person(
+        &self,
+        subject: &SubjectRef,
+        actor: &str,
+        now: i64,
+    ) -> Result<Export> {
+        let untold: Vec<String> = self
+            .disclosures(subject)
+            .await?
+            .iter()
+            .filter(|d| crate::disclosures::hidden_from_the_person(d))
+            .map(|d| crate::disclosures::disclosure_source(&d.id))
+            .collect();
+        self.export_as(subject, actor, now, "export", &untold).await
     }
 
     /// The same, for a member of staff reading it on screen: every staff
@@ -65,7 +88,7 @@ impl Vault {
         actor: &str,
         now: i64,
     ) -> Result<Export> {
-        self.export_as(subject, actor, now, "read").await
+        self.export_as(subject, actor, now, "read", &[]).await
     }
 
     async fn export_as(
@@ -74,8 +97,10 @@ impl Vault {
         actor: &str,
         now: i64,
         action: &str,
+        leave_out: &[String],
     ) -> Result<Export> {
-        let (row, items) = self.decrypt_all(subject).await?;
+        let (row, mut items) = self.decrypt_all(subject).await?;
+        items.retain(|(record, _)| !leave_out.contains(&record.source));
         self.store
             .audit(
                 now,

@@ -453,7 +453,11 @@ pub async fn export(
         id: row.subject_id.clone(),
     };
     let now = app.clock.unix();
-    let export = app.vault.export(&subject, &user.actor(), now).await?;
+    // The person's copy: a disclosure they may not be told about stays out.
+    let export = app
+        .vault
+        .copy_for_the_person(&subject, &user.actor(), now)
+        .await?;
     let cases = app.vault.cases_of(&subject).await?;
     let document = serde_json::json!({
         "request": {

@@ -110,20 +110,13 @@ pub fn request_due(app: &AppState, row: &RequestRow) -> String {
 
 /// Read everything held about `subject` (audited as the person's own read).
 pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult<Held> {
-    let mut export = app.vault.export(subject, PORTAL_ACTOR, now).await?;
+    let export = app
+        .vault
+        .copy_for_the_person(subject, PORTAL_ACTOR, now)
+        .await?;
     let cases = app.vault.cases_of(subject).await?;
     let requests = app.vault.requests_of(subject).await?;
     let disclosures = app.vault.disclosures(subject).await?;
-    // A disclosure the person has not been told about (a safeguarding
-    // referral, where telling them could put someone at risk) is not
-    // shown, nor what was recorded about it: the law allows it, and the
-    // DPO has recorded why.
-    let untold: Vec<String> = disclosures
-        .iter()
-        .filter(|d| d.told_at.is_none() && d.case_id.is_none())
-        .map(|d| format!("disclosure:{}", d.id))
-        .collect();
-    export.items.retain(|i| !untold.contains(&i.source));
     let mut groups: Vec<GroupView> = Vec::new();
     for item in &export.items {
         let (group, label) = describe(app, &item.source, &item.field, &cases, &requests);

@@ -224,4 +224,49 @@ async fn a_safeguarding_disclosure_is_not_shown_and_a_partner_one_is_emailed_and
     assert!(download.body.contains("Care Review"));
     assert!(!download.body.contains("worried about Sam"));
     assert!(!download.body.contains("safeguarding_services"));
+
+    // Sam asks by letter for a copy: the DPO's one-click answer leaves out
+    // the same, while the DPO's own view of Sam still shows it.
+    let today = time::OffsetDateTime::now_utc().date();
+    let (d, m, y) = (
+        today.day().to_string(),
+        u8::from(today.month()).to_string(),
+        today.year().to_string(),
+    );
+    let request = dpo
+        .submit(
+            "/staff/requests/new",
+            "/staff/requests/new",
+            &[
+                ("kind", "access"),
+                ("channel", "post"),
+                ("received-day", &d),
+                ("received-month", &m),
+                ("received-year", &y),
+                ("email", "sam@example.com"),
+                ("contact", "Sam, by post"),
+                ("details", "Please send me everything you hold about me."),
+            ],
+        )
+        .await;
+    assert_eq!(request.status, 303, "{}", request.body);
+    let request_path = request.location().unwrap_or_default();
+    let answer = dpo
+        .submit(&request_path, &format!("{request_path}/export"), &[])
+        .await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.contains("Care Review"), "{}", answer.body);
+    for hidden in [
+        "worried about Sam",
+        "put Sam at risk",
+        "Head of safeguarding",
+        "safeguarding_services",
+    ] {
+        assert!(!answer.body.contains(hidden), "{hidden} in the answer");
+    }
+    let log = dpo.get("/staff/disclosures").await;
+    assert!(
+        log.body.contains("Not told: reason recorded"),
+        "the DPO still sees it"
+    );
 }
