@@ -44,13 +44,12 @@ impl MeasurementCookie {
         matches!(self.lifetime, CookieLifetime::Session)
     }
 
-    /// Max-Age in days, or `None` for a session cookie. Never longer than
-    /// declared, and never more than a year: a year is counted as 366
-    /// days, which would outlast "1 year" in most years.
+    /// Max-Age in days, or `None` for a session cookie: never longer than
+    /// declared in any month or year, and at most a year.
     pub fn max_age_days(&self) -> Option<u32> {
         match self.lifetime {
             CookieLifetime::Session => None,
-            CookieLifetime::For(period) => Some(period.approx_days().clamp(1, 365)),
+            CookieLifetime::For(period) => Some(period.least_days().clamp(1, 365)),
         }
     }
 }

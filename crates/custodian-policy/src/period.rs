@@ -90,6 +90,18 @@ impl Period {
         }
     }
 
+    /// A lower bound in days: a cookie given this many days never outlasts
+    /// the period, whatever the calendar.
+    pub fn least_days(&self) -> u32 {
+        let per = match self.unit {
+            Unit::Day => 1,
+            Unit::Week => 7,
+            Unit::Month => 28,
+            Unit::Year => 365,
+        };
+        self.count.saturating_mul(per)
+    }
+
     /// An upper bound in days, for cookie Max-Age and sanity limits.
     pub fn approx_days(&self) -> u32 {
         let per = match self.unit {

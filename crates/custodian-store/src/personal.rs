@@ -804,10 +804,12 @@ impl PersonalData<'_> {
 
 // Declared after the macros above, which it uses.
 pub mod accounts;
+pub mod case_status;
 pub mod cases;
 pub mod consents;
 pub mod disclosures;
 pub mod guardians;
 pub mod mail;
+pub mod request_status;
 pub mod requests;
 pub mod subscriptions;

@@ -8,9 +8,9 @@
 //! row in one transaction: acknowledged means all of it is committed.
 
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, CaseRows};
+use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, CaseRows, CaseStatus};
 use custodian_store::personal::consents::ConsentReceiptRow;
-use custodian_store::personal::guardians::{AWAITING_GUARDIAN, GuardianRequestRow};
+use custodian_store::personal::guardians::GuardianRequestRow;
 use custodian_store::personal::{RecordRow, SubjectRow};
 
 use crate::blind_index::{email_index, session_index};
@@ -303,11 +303,10 @@ impl Vault {
                 team: new.team.map(str::to_owned),
                 subject_id: subject_id.clone(),
                 status: if guardian.is_some() {
-                    AWAITING_GUARDIAN
+                    CaseStatus::AwaitingGuardian
                 } else {
-                    "new"
-                }
-                .to_owned(),
+                    CaseStatus::New
+                },
                 assigned_to: None,
                 permissions: permissions.clone(),
                 created_at: now,
@@ -455,7 +454,7 @@ impl Vault {
             .personal_data()
             .case_by_id(case_id)
             .await?
-            .filter(|c| c.status != AWAITING_GUARDIAN))
+            .filter(|c| c.status != CaseStatus::AwaitingGuardian))
     }
 
     /// One case, decrypted, for a member of staff: recorded in the audit log.
@@ -464,7 +463,7 @@ impl Vault {
         let case = rows
             .case_by_id(case_id)
             .await?
-            .filter(|c| c.status != AWAITING_GUARDIAN)
+            .filter(|c| c.status != CaseStatus::AwaitingGuardian)
             .ok_or(VaultError::NoSuchSubject)?;
         let subject = rows
             .subject_by_id(&case.subject_id)
@@ -526,7 +525,7 @@ impl Vault {
     pub async fn case_event(
         &self,
         case: &CaseRow,
-        status: &str,
+        status: CaseStatus,
         assigned_to: Option<&str>,
         event: Option<Event>,
         now: i64,

@@ -100,15 +100,15 @@ impl Vault {
         leave_out: &[String],
     ) -> Result<Export> {
         let (row, mut items) = self.decrypt_all(subject).await?;
+        let held = items.len();
         items.retain(|(record, _)| !leave_out.contains(&record.source));
+        // The audit log says when a copy left something out, and how much.
+        let detail = match held - items.len() {
+            0 => format!("{} items", items.len()),
+            withheld => format!("{} items, {withheld} withheld", items.len()),
+        };
         self.store
-            .audit(
-                now,
-                actor,
-                action,
-                Some(&row.id),
-                &format!("{} items", items.len()),
-            )
+            .audit(now, actor, action, Some(&row.id), &detail)
             .await?;
         let policy = &self.policy.config.policy;
         let items = items

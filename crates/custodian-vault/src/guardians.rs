@@ -11,11 +11,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::CaseRow;
+use custodian_store::personal::cases::{CaseRow, CaseStatus};
 use custodian_store::personal::consents::ConsentReceiptRow;
-use custodian_store::personal::guardians::{
-    AWAITING_GUARDIAN, GuardianOutcome, GuardianRequestRow,
-};
+use custodian_store::personal::guardians::{GuardianOutcome, GuardianRequestRow};
 use sha2::{Digest, Sha256};
 
 use crate::cases::case_source;
@@ -131,7 +129,7 @@ impl Vault {
         Ok(rows
             .case_by_id(&request.case_id)
             .await?
-            .filter(|c| c.status == AWAITING_GUARDIAN)
+            .filter(|c| c.status == CaseStatus::AwaitingGuardian)
             .map(|case| (request, case)))
     }
 

@@ -13,7 +13,7 @@ pub mod deadline;
 pub mod proof;
 
 use custodian_policy::retention::Event;
-use custodian_store::personal::requests::RequestRow;
+use custodian_store::personal::requests::{RequestRow, RequestStatus};
 use time::Date;
 
 use crate::cases::new_reference;
@@ -106,11 +106,6 @@ impl Channel {
         }
     }
 }
-
-pub const OPEN: &str = "open";
-pub const WAITING_FOR_IDENTITY: &str = "waiting_for_identity";
-pub const DONE: &str = "done";
-pub const REFUSED: &str = "refused";
 
 /// A request to record.
 pub struct NewRequest<'a> {
@@ -245,7 +240,7 @@ impl Vault {
             kind: new.kind.id().to_owned(),
             channel: new.channel.id().to_owned(),
             received_on: iso(new.received_on),
-            status: OPEN.to_owned(),
+            status: RequestStatus::Open,
             paused_days: 0,
             paused_since: None,
             extended_months: 0,
@@ -334,7 +329,7 @@ impl Vault {
                     return Ok(Err(ChangeRefused::AlreadyPaused));
                 }
                 clock.pause(today);
-                next.status = WAITING_FOR_IDENTITY.to_owned();
+                next.status = RequestStatus::WaitingForIdentity;
                 summary = "waiting for proof of identity".to_owned();
             }
             RequestChange::IdentityProven { today } => {
@@ -342,7 +337,7 @@ impl Vault {
                     return Ok(Err(ChangeRefused::NotPaused));
                 }
                 clock.resume(today);
-                next.status = OPEN.to_owned();
+                next.status = RequestStatus::Open;
                 summary = "identity proven".to_owned();
             }
             RequestChange::Extend {
@@ -361,10 +356,14 @@ impl Vault {
                 if outcome.trim().is_empty() {
                     return Ok(Err(ChangeRefused::NoOutcome));
                 }
-                next.status = if refused { REFUSED } else { DONE }.to_owned();
+                next.status = if refused {
+                    RequestStatus::Refused
+                } else {
+                    RequestStatus::Done
+                };
                 next.closed_at = Some(now);
                 fields.push(("outcome", outcome.trim().to_owned()));
-                summary = next.status.clone();
+                summary = next.status.as_str().to_owned();
             }
         }
         next.paused_days = clock.paused_days;
@@ -386,7 +385,7 @@ impl Vault {
         if !self
             .store
             .personal_data()
-            .update_request(&next, &row.status, &sealed)
+            .update_request(&next, row.status, &sealed)
             .await?
         {
             return Ok(Err(ChangeRefused::Changed));

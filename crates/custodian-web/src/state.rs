@@ -36,6 +36,8 @@ pub struct ServeOptions {
     /// Where the server's own requests go to be counted for site usage
     /// statistics; none counts nothing.
     pub page_hits: Option<crate::middleware::page_stats::PageHits>,
+    /// The statistics site the server's own pages are counted under.
+    pub page_stats_site: String,
     /// Served over TLS by this process (`serve --tls-cert`): every request
     /// is HTTPS, so cookies are `Secure` and HSTS is sent.
     pub tls: bool,
@@ -55,6 +57,7 @@ impl Default for ServeOptions {
             submissions_per_minute: 30,
             public_url: "http://127.0.0.1:8080".to_owned(),
             page_hits: None,
+            page_stats_site: "custodian".to_owned(),
             tls: false,
             metrics: Default::default(),
         }
@@ -172,9 +175,6 @@ pub struct Inner {
     /// Keys the stored form of campaign cookie numbers; shared by every
     /// instance through the store.
     pub campaign_key: Vec<u8>,
-    /// Keys the hash by which measurement cookie numbers are counted;
-    /// shared by every instance, so their counts merge.
-    pub measurement_key: Vec<u8>,
     /// Campaigns from other sites' feeds, as last read from the store.
     pub imported_campaigns: crate::campaigns::imported::Imported,
     /// Showings without the campaign cookie, written in batches.
@@ -235,9 +235,6 @@ impl AppState {
         let campaign_key = vault
             .server_secret("campaign numbers", Legacy::Replace, now)
             .await?;
-        let measurement_key = vault
-            .server_secret("measurement numbers", Legacy::Replace, now)
-            .await?;
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let layered = LayeredNotice::of(&checked);
         let templates = Templates::new()?;
@@ -266,7 +263,6 @@ impl AppState {
             mailer,
             submission_limiter,
             campaign_key,
-            measurement_key,
             imported_campaigns: Default::default(),
             metrics: Default::default(),
             uncounted_campaigns: Default::default(),

@@ -4,14 +4,16 @@
 //! rules, the same per-day salt held only in memory), then saved as the
 //! same aggregates every few seconds and once more on shutdown.
 //!
-//! Hits carrying a measurement cookie's keyed hash are also added to that
-//! day's sketch of measured browsers; only the sketch is saved.
+//! Hits carrying a measurement cookie's number are also hashed under that
+//! day's own salt into the day's sketch of measured browsers; only the
+//! sketch is saved.
 
 use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use custodian_logs::sketch::Sketch;
-use custodian_logs::{Hit, Options, Tally};
+use custodian_logs::{Agent, Agents, Hit, Options, Tally};
 use custodian_store::Store;
 use custodian_store::stats::measured::MeasuredDay;
 use custodian_web::middleware::page_stats::{PageHit, PageHits};
@@ -113,36 +115,56 @@ async fn save(store: &Store, site: &str, tally: &mut Tally) {
     }
 }
 
-/// Measured browsers not yet saved, per day.
+/// Measured browsers not yet saved, per day, and the salt each day's
+/// numbers are hashed under: made at random when the day's first number
+/// arrives, held only here, and dropped with the day, so no stored sketch
+/// can link a browser's days or be tested against its number.
 #[derive(Default)]
 struct Measured {
     days: BTreeMap<i64, Sketch>,
+    salts: BTreeMap<i64, RandomState>,
+    agents: Agents,
 }
 
 impl Measured {
     fn count(&mut self, hit: &PageHit) {
-        if let Some(key) = hit.measured {
-            self.days
-                .entry(hit.at.div_euclid(86_400))
-                .or_default()
-                .add(key);
+        let Some(number) = hit.measured else {
+            return;
+        };
+        // As the tally counts visitors: people's pages read, not bots,
+        // redirects or errors.
+        let person = hit
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| matches!(self.agents.classify(ua), Agent::Person(_)));
+        if hit.method != "GET" || !(200..400).contains(&hit.status) || !person {
+            return;
         }
+        let day = hit.at.div_euclid(86_400);
+        let key = self.salts.entry(day).or_default().hash_one(number);
+        self.days.entry(day).or_default().add(key);
     }
 
     async fn save(&mut self, store: &Store, site: &str) {
-        if self.days.is_empty() {
-            return;
+        if !self.days.is_empty() {
+            let taken = std::mem::take(&mut self.days);
+            let days: Vec<MeasuredDay> = taken
+                .iter()
+                .map(|(day, sketch)| MeasuredDay {
+                    day: *day,
+                    browsers: i64::try_from(sketch.estimate()).unwrap_or(i64::MAX),
+                    sketch: sketch.as_bytes().to_vec(),
+                })
+                .collect();
+            if let Err(e) = store.record_measured(site, &days, &merge_sketches).await {
+                tracing::warn!(error = %e, "could not save the measured browsers; will try again");
+                // Merging is idempotent: keep them for the next save.
+                self.days = taken;
+            }
         }
-        let days: Vec<MeasuredDay> = std::mem::take(&mut self.days)
-            .into_iter()
-            .map(|(day, sketch)| MeasuredDay {
-                day,
-                browsers: i64::try_from(sketch.estimate()).unwrap_or(i64::MAX),
-                sketch: sketch.as_bytes().to_vec(),
-            })
-            .collect();
-        if let Err(e) = store.record_measured(site, &days, &merge_sketches).await {
-            tracing::warn!(error = %e, "could not save the measured browsers");
+        // Yesterday's salt is kept only while its late pages may still come.
+        if let Some(newest) = self.salts.keys().next_back().copied() {
+            self.salts.retain(|day, _| *day >= newest - 1);
         }
     }
 }

@@ -6,6 +6,7 @@
 use crate::in_write_tx;
 use sqlx::Row;
 
+pub use super::case_status::CaseStatus;
 use super::{PersonalData, RecordRow, SubjectRow};
 use crate::{Result, with_pool};
 
@@ -16,7 +17,7 @@ pub struct CaseRow {
     pub form: String,
     pub team: Option<String>,
     pub subject_id: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub assigned_to: Option<String>,
     /// Consent question ids answered yes, space-separated.
     pub permissions: String,
@@ -54,7 +55,12 @@ where
         form: r.try_get("form")?,
         team: r.try_get("team")?,
         subject_id: r.try_get("subject_id")?,
-        status: r.try_get("status")?,
+        status: {
+            let text: String = r.try_get("status")?;
+            CaseStatus::parse(&text).ok_or_else(|| {
+                sqlx::Error::Decode(format!("`{text}` is not a case status").into())
+            })?
+        },
         assigned_to: r.try_get("assigned_to")?,
         permissions: r.try_get("permissions")?,
         created_at: r.try_get("created_at")?,
@@ -66,7 +72,7 @@ where
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter<'a> {
     pub teams: Option<&'a [String]>,
-    pub status: Option<&'a str>,
+    pub status: Option<CaseStatus>,
     pub reference: Option<&'a str>,
     pub form: Option<&'a str>,
     /// One person's cases (their account page).
@@ -125,7 +131,7 @@ impl PersonalData<'_> {
                 .bind(&case.form)
                 .bind(&case.team)
                 .bind(&case.subject_id)
-                .bind(&case.status)
+                .bind(case.status.as_str())
                 .bind(&case.assigned_to)
                 .bind(&case.permissions)
                 .bind(case.created_at)
@@ -277,10 +283,10 @@ impl PersonalData<'_> {
         let source = format!("case:{case_id}");
         let withdrawn = in_write_tx!(self.store, tx => {
             let gone = sqlx::query(
-                "DELETE FROM cases WHERE id = $1 AND subject_id = $2 AND status = 'new' \
+                "DELETE FROM cases WHERE id = $1 AND subject_id = $2 AND status = $3 \
                  AND NOT EXISTS (SELECT 1 FROM disclosures WHERE disclosures.case_id = $1)",
             )
-            .bind(case_id).bind(subject_id)
+            .bind(case_id).bind(subject_id).bind(CaseStatus::New.as_str())
             .execute(&mut *tx).await?.rows_affected() == 1;
             if gone {
                 sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2")
@@ -330,7 +336,7 @@ impl PersonalData<'_> {
             sql.push_str(&format!(" AND subject_id = ${}", next()));
         }
         if !f.include_held {
-            sql.push_str(" AND status <> 'awaiting_guardian'");
+            sql.push_str(&format!(" AND status <> ${}", next()));
         }
         sql.push_str(&format!(
             " ORDER BY created_at DESC, id DESC LIMIT ${}",
@@ -341,10 +347,11 @@ impl PersonalData<'_> {
             for t in f.teams.unwrap_or(&[]) {
                 q = q.bind(t);
             }
-            if let Some(s) = f.status { q = q.bind(s); }
+            if let Some(s) = f.status { q = q.bind(s.as_str()); }
             if let Some(r) = f.reference { q = q.bind(r); }
             if let Some(form) = f.form { q = q.bind(form); }
             if let Some(subject) = f.subject { q = q.bind(subject); }
+            if !f.include_held { q = q.bind(CaseStatus::AwaitingGuardian.as_str()); }
             q = q.bind(f.limit);
             q.fetch_all(p).await?.iter().map(case_from).collect::<Result<Vec<_>, _>>()?
         });
@@ -365,13 +372,13 @@ impl PersonalData<'_> {
     pub async fn update_case(
         &self,
         id: &str,
-        status: &str,
+        status: CaseStatus,
         assigned_to: Option<&str>,
         at: i64,
     ) -> Result<bool> {
         let n = with_pool!(&self.store.pool, p => {
             sqlx::query("UPDATE cases SET status = $1, assigned_to = $2, updated_at = $3 WHERE id = $4")
-                .bind(status).bind(assigned_to).bind(at).bind(id)
+                .bind(status.as_str()).bind(assigned_to).bind(at).bind(id)
                 .execute(p).await?.rows_affected()
         });
         Ok(n == 1)

@@ -9,10 +9,6 @@ use super::PersonalData;
 use super::consents::ConsentReceiptRow;
 use crate::{Result, with_pool};
 
-/// The status of a case that waits for a parent or guardian: no inbox,
-/// analysis or search shows it.
-pub const AWAITING_GUARDIAN: &str = "awaiting_guardian";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardianRequestRow {
     pub id: String,
@@ -89,8 +85,8 @@ impl PersonalData<'_> {
                         }
                         sqlx::query("DELETE FROM records WHERE source = $1 AND field = $2")
                             .bind(&source).bind(drop_field).execute(&mut *tx).await?;
-                        sqlx::query("UPDATE cases SET status = 'new', updated_at = $1 WHERE id = $2")
-                            .bind(now).bind(&request.case_id).execute(&mut *tx).await?;
+                        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
+                            .bind(super::case_status::CaseStatus::New.as_str()).bind(now).bind(&request.case_id).execute(&mut *tx).await?;
                     }
                     GuardianOutcome::Refused => {
                         sqlx::query("DELETE FROM records WHERE source = $1")

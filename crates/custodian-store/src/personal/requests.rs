@@ -4,6 +4,7 @@
 //! records under `request:<id>`. A code row holds keyed and plain hashes
 //! only.
 
+pub use super::request_status::RequestStatus;
 use crate::in_write_tx;
 use sqlx::Row;
 
@@ -19,7 +20,7 @@ pub struct RequestRow {
     pub channel: String,
     /// YYYY-MM-DD.
     pub received_on: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub paused_days: i64,
     pub paused_since: Option<String>,
     pub extended_months: i64,
@@ -50,7 +51,12 @@ where
         kind: r.try_get("kind")?,
         channel: r.try_get("channel")?,
         received_on: r.try_get("received_on")?,
-        status: r.try_get("status")?,
+        status: {
+            let text: String = r.try_get("status")?;
+            RequestStatus::parse(&text).ok_or_else(|| {
+                sqlx::Error::Decode(format!("`{text}` is not a request status").into())
+            })?
+        },
         paused_days: r.try_get("paused_days")?,
         paused_since: r.try_get("paused_since")?,
         extended_months: r.try_get("extended_months")?,
@@ -132,7 +138,7 @@ impl PersonalData<'_> {
                 "INSERT INTO rights_requests (", request_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
             ))
             .bind(&r.id).bind(&r.reference).bind(&r.subject_id).bind(&r.kind).bind(&r.channel)
-            .bind(&r.received_on).bind(&r.status).bind(r.paused_days).bind(&r.paused_since)
+            .bind(&r.received_on).bind(r.status.as_str()).bind(r.paused_days).bind(&r.paused_since)
             .bind(r.extended_months).bind(&r.extension_told_on).bind(&r.entered_by)
             .bind(r.created_at).bind(r.closed_at)
             .execute(&mut *tx).await?;
@@ -175,7 +181,7 @@ impl PersonalData<'_> {
     pub async fn update_request(
         &self,
         r: &RequestRow,
-        expected_status: &str,
+        expected_status: RequestStatus,
         records: &[RecordRow],
     ) -> Result<bool> {
         let changed = in_write_tx!(self.store, tx => {
@@ -183,8 +189,8 @@ impl PersonalData<'_> {
                 "UPDATE rights_requests SET status = $1, paused_days = $2, paused_since = $3, \
                  extended_months = $4, extension_told_on = $5, closed_at = $6 WHERE id = $7 AND status = $8",
             )
-            .bind(&r.status).bind(r.paused_days).bind(&r.paused_since).bind(r.extended_months)
-            .bind(&r.extension_told_on).bind(r.closed_at).bind(&r.id).bind(expected_status)
+            .bind(r.status.as_str()).bind(r.paused_days).bind(&r.paused_since).bind(r.extended_months)
+            .bind(&r.extension_told_on).bind(r.closed_at).bind(&r.id).bind(expected_status.as_str())
             .execute(&mut *tx).await?.rows_affected() == 1;
             if changed {
                 for record in records {

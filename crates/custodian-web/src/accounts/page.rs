@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use custodian_store::personal::cases::CaseStatus;
 use minijinja::context;
 
 use serde::Serialize;
@@ -29,11 +30,11 @@ struct Started {
 }
 
 /// What a case's status means to the person who sent it.
-fn status_for_sender(status: &str) -> &'static str {
+fn status_for_sender(status: CaseStatus) -> &'static str {
     match status {
-        "replied" => "We have replied",
-        "closed" => "Closed",
-        _ => "Received",
+        CaseStatus::Replied => "We have replied",
+        CaseStatus::Closed => "Closed",
+        CaseStatus::New | CaseStatus::Assigned | CaseStatus::AwaitingGuardian => "Received",
     }
 }
 
@@ -55,7 +56,7 @@ pub async fn show(
                 .map_or_else(|| c.form.clone(), |f| f.title.clone()),
             reference: c.reference,
             sent: format_date(c.created_at),
-            status: status_for_sender(&c.status),
+            status: status_for_sender(c.status),
         })
         .collect();
     let started: Vec<Started> = forms

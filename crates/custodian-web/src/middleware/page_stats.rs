@@ -32,9 +32,9 @@ pub struct PageHit {
     pub status: u16,
     pub referer: Option<String>,
     pub user_agent: Option<String>,
-    /// The keyed hash of the measurement cookie's number, for browsers
-    /// whose person said yes to it.
-    pub measured: Option<u64>,
+    /// The measurement cookie's number, for browsers whose person said yes
+    /// to it; hashed under the day's salt by the counter, never kept.
+    pub measured: Option<u128>,
 }
 
 /// Where hits go; the counter drains it. When it is full, hits are dropped
@@ -90,6 +90,12 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     let mut response = next.run(request).await;
     if let Some(cookie) = &measured.cookie {
         super::session::append_cookie(&mut response, cookie);
+        // This layer runs outside the one that forbids caching responses
+        // that set a cookie: say it here.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
     }
     let hit = PageHit {
         client,
@@ -99,7 +105,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         status: response.status().as_u16(),
         referer,
         user_agent,
-        measured: measured.key,
+        measured: measured.number,
     };
     let _ = hits.try_send(hit);
     response

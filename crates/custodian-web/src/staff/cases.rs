@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_policy::forms::{Form as FormSpec, QuestionKind};
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseRow};
+use custodian_store::personal::cases::{CaseFilter, CaseRow, CaseStatus};
 use custodian_vault::cases::case_source;
 use custodian_vault::{NewRecord, Vault};
 use minijinja::context;
@@ -20,20 +20,6 @@ use crate::error::{AppError, AppResult};
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
-
-const STATUSES: [(&str, &str); 4] = [
-    ("new", "New"),
-    ("assigned", "Assigned"),
-    ("replied", "Replied"),
-    ("closed", "Closed"),
-];
-
-fn status_label(status: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(id, _)| *id == status)
-        .map_or("Unknown", |(_, label)| label)
-}
 
 #[derive(Deserialize, Default)]
 pub struct InboxQuery {
@@ -52,7 +38,7 @@ struct CaseSummary {
     form: String,
     team: String,
     status: &'static str,
-    status_id: String,
+    status_id: &'static str,
     received: String,
     assigned_to: Option<String>,
 }
@@ -78,7 +64,11 @@ pub async fn inbox(
     page: Page,
 ) -> AppResult<Response> {
     let team = q.team.filter(|t| user.teams.contains(t));
-    let status = q.status.filter(|s| STATUSES.iter().any(|(id, _)| id == s));
+    let status = q
+        .status
+        .as_deref()
+        .and_then(CaseStatus::parse)
+        .filter(|s| CaseStatus::IN_THE_INBOX.contains(s));
     let reference = q
         .reference
         .map(|r| r.trim().to_ascii_uppercase())
@@ -93,7 +83,7 @@ pub async fn inbox(
         .vault
         .cases(&CaseFilter {
             teams: Some(&teams_filter),
-            status: status.as_deref(),
+            status,
             reference: reference.as_deref(),
             form: None,
             subject: None,
@@ -106,9 +96,9 @@ pub async fn inbox(
         .map(|c| CaseSummary {
             form: form_title(&app, &c.form),
             team: team_name(&app, c.team.as_deref()),
-            status: status_label(&c.status),
+            status: c.status.label(),
             received: crate::staff::pages::format_time(c.created_at),
-            status_id: c.status,
+            status_id: c.status.as_str(),
             id: c.id,
             reference: c.reference,
             assigned_to: c.assigned_to,
@@ -122,9 +112,9 @@ pub async fn inbox(
         .filter(|(id, _)| user.teams.contains(id))
         .map(|(id, t)| context! { id, name => t.name, selected => team.as_deref() == Some(id.as_str()) })
         .collect();
-    let statuses: Vec<_> = STATUSES
+    let statuses: Vec<_> = CaseStatus::IN_THE_INBOX
         .iter()
-        .map(|(id, label)| context! { id, label, selected => status.as_deref() == Some(*id) })
+        .map(|s| context! { id => s.as_str(), label => s.label(), selected => status == Some(*s) })
         .collect();
     Ok(page
         .render(
@@ -325,8 +315,8 @@ async fn render_case(
                 reference => c.reference,
                 form => form_title(app, &c.form),
                 team => team_name(app, c.team.as_deref()),
-                status => status_label(&c.status),
-                status_id => c.status,
+                status => c.status.label(),
+                status_id => c.status.as_str(),
                 assigned_to => c.assigned_to,
                 mine => c.assigned_to.as_deref() == Some(user.username.as_str()),
                 received => crate::staff::pages::format_time(c.created_at),
@@ -395,13 +385,8 @@ pub async fn assign(
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let now = app.clock.unix();
-    let status = if case.status == "new" {
-        "assigned"
-    } else {
-        case.status.as_str()
-    };
     app.vault
-        .case_event(&case, status, Some(&user.username), None, now)
+        .case_event(&case, case.status.taken(), Some(&user.username), None, now)
         .await?;
     recorded(&app, &user, "assign case", &case, now).await
 }
@@ -537,7 +522,7 @@ pub async fn reply(
     app.vault
         .case_event(
             &case,
-            "replied",
+            CaseStatus::Replied,
             case.assigned_to.as_deref().or(Some(&user.username)),
             Some(Event::Replied),
             now,
@@ -559,7 +544,7 @@ pub async fn close(
     app.vault
         .case_event(
             &case,
-            "closed",
+            CaseStatus::Closed,
             case.assigned_to.as_deref(),
             Some(Event::CaseClosed),
             now,

@@ -469,7 +469,7 @@ pub async fn export(
         "cases": cases.iter().map(|c| serde_json::json!({
             "reference": c.reference,
             "form": c.form,
-            "status": c.status,
+            "status": c.status.as_str(),
         })).collect::<Vec<_>>(),
         "items": export.items,
     });

@@ -79,7 +79,8 @@ struct Statistics {
 struct MeasuredView {
     /// "visits" for a session cookie, "browsers" for a lasting one.
     unit: &'static str,
-    /// Different numbers over the whole range, from the merged sketches.
+    /// The sum of each day's different numbers: each day's numbers are
+    /// hashed under that day's own salt, so nothing links a browser's days.
     total: i64,
     days: Vec<MeasuredDayView>,
 }
@@ -91,25 +92,17 @@ struct MeasuredDayView {
     count: i64,
 }
 
-/// Different numbers seen over the range: each day's sketch merged, so a
-/// browser seen on several days counts once.
 fn measured_view(
     cookie: &custodian_policy::measurement::MeasurementCookie,
     rows: &[custodian_store::stats::measured::MeasuredDay],
 ) -> MeasuredView {
-    let mut union = custodian_logs::sketch::Sketch::default();
-    for row in rows {
-        if let Some(sketch) = custodian_logs::sketch::Sketch::from_bytes(&row.sketch) {
-            union.merge(&sketch);
-        }
-    }
     MeasuredView {
         unit: if cookie.counts_visits() {
             "visits"
         } else {
             "browsers"
         },
-        total: i64::try_from(union.estimate()).unwrap_or(i64::MAX),
+        total: rows.iter().map(|r| r.browsers).sum(),
         days: rows
             .iter()
             .filter_map(|r| {
@@ -257,12 +250,13 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
     app.uncounted_campaigns
         .add_pending(&mut showings, first, last);
     let (campaigns, campaign_days) = campaign_views(&showings);
+    // Only the server's own pages carry the cookie: a log's site has none.
     let measured = match &app.checked.measurement {
-        Some(cookie) => Some(measured_view(
+        Some(cookie) if site == app.options.page_stats_site => Some(measured_view(
             cookie,
             &store.measured_days(site, first, last).await?,
         )),
-        None => None,
+        _ => None,
     };
     Ok(Statistics {
         site: site.to_owned(),

@@ -90,12 +90,7 @@ fn day(rfc3339: &str) -> String {
 }
 
 pub fn request_status(row: &RequestRow) -> &'static str {
-    match row.status.as_str() {
-        "waiting_for_identity" => "Waiting for proof of identity",
-        "done" => "Done",
-        "refused" => "Refused",
-        _ => "Open",
-    }
+    row.status.label()
 }
 
 pub fn request_due(app: &AppState, row: &RequestRow) -> String {

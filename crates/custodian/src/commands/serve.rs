@@ -109,6 +109,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         submissions_per_minute: args.submissions_per_minute,
         public_url,
         page_hits: counter.as_ref().map(|c| c.hits.clone()),
+        page_stats_site: args.page_stats_site.clone(),
         tls: tls.is_some(),
         metrics: custodian_web::metrics::MetricsAccess {
             allow: args.metrics_allow.clone(),
@@ -127,6 +128,11 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
     )
     .await
     .context("cannot prepare the site")?;
+    if args.no_page_stats && state.checked.measurement.is_some() {
+        tracing::warn!(
+            "--no-page-stats: the measurement cookie the policy declares will not be set or counted, though the banner still asks about it"
+        );
+    }
     match &publication {
         Publication::Published(v) => {
             say!("Published the privacy notice as version {}", v.sequence)

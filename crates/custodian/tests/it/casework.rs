@@ -136,7 +136,7 @@ async fn a_caseworker_reads_assigns_notes_replies_and_closes_a_case() {
     let p = staff.submit(&path, &format!("{path}/close"), &[]).await;
     assert_eq!(p.status, 303);
     let row = vault.case_row(&case.id).await.unwrap().unwrap();
-    assert_eq!(row.status, "closed");
+    assert_eq!(row.status.as_str(), "closed");
     assert_eq!(row.assigned_to.as_deref(), Some("casey"));
 
     // "1 year after the case is closed": every record of the case now has

@@ -96,7 +96,7 @@ async fn a_child_asking_help_at_hand_for_help_reaches_the_caseworkers_at_once() 
         .await
         .unwrap_or_default();
     assert_eq!(cases.len(), 1);
-    assert_eq!(cases[0].status, "new");
+    assert_eq!(cases[0].status.as_str(), "new");
     assert_eq!(site.count_rows("guardian_requests").await, 0);
 
     // The confirmation email ends with where to get help and the portal.

@@ -108,7 +108,7 @@ async fn a_person_fills_in_checks_changes_and_sends_a_form() {
     );
     assert!(case.reference.starts_with("TS-"));
     assert_eq!(case.team.as_deref(), Some("enquiries"));
-    assert_eq!(case.status, "new");
+    assert_eq!(case.status.as_str(), "new");
     assert_eq!(case.permissions, "forward");
 
     // The answers are in the vault, under the person found by their address.

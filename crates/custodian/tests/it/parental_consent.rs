@@ -178,7 +178,7 @@ async fn forms_ask_the_age_first_and_someone_old_enough_goes_straight_through() 
     );
     let cases = all_cases(&site).await;
     assert_eq!(cases.len(), 1);
-    assert_eq!(cases[0].status, "new");
+    assert_eq!(cases[0].status.as_str(), "new");
     mail_to(&smtp, "sam@example.com", "We have received your form").await;
 }
 
@@ -234,7 +234,7 @@ async fn a_parent_who_gives_permission_sends_the_form_on_and_their_address_goes(
             .is_empty()
     );
     let case = all_cases(&site).await.remove(0);
-    assert_eq!(case.status, "awaiting_guardian");
+    assert_eq!(case.status.as_str(), "awaiting_guardian");
     assert!(
         vault
             .read_case(&case.id, "caseworker", now())
@@ -289,7 +289,7 @@ async fn a_parent_who_gives_permission_sends_the_form_on_and_their_address_goes(
 
     // Now a case like any other, without the parent's address.
     let case = all_cases(&site).await.remove(0);
-    assert_eq!(case.status, "new");
+    assert_eq!(case.status.as_str(), "new");
     let opened = vault.read_case(&case.id, "caseworker", now()).await;
     let answers = opened.map(|o| o.answers).unwrap_or_default();
     assert!(

@@ -782,10 +782,16 @@ async fn answer_banner(b: &mut crate::support::Browser, button: &str) {
 async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
     let site = Site::start_with_args(crate::support::FIXTURE, &["--page-stats-seconds", "1"]).await;
     let number_in = |b: &crate::support::Browser| b.jar.get("usage_id").cloned();
+    let person = |agent: &str| {
+        let mut b = site.browser();
+        b.extra_headers.push(("user-agent".into(), agent.into()));
+        b
+    };
+    const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
     // Before any choice, and after a no: no number, nothing measured.
-    let mut undecided = site.browser();
-    let mut refuser = site.browser();
+    let mut undecided = person(FIREFOX);
+    let mut refuser = person(FIREFOX);
     answer_banner(&mut refuser, "reject").await;
     for b in [&mut undecided, &mut refuser] {
         for path in ["/", "/privacy", "/forms/contact"] {
@@ -798,9 +804,9 @@ async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
         assert_eq!(number_in(b), None);
     }
 
-    // After a yes, the next page gives a random number, kept as declared,
-    // and the pages after it keep it.
-    let mut first = site.browser();
+    // After a yes, the next page read gives a random number, kept as
+    // declared, and the pages after it keep it.
+    let mut first = person(FIREFOX);
     answer_banner(&mut first, "accept").await;
     let page = first.get("/").await;
     let given = page
@@ -811,6 +817,11 @@ async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
     assert!(given.value.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(given.has("httponly"));
     assert_eq!(given.attribute("max-age").as_deref(), Some("31536000"));
+    assert_eq!(
+        page.header("cache-control").as_deref(),
+        Some("no-store"),
+        "a page that sets a number is never cached"
+    );
     for path in ["/privacy", "/", "/forms/contact"] {
         let again = first.get(path).await;
         assert!(
@@ -819,30 +830,73 @@ async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
         );
     }
     let number = given.value.clone();
-    let mut second = site.browser();
+    let mut second = person(FIREFOX);
     answer_banner(&mut second, "accept").await;
     second.get("/").await;
     second.get("/privacy").await;
     assert_ne!(number_in(&second), Some(number.clone()));
 
+    // Not counted: a client that throws its number away each time (it is
+    // given a new one on every page, and none comes back), and a crawler
+    // that said yes.
+    let mut thrower = person(FIREFOX);
+    answer_banner(&mut thrower, "accept").await;
+    for path in ["/", "/privacy", "/"] {
+        assert!(thrower.get(path).await.cookie("usage_id").is_some());
+        thrower.jar.remove("usage_id");
+    }
+    // Nor is a form sent: it is never answered with a number.
+    let form = thrower.get("/cookies").await;
+    thrower.jar.remove("usage_id");
+    let token = form.hidden("request_token").unwrap_or_default();
+    let sent = thrower
+        .post("/cookies", &[("request_token", &token), ("usage", "yes")])
+        .await;
+    assert_eq!(sent.status, 303);
+    assert!(sent.cookie("usage_id").is_none(), "no number on a POST");
+    let mut crawler = person("Googlebot/2.1 (+http://www.google.com/bot.html)");
+    answer_banner(&mut crawler, "accept").await;
+    for path in ["/", "/privacy", "/"] {
+        crawler.get(path).await;
+    }
+
+    // A number sent with an answer that is now no is taken away on the
+    // next page read.
+    let mut stale = person(FIREFOX);
+    let refused = refuser
+        .jar
+        .get("cookie_preferences")
+        .cloned()
+        .unwrap_or_default();
+    stale.jar.insert("cookie_preferences".into(), refused);
+    stale.jar.insert("usage_id".into(), number.clone());
+    let taken = stale.get("/").await;
+    let removal = taken
+        .cookie("usage_id")
+        .unwrap_or_else(|| panic!("the number stays after a no: {:?}", taken.set_cookies));
+    assert_eq!(removal.attribute("max-age").as_deref(), Some("0"));
+
     // The staff area is not the site: it neither gives nor counts a number.
     let secret = site.add_staff("annie", "analyst");
-    let mut analyst = site.browser();
+    let mut analyst = person(FIREFOX);
     answer_banner(&mut analyst, "accept").await;
     assert_eq!(analyst.sign_in("annie", &secret).await.status, 303);
-    let mut stats = serde_json::Value::Null;
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let api = analyst.get("/staff/statistics.json?site=custodian").await;
-        stats = serde_json::from_str(&api.body).unwrap_or_default();
-        if stats["measured"]["total"] == 2 {
+        let counted: serde_json::Value = serde_json::from_str(&api.body).unwrap_or_default();
+        if counted["measured"]["total"] == 2 {
             break;
         }
     }
+    // One more save, so that anything counted late would show.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let api = analyst.get("/staff/statistics.json?site=custodian").await;
+    let stats: serde_json::Value = serde_json::from_str(&api.body).unwrap_or_default();
     assert_eq!(stats["measured"]["unit"], "browsers", "{stats}");
     assert_eq!(
         stats["measured"]["total"], 2,
-        "two browsers said yes: {stats}"
+        "the two browsers that said yes and came back: {stats}"
     );
     assert_eq!(stats["measured"]["days"][0]["count"], 2, "{stats}");
     assert!(
@@ -852,6 +906,12 @@ async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
     let page = analyst.get("/staff/statistics?site=custodian").await;
     assert!(page.body.contains("Counted with the measurement cookie"));
     assert!(page.body.contains("Only people who said yes"));
+    let elsewhere = analyst.get("/staff/statistics.json?site=default").await;
+    assert!(
+        elsewhere.body.contains("\"measured\":null"),
+        "a log's site has no measurement cookie: {}",
+        elsewhere.body
+    );
 
     // Saying no on the cookies page takes the number away at once.
     let changed = first
@@ -863,7 +923,7 @@ async fn the_measurement_cookie_counts_different_browsers_only_after_a_yes() {
     assert_eq!(removal.attribute("max-age").as_deref(), Some("0"));
     assert!(first.get("/").await.cookie("usage_id").is_none());
 
-    // Only the sketch is kept: never the number, in the database or the log.
+    // The number stays in memory: not in the database or the log.
     let log = site.server.log();
     let data_dir = site.data_dir();
     site.server.stop().await;

@@ -254,7 +254,7 @@ async fn a_person_proves_their_address_then_sees_downloads_and_asks_to_correct_t
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].kind, "correction");
     assert_eq!(requests[0].channel, "portal");
-    assert_eq!(requests[0].status, "open");
+    assert_eq!(requests[0].status.as_str(), "open");
     let details = vault
         .read_request(&requests[0], "test", crate::support::now())
         .await
@@ -477,7 +477,7 @@ async fn erasure_from_the_portal_keeps_only_what_the_policy_keeps_and_is_confirm
     let requests = vault.requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].kind, "erasure");
-    assert_eq!(requests[0].status, "done");
+    assert_eq!(requests[0].status.as_str(), "done");
     assert!(requests[0].closed_at.is_some());
     // What is left of the person is the record of their request, which the
     // policy keeps (and says why), and nothing from the form.
