@@ -556,12 +556,10 @@ fn check_question(
         if let Some(r) = &q.recipient
             && c.reference("recipient", recipient_ids, r, "policy.recipients")
             && let Some(p) = &q.purpose
-            && !policy.purposes.get(p.get_ref()).is_none_or(|purpose| {
-                purpose
-                    .recipients
-                    .iter()
-                    .any(|pr| pr.recipient.get_ref() == r.get_ref())
-            })
+            && !policy
+                .purposes
+                .get(p.get_ref())
+                .is_none_or(|purpose| purpose.names_recipient(r.get_ref()))
         {
             c.error(
                 r.span(),

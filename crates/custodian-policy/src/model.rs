@@ -323,6 +323,14 @@ impl Purpose {
             .as_ref()
             .map_or(self.lawful_basis == LawfulBasis::Consent, |p| *p.get_ref())
     }
+
+    /// Whether the policy names `recipient` as one who may receive data
+    /// held for this purpose: the one rule for passing anything on.
+    pub fn names_recipient(&self, recipient: &str) -> bool {
+        self.recipients
+            .iter()
+            .any(|r| r.recipient.get_ref() == recipient)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

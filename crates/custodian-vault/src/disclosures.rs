@@ -58,11 +58,7 @@ impl Vault {
             .policy
             .purposes
             .get(purpose)
-            .is_some_and(|p| {
-                p.recipients
-                    .iter()
-                    .any(|r| r.recipient.get_ref() == recipient)
-            });
+            .is_some_and(|p| p.names_recipient(recipient));
         if named {
             Ok(())
         } else {

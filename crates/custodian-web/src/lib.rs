@@ -11,6 +11,7 @@
 pub mod accounts;
 mod assets;
 pub mod campaigns;
+pub mod client;
 pub mod clock;
 mod consent;
 mod cookie_numbers;
@@ -18,6 +19,7 @@ mod diff;
 mod error;
 pub mod forms;
 mod health;
+pub mod limiter;
 mod mail;
 pub mod metrics;
 pub mod middleware;

@@ -229,7 +229,7 @@ impl Metrics {
 
 pub async fn metrics(State(app): State<AppState>, request: Request) -> Response {
     let trust_proxy = app.checked.config.site.trust_proxy;
-    let client = crate::forms::abuse::client_address(
+    let client = crate::client::client_address(
         request.headers(),
         request.extensions().get::<ConnectInfo<SocketAddr>>(),
         trust_proxy,

@@ -171,7 +171,7 @@ pub struct Inner {
     /// Sends mail through the outbox; none where the caller sends none.
     pub mailer: Option<Arc<custodian_mail::Mailer>>,
     /// Form submissions per client address (hashed, never stored).
-    pub submission_limiter: crate::forms::abuse::Limiter,
+    pub submission_limiter: crate::limiter::Limiter,
     /// Keys the stored form of campaign cookie numbers; shared by every
     /// instance through the store.
     pub campaign_key: Vec<u8>,
@@ -242,7 +242,7 @@ impl AppState {
             .server_secret("rate limits", Legacy::Replace, now)
             .await?;
         let submission_limiter =
-            crate::forms::abuse::Limiter::per_minute(options.submissions_per_minute, limit_key);
+            crate::limiter::Limiter::per_minute(options.submissions_per_minute, limit_key);
         // Computed once, now, rather than on the first sign-in's thread.
         let _ = crate::passwords::decoy_hash();
         let state = AppState(Arc::new(Inner {

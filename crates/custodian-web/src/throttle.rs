@@ -8,8 +8,8 @@
 
 use std::net::IpAddr;
 
+use crate::client::bucket;
 use crate::error::AppResult;
-use crate::forms::abuse::bucket;
 use crate::state::AppState;
 
 /// Failures allowed before any wait.

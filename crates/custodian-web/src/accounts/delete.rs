@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::invalid;
 use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, clear_status_cookie};
+use crate::client::ClientAddress;
 use crate::error::AppResult;
-use crate::forms::abuse::ClientAddress;
 use crate::page::Page;
 use crate::state::AppState;
 

@@ -92,7 +92,7 @@ impl FieldError {
 /// this connection has sent too many, else none (and the send is counted).
 pub async fn over_limit(
     app: &AppState,
-    client: &crate::forms::abuse::ClientAddress,
+    client: &crate::client::ClientAddress,
     field: &'static str,
 ) -> Option<FieldError> {
     (!app.submission_limiter.allow(app, client.0).await).then(|| {

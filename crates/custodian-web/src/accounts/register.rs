@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{CONFIRM_SECONDS, FieldError, check_username, invalid, link, send};
+use crate::client::ClientAddress;
 use crate::error::AppResult;
-use crate::forms::abuse::ClientAddress;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};
 use crate::state::AppState;

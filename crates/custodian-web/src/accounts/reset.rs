@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::register::email_error;
 use super::{FieldError, RESET_SECONDS, invalid, link, link_problem, password_was_changed, send};
+use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
-use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};

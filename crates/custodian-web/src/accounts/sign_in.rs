@@ -70,7 +70,7 @@ pub async fn submit(
     State(app): State<AppState>,
     page: Page,
     headers: HeaderMap,
-    client: crate::forms::abuse::ClientAddress,
+    client: crate::client::ClientAddress,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let login = form.login.trim().to_owned();

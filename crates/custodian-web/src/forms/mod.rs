@@ -565,7 +565,7 @@ fn kept_with_sender(page: &Page, now: i64) -> bool {
 pub async fn send(
     State(app): State<AppState>,
     Path(form_id): Path<String>,
-    abuse::ClientAddress(address): abuse::ClientAddress,
+    crate::client::ClientAddress(address): crate::client::ClientAddress,
     page: Page,
     Form(raw): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {

@@ -81,11 +81,8 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .cloned();
-    let client = crate::forms::abuse::client_address(
-        headers,
-        peer.as_ref(),
-        app.checked.config.site.trust_proxy,
-    );
+    let client =
+        crate::client::client_address(headers, peer.as_ref(), app.checked.config.site.trust_proxy);
     let measured = super::measurement::measure(&app, request.method(), headers);
     let mut response = next.run(request).await;
     if let Some(cookie) = &measured.cookie {

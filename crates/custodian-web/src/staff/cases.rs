@@ -601,11 +601,7 @@ pub async fn forward(
         .policy
         .purposes
         .get(purpose)
-        .is_some_and(|p| {
-            p.recipients
-                .iter()
-                .any(|r| r.recipient.get_ref() == &f.recipient)
-        });
+        .is_some_and(|p| p.names_recipient(&f.recipient));
     let to = f.to.trim();
     let reason = f.reason.trim();
     let problem = if !named {

@@ -9,8 +9,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::accounts::FieldError;
+use crate::client::ClientAddress;
 use crate::error::AppResult;
-use crate::forms::abuse::ClientAddress;
 use crate::middleware::session::{Flash, StaffSignIn};
 use crate::page::Page;
 use crate::staff::StaffUser;

@@ -13,8 +13,8 @@ use serde_json::json;
 use super::{CONFIRM_SECONDS, chosen_topics, field, links, topic_options};
 use crate::accounts::register::email_error;
 use crate::accounts::{FieldError, invalid, link};
+use crate::client::ClientAddress;
 use crate::error::AppResult;
-use crate::forms::abuse::ClientAddress;
 use crate::page::Page;
 use crate::state::AppState;
 
