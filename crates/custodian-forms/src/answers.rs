@@ -31,6 +31,18 @@ pub struct FieldError {
     pub text: String,
 }
 
+impl FieldError {
+    /// A problem with a field that is not a form's question (an account's
+    /// email address, a staff sign-in): the field is its own question.
+    pub fn new(field: &str, text: impl Into<String>) -> FieldError {
+        FieldError {
+            question: field.to_owned(),
+            field: field.to_owned(),
+            text: text.into(),
+        }
+    }
+}
+
 /// A page's answers as read from a submission.
 #[derive(Debug, Clone, Default)]
 pub struct PageInput {
@@ -260,25 +272,9 @@ fn read_number(q: &Question, value: &str, name: &str) -> Result<String, String> 
     }
 }
 
-/// Good enough to catch typing mistakes; the confirmation email is the
-/// real test of an address.
-pub fn looks_like_email(value: &str) -> bool {
-    let Some((local, domain)) = value.rsplit_once('@') else {
-        return false;
-    };
-    value.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !local.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
-}
+/// The one check of an email address's form (see
+/// [`custodian_policy::email`]).
+pub use custodian_policy::email::looks_like_email;
 
 /// "sw1a1aa" to "SW1A 1AA", or nothing if it is not a UK postcode.
 fn normalise_postcode(value: &str) -> Option<String> {

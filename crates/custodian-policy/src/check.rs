@@ -305,7 +305,7 @@ pub fn check(
         .as_ref()
         .map(|d| d.email.as_str());
     for email in std::iter::once(policy.controller.email.as_str()).chain(dpo_email) {
-        if !is_email(email) {
+        if !crate::email::looks_like_email(email) {
             c.error(c.find(&format!("\"{email}\"")), format!("`{email}` is not an email address"), "people use it to ask about their data, so it must be a working address such as privacy@example.gov.uk");
         }
     }
@@ -723,18 +723,6 @@ fn duration_text(lifetime: CookieLifetime) -> String {
         CookieLifetime::Session => "session".to_owned(),
         CookieLifetime::For(p) => p.to_string(),
     }
-}
-
-fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && is_domain(domain)
-        && domain.contains('.')
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._%+-'".contains(c))
 }
 
 fn is_domain(text: &str) -> bool {

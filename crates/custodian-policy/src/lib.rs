@@ -12,6 +12,7 @@ pub mod check;
 pub mod children;
 pub mod diagnostics;
 pub mod dpv;
+pub mod email;
 pub mod forms;
 pub mod law;
 pub mod layered;

@@ -17,6 +17,7 @@ mod consent;
 mod cookie_numbers;
 mod diff;
 mod error;
+pub mod fields;
 pub mod forms;
 mod health;
 pub mod limiter;

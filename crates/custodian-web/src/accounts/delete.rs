@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::invalid;
 use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, clear_status_cookie};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::invalid;
 use crate::page::Page;
 use crate::state::AppState;
 

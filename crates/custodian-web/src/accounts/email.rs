@@ -11,11 +11,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::reauth::check_current_password;
-use super::register::email_error;
 use super::signed_in::SignedIn;
-use super::{CONFIRM_SECONDS, FieldError, invalid, link, link_problem, send};
+use super::{CONFIRM_SECONDS, link, link_problem, send};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::email_error;
+use crate::fields::{FieldError, invalid};
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::state::AppState;

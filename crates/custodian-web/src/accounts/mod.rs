@@ -22,7 +22,6 @@ pub mod signed_in;
 use axum::Router;
 use axum::routing::{get, post};
 use custodian_vault::AccountRef;
-use serde::Serialize;
 
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -72,48 +71,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/delete", get(delete::show).post(delete::submit))
 }
 
-/// A problem with one field, for the error summary and the field itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub text: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, text: impl Into<String>) -> Self {
-        FieldError {
-            field,
-            text: text.into(),
-        }
-    }
-}
-
 /// The per-connection limit on sending forms: an error on `field` when
 /// this connection has sent too many, else none (and the send is counted).
 pub async fn over_limit(
     app: &AppState,
     client: &crate::client::ClientAddress,
     field: &'static str,
-) -> Option<FieldError> {
+) -> Option<crate::fields::FieldError> {
     (!app.submission_limiter.allow(app, client.0).await).then(|| {
-        FieldError::new(
+        crate::fields::FieldError::new(
             field,
             "There have been too many attempts from your connection. Wait a minute, then try again",
         )
     })
-}
-
-/// A form page shown again with its errors: "Error: " before the title, as
-/// the Design System asks, and 400, because nothing was done.
-pub fn invalid(
-    page: &crate::page::Page,
-    template: &str,
-    title: &str,
-    content: minijinja::Value,
-) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let html = page.render(template, &format!("Error: {title}"), content)?;
-    Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())
 }
 
 /// A page that explains why a link did not work and where to go instead.

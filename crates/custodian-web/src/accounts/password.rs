@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::password_was_changed;
 use super::reauth::check_current_password;
 use super::signed_in::{SignedIn, sign_in};
-use super::{FieldError, invalid, password_was_changed};
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
+use crate::fields::{FieldError, invalid};
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};

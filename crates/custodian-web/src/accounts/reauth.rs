@@ -8,9 +8,9 @@ use std::net::IpAddr;
 
 use custodian_vault::AccountRef;
 
-use super::FieldError;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::FieldError;
 use crate::passwords::verify_off_thread;
 use crate::state::AppState;
 use crate::throttle::{self, Verdict};

@@ -5,15 +5,15 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use custodian_forms::answers::looks_like_email;
 use custodian_vault::{NewAccount, Registration};
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CONFIRM_SECONDS, FieldError, check_username, invalid, link, send};
+use super::{CONFIRM_SECONDS, check_username, link, send};
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::{FieldError, email_error, invalid};
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};
 use crate::state::AppState;
@@ -39,19 +39,6 @@ pub async fn show(page: Page) -> AppResult<Response> {
             context! { email => "", username => "" },
         )?
         .into_response())
-}
-
-pub fn email_error(email: &str) -> Option<FieldError> {
-    if email.is_empty() {
-        Some(FieldError::new("email", "Enter your email address"))
-    } else if !looks_like_email(email) {
-        Some(FieldError::new(
-            "email",
-            "Enter an email address in the correct format, like name@example.com",
-        ))
-    } else {
-        None
-    }
 }
 
 pub async fn submit(

@@ -11,10 +11,11 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::register::email_error;
-use super::{FieldError, RESET_SECONDS, invalid, link, link_problem, password_was_changed, send};
+use super::{RESET_SECONDS, link, link_problem, password_was_changed, send};
 use crate::client::ClientAddress;
 use crate::error::{AppError, AppResult};
+use crate::fields::email_error;
+use crate::fields::{FieldError, invalid};
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{check_new_password, hash_off_thread};

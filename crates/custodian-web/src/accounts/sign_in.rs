@@ -12,8 +12,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::signed_in::{SignedIn, clear_status_cookie, sign_in};
-use super::{FieldError, invalid};
 use crate::error::AppResult;
+use crate::fields::{FieldError, invalid};
 use crate::middleware::session::Flash;
 use crate::page::Page;
 use crate::passwords::{decoy_hash, verify_off_thread};

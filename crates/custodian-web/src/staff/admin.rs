@@ -12,9 +12,9 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::FieldError;
-use crate::accounts::register::email_error;
 use crate::error::AppResult;
+use crate::fields::FieldError;
+use crate::fields::email_error;
 use crate::page::Page;
 use crate::staff::credentials::{check_username, new_account_id, new_totp};
 use crate::staff::{Role, StaffUser};
@@ -123,10 +123,10 @@ pub async fn add_account(
     let username = form.username.trim().to_lowercase();
     let mut errors = Vec::new();
     if let Err(text) = check_username(&username) {
-        errors.push(FieldError {
-            field: "username",
-            text: format!("Enter a username: {text}"),
-        });
+        errors.push(FieldError::new(
+            "username",
+            format!("Enter a username: {text}"),
+        ));
     }
     let role = form
         .role
@@ -135,22 +135,18 @@ pub async fn add_account(
         .filter(|r| GIVABLE.contains(r))
         .ok_or(());
     if role.is_err() {
-        errors.push(FieldError {
-            field: "role",
-            text: "Select the role this person needs".into(),
-        });
+        errors.push(FieldError::new("role", "Select the role this person needs"));
     }
     if form.email.is_empty() {
-        errors.push(FieldError {
-            field: "email",
-            text: "Enter their work email address: we send the link to set up the account there"
-                .into(),
-        });
+        errors.push(FieldError::new(
+            "email",
+            "Enter their work email address: we send the link to set up the account there",
+        ));
     } else if email_error(&form.email).is_some() {
-        errors.push(FieldError {
-            field: "email",
-            text: "Enter an email address in the correct format, like name@example.com".into(),
-        });
+        errors.push(FieldError::new(
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ));
     }
     let teams = match role {
         // Boxes ticked for another role mean nothing: only caseworkers
@@ -158,10 +154,10 @@ pub async fn add_account(
         Ok(role) if role != Role::Caseworker => Vec::new(),
         Ok(role) => crate::staff::teams::teams_for(&app.checked, role, &form.teams)
             .map_err(|_| {
-                errors.push(FieldError {
-                    field: "team",
-                    text: "Select the teams whose messages this caseworker answers".into(),
-                })
+                errors.push(FieldError::new(
+                    "team",
+                    "Select the teams whose messages this caseworker answers",
+                ))
             })
             .unwrap_or_default(),
         Err(()) => Vec::new(),
@@ -189,10 +185,7 @@ pub async fn add_account(
         return refuse(
             &app,
             &page,
-            vec![FieldError {
-                field: "username",
-                text,
-            }],
+            vec![FieldError::new("username", text)],
             &form,
             &username,
         )

@@ -17,8 +17,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::FieldError;
 use crate::error::AppResult;
+use crate::fields::FieldError;
 use crate::page::Page;
 use crate::render::format_date;
 use crate::staff::StaffUser;
@@ -241,7 +241,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
     let email = form.email.trim();
-    if let Some(e) = crate::accounts::register::email_error(email) {
+    if let Some(e) = crate::fields::email_error(email) {
         errors.push(FieldError::new(
             "email",
             e.text.replace("your email", "their email"),

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::admin::{ENROL_SECONDS, enrolment_hash};
 use super::credentials::{NewTotp, check_password, check_totp, totp_for};
-use crate::accounts::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::fields::FieldError;
 use crate::page::Page;
 use crate::passwords::hash_off_thread;
 use crate::staff::Role;
@@ -120,22 +120,19 @@ pub async fn submit(
     }
     let mut errors = Vec::new();
     if form.password.is_empty() {
-        errors.push(FieldError {
-            field: "password",
-            text: "Choose a password".into(),
-        });
+        errors.push(FieldError::new("password", "Choose a password"));
     } else if let Err(text) = check_password(&form.password, &account.username) {
-        errors.push(FieldError {
-            field: "password",
-            text: format!("Choose a different password: {text}"),
-        });
+        errors.push(FieldError::new(
+            "password",
+            format!("Choose a different password: {text}"),
+        ));
     }
     let step = check_totp(&secrets.secret, &form.code, u64::try_from(now).unwrap_or(0));
     if step.is_none() {
-        errors.push(FieldError {
-            field: "code",
-            text: "Enter the 6-digit code your authenticator app shows for this account".into(),
-        });
+        errors.push(FieldError::new(
+            "code",
+            "Enter the 6-digit code your authenticator app shows for this account",
+        ));
     }
     let Some(step) = step.filter(|_| errors.is_empty()) else {
         return render(&page, &account, Some(&secrets), errors);

@@ -20,8 +20,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::accounts::FieldError;
 use crate::error::AppResult;
+use crate::fields::FieldError;
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
@@ -190,7 +190,7 @@ pub async fn create(
         errors.push(FieldError::new("received-day", text));
     }
     let email = form.email.trim();
-    if !email.is_empty() && crate::accounts::register::email_error(email).is_some() {
+    if !email.is_empty() && crate::fields::email_error(email).is_some() {
         errors.push(FieldError::new(
             "email",
             "Enter an email address in the correct format, like name@example.com",

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::accounts::FieldError;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::FieldError;
 use crate::middleware::session::{Flash, StaffSignIn};
 use crate::page::Page;
 use crate::staff::StaffUser;
@@ -54,22 +54,16 @@ pub async fn submit(
     let username = form.username.trim().to_lowercase();
     let mut errors = Vec::new();
     if username.is_empty() {
-        errors.push(FieldError {
-            field: "username",
-            text: "Enter your username".into(),
-        });
+        errors.push(FieldError::new("username", "Enter your username"));
     }
     if form.password.is_empty() {
-        errors.push(FieldError {
-            field: "password",
-            text: "Enter your password".into(),
-        });
+        errors.push(FieldError::new("password", "Enter your password"));
     }
     if form.code.trim().is_empty() {
-        errors.push(FieldError {
-            field: "code",
-            text: "Enter the 6-digit code from your authenticator app".into(),
-        });
+        errors.push(FieldError::new(
+            "code",
+            "Enter the 6-digit code from your authenticator app",
+        ));
     }
     if !errors.is_empty() {
         return refuse(&page, &username, errors);
@@ -191,14 +185,7 @@ async fn audit_refusal(
 /// Refused with one message, on the username field (which part was wrong
 /// is never said).
 fn refuse_on_username(page: &Page, username: &str, text: String) -> AppResult<Response> {
-    refuse(
-        page,
-        username,
-        vec![FieldError {
-            field: "username",
-            text,
-        }],
-    )
+    refuse(page, username, vec![FieldError::new("username", text)])
 }
 
 fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {

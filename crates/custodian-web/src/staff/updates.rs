@@ -12,9 +12,9 @@ use minijinja::context;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::accounts::FieldError;
-use crate::accounts::register::email_error;
 use crate::error::AppResult;
+use crate::fields::FieldError;
+use crate::fields::email_error;
 use crate::page::Page;
 use crate::render::written_markdown_to_html;
 use crate::staff::StaffUser;

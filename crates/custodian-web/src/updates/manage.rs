@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
 use super::{chosen_topics, field, topic_options, verify};
-use crate::accounts::{FieldError, invalid};
 use crate::error::AppResult;
+use crate::fields::{FieldError, invalid};
 use crate::page::Page;
 use crate::state::AppState;
 

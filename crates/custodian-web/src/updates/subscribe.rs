@@ -11,10 +11,11 @@ use minijinja::context;
 use serde_json::json;
 
 use super::{CONFIRM_SECONDS, chosen_topics, field, links, topic_options};
-use crate::accounts::register::email_error;
-use crate::accounts::{FieldError, invalid, link};
+use crate::accounts::link;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::email_error;
+use crate::fields::{FieldError, invalid};
 use crate::page::Page;
 use crate::state::AppState;
 

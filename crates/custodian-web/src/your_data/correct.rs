@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::held::{PORTAL_ACTOR, gather};
 use super::{ProvenPerson, today};
-use crate::accounts::{FieldError, invalid};
 use crate::error::AppResult;
+use crate::fields::{FieldError, invalid};
 use crate::page::Page;
 use crate::state::AppState;
 use custodian_forms::answers::long_date;

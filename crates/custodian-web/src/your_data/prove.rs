@@ -11,10 +11,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{PROVEN_SECONDS, proven};
-use crate::accounts::register::email_error;
-use crate::accounts::{FieldError, invalid, over_limit};
+use crate::accounts::over_limit;
 use crate::client::ClientAddress;
 use crate::error::AppResult;
+use crate::fields::email_error;
+use crate::fields::{FieldError, invalid};
 use crate::middleware::session::PortalVisit;
 use crate::page::Page;
 use crate::state::AppState;
