@@ -48,12 +48,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::your_data::router(&state))
         .merge(crate::campaigns::router(&state))
         .fallback(not_found)
-        // Innermost first: the token is checked before any handler runs; a
-        // panic becomes a 500 (logged without its message, which could hold
-        // input); a public sign-in is checked against its account; the
-        // session is saved before the reply; error pages wrap
-        // everything, including the session layer's own failures.
+        // Innermost first: the token is checked before any handler runs
+        // (except on the routes merged after it, whose signed link is
+        // their authority); a panic becomes a 500 (logged without its
+        // message, which could hold input); a public sign-in is checked
+        // against its account; the session is saved before the reply;
+        // error pages wrap everything, including the session layer's own
+        // failures.
         .layer(from_fn_with_state(state.clone(), csrf::layer))
+        .merge(crate::updates::without_form_token(&state))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(
             state.clone(),

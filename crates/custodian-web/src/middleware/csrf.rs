@@ -113,8 +113,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || crate::updates::csrf_exempt(request.uri().path())
-    {
+    ) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

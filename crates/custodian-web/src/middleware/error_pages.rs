@@ -14,6 +14,11 @@ use crate::middleware::session::{Session, read_cookie};
 use crate::page::Page;
 use crate::state::AppState;
 
+/// A 403 from a page the staff member's role does not admit: the error
+/// page says so, rather than blaming a form token.
+#[derive(Debug, Clone, Copy)]
+pub struct NotYourPage;
+
 pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let consent = read_cookie(request.headers(), &app.checked.cookie_names.consent)
         .map(ConsentChoice::parse)
@@ -38,7 +43,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
                 "If you pasted the web address, check you copied the entire address.".into(),
             ],
         ),
-        StatusCode::FORBIDDEN if response.extensions().get::<crate::staff::NotYourPage>().is_some() => (
+        StatusCode::FORBIDDEN if response.extensions().get::<NotYourPage>().is_some() => (
             "You cannot see this page",
             vec!["Your staff role does not include this page. If you need it for your work, ask an administrator.".into()],
         ),

@@ -277,10 +277,6 @@ impl StaffUser {
     }
 }
 
-/// Refused because the role does not admit it; the error page says so.
-#[derive(Debug, Clone, Copy)]
-pub struct NotYourPage;
-
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router =
         Router::new().route("/staff/sign-in", get(sign_in::show).post(sign_in::submit));
@@ -333,7 +329,9 @@ async fn require(
     let username = account.username;
     if !roles.contains(&role) {
         let mut refused = StatusCode::FORBIDDEN.into_response();
-        refused.extensions_mut().insert(NotYourPage);
+        refused
+            .extensions_mut()
+            .insert(crate::middleware::error_pages::NotYourPage);
         return refused;
     }
     let teams = match app.store.staff_teams(&username).await {
