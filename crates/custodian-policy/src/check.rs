@@ -305,7 +305,7 @@ pub fn check(
         .as_ref()
         .map(|d| d.email.as_str());
     for email in std::iter::once(policy.controller.email.as_str()).chain(dpo_email) {
-        if !crate::email::looks_like_email(email) {
+        if !(crate::email::looks_like_email(email) && plain_enough_for_a_link(email)) {
             c.error(c.find(&format!("\"{email}\"")), format!("`{email}` is not an email address"), "people use it to ask about their data, so it must be a working address such as privacy@example.gov.uk");
         }
     }
@@ -723,6 +723,15 @@ fn duration_text(lifetime: CookieLifetime) -> String {
         CookieLifetime::Session => "session".to_owned(),
         CookieLifetime::For(p) => p.to_string(),
     }
+}
+
+/// The controller's and the DPO's addresses are written into the notice
+/// as `mailto:` links: only the characters an ordinary address uses, so
+/// that none can close the link early or add a header to it.
+fn plain_enough_for_a_link(email: &str) -> bool {
+    email
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._%+-'@".contains(c))
 }
 
 fn is_domain(text: &str) -> bool {

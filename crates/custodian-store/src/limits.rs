@@ -1,6 +1,6 @@
 //! Rate limits shared by every instance: attempts per client per minute.
 //! The caller passes `client` already reduced to a few bits of a keyed
-//! hash (see custodian-web's forms::abuse), so nothing here names anyone.
+//! hash (see custodian-web's `limiter`), so nothing here names anyone.
 
 use sqlx::Row;
 

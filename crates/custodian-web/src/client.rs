@@ -1,7 +1,8 @@
 //! Who is asking, as far as the server needs to know: the client's
-//! address, for rate limits, counting and nothing else. It is never
-//! written anywhere as it is: the limiter keeps 20 bits of a keyed hash of
-//! its [`bucket`], the statistics a hash under a salt that lives a day.
+//! address, for rate limits, counting, and deciding who may read
+//! `/metrics` (see `metrics.rs`), and nothing else. It is never written
+//! anywhere as it is: the limiter keeps 20 bits of a keyed hash of its
+//! [`bucket`], the statistics a hash under a salt that lives a day.
 
 use std::net::{IpAddr, SocketAddr};
 

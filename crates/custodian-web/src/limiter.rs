@@ -86,7 +86,6 @@ fn within(attempts: custodian_store::Attempts, second: i64, per_minute: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::bucket;
 
     fn attempts(this_minute: i64, last_minute: i64) -> custodian_store::Attempts {
         custodian_store::Attempts {

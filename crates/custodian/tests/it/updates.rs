@@ -151,9 +151,20 @@ async fn topics_change_from_the_signed_link_and_a_bare_post_unsubscribes() {
             .contains("There is no subscription for this link")
     );
 
-    // One click from a mail program: no cookie, no form token.
+    // One click from a mail program: no cookie, no form token. Only that
+    // route goes without one: the same bare POST to the manage link is
+    // refused, and changes nothing.
     let unsubscribe = manage.replace("/updates/manage/", "/updates/unsubscribe/");
     let client = reqwest::Client::new();
+    let tokenless = client
+        .post(format!("{}{manage}", site.server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("topic=events")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tokenless.status().as_u16(), 403);
+    assert_eq!(site.count_rows("subscribers").await, 1);
     let response = client
         .post(format!("{}{unsubscribe}", site.server.base))
         .header("content-type", "application/x-www-form-urlencoded")
