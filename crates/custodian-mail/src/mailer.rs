@@ -72,7 +72,7 @@ pub struct Mailer {
 }
 
 fn source(id: &str) -> String {
-    format!("outbox:{id}")
+    custodian_store::personal::record_source::RecordSource::Outbox(id).stored()
 }
 
 /// The vault's copy of a message: its recipient and values, held until it

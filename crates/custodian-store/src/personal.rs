@@ -810,6 +810,7 @@ pub mod consents;
 pub mod disclosures;
 pub mod guardians;
 pub mod mail;
+pub mod record_source;
 pub mod request_status;
 pub mod requests;
 pub mod subscriptions;

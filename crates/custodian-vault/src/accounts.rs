@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_policy::accounts::Accounts;
 use custodian_policy::retention::Event;
 use custodian_store::personal::accounts::{AccountInsert, AccountRow, TokenUse};
+use custodian_store::personal::record_source::RecordSource;
 use sha2::{Digest, Sha256};
 
 use crate::blind_index::{email_index, session_index, username_index};
@@ -105,7 +106,7 @@ pub enum LinkOutcome {
 }
 
 pub fn account_source(account_id: &str) -> String {
-    format!("account:{account_id}")
+    RecordSource::Account(account_id).stored()
 }
 
 fn new_token() -> (String, Vec<u8>) {

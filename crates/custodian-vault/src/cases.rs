@@ -11,6 +11,7 @@ use custodian_policy::retention::Event;
 use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, CaseRows, CaseStatus};
 use custodian_store::personal::consents::ConsentReceiptRow;
 use custodian_store::personal::guardians::GuardianRequestRow;
+use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::{RecordRow, SubjectRow};
 
 use crate::blind_index::{email_index, session_index};
@@ -120,11 +121,11 @@ pub(crate) fn new_reference(prefix: &str) -> String {
 }
 
 fn draft_source(form: &str) -> String {
-    format!("draft:{form}")
+    RecordSource::Draft(form).stored()
 }
 
 pub fn case_source(case_id: &str) -> String {
-    format!("case:{case_id}")
+    RecordSource::Case(case_id).stored()
 }
 
 fn as_records<'a>(answers: &'a [Answer<'a>], source: &'a str) -> Vec<NewRecord<'a>> {
@@ -253,7 +254,8 @@ impl Vault {
     /// together. Durable on return.
     pub async fn open_case(&self, new: &NewCase<'_>, now: i64) -> Result<CaseRef> {
         // Checked against the policy before anything is written.
-        let probe = as_records(new.answers, "case:probe");
+        let probe_source = RecordSource::Case("probe").stored();
+        let probe = as_records(new.answers, &probe_source);
         let rules = probe
             .iter()
             .map(|r| self.check_declared(r))

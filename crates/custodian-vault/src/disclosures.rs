@@ -15,13 +15,14 @@
 use custodian_policy::retention::Event;
 use custodian_store::personal::cases::CaseRow;
 use custodian_store::personal::disclosures::DisclosureRow;
+use custodian_store::personal::record_source::RecordSource;
 
 use crate::cases::case_source;
 use crate::error::{Result, VaultError};
 use crate::vault::{NewRecord, SubjectRef, Vault, new_id, seal_records};
 
 pub fn disclosure_source(id: &str) -> String {
-    format!("disclosure:{id}")
+    RecordSource::Disclosure(id).stored()
 }
 
 /// A disclosure the person has not been told about, made outside any case

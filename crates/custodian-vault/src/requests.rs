@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod proof;
 
 use custodian_policy::retention::Event;
+use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::requests::{RequestRow, RequestStatus};
 use time::Date;
 
@@ -157,7 +158,7 @@ pub enum ChangeRefused {
 }
 
 pub fn request_source(id: &str) -> String {
-    format!("request:{id}")
+    RecordSource::Request(id).stored()
 }
 
 fn iso(date: Date) -> String {

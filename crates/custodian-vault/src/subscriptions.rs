@@ -9,6 +9,7 @@
 //! subject then takes the address (with whatever else the vault holds under
 //! it). Unsubscribing deletes the subscription at once.
 
+use custodian_store::personal::record_source::RecordSource;
 use std::collections::BTreeSet;
 
 use base64::Engine;
@@ -100,7 +101,7 @@ pub struct Recipient {
 }
 
 pub fn subscriber_source(id: &str) -> String {
-    format!("subscriber:{id}")
+    RecordSource::Subscriber(id).stored()
 }
 
 fn confirm_hash(token: &str) -> Vec<u8> {

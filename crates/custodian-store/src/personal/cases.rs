@@ -280,7 +280,7 @@ impl PersonalData<'_> {
     /// already passed on to someone (a disclosure names it) stays: the
     /// record of what was shared must. False if nothing was withdrawn.
     pub async fn withdraw_case(&self, case_id: &str, subject_id: &str) -> Result<bool> {
-        let source = format!("case:{case_id}");
+        let source = super::record_source::RecordSource::Case(case_id).stored();
         let withdrawn = in_write_tx!(self.store, tx => {
             let gone = sqlx::query(
                 "DELETE FROM cases WHERE id = $1 AND subject_id = $2 AND status = $3 \

@@ -67,7 +67,7 @@ impl PersonalData<'_> {
         receipt: &ConsentReceiptRow,
         now: i64,
     ) -> Result<bool> {
-        let source = format!("case:{}", request.case_id);
+        let source = super::record_source::RecordSource::Case(&request.case_id).stored();
         let decided = in_write_tx!(self.store, tx => {
             let claimed = sqlx::query("DELETE FROM guardian_requests WHERE id = $1")
                 .bind(&request.id)

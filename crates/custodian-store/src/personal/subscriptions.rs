@@ -149,7 +149,7 @@ impl PersonalData<'_> {
         guardian_hash: &[u8],
         expires_at: i64,
     ) -> Result<bool> {
-        let source = format!("subscriber:{id}");
+        let source = super::record_source::RecordSource::Subscriber(id).stored();
         let held = in_write_tx!(self.store, tx => {
             let held = sqlx::query("UPDATE subscribers SET confirm_hash = NULL, guardian_hash = $1, guardian_expires_at = $2 WHERE id = $3 AND confirmed_at IS NULL AND confirm_hash IS NOT NULL")
                 .bind(guardian_hash).bind(expires_at).bind(id)
@@ -185,7 +185,7 @@ impl PersonalData<'_> {
         receipt: &ConsentReceiptRow,
         now: i64,
     ) -> Result<bool> {
-        let source = format!("subscriber:{id}");
+        let source = super::record_source::RecordSource::Subscriber(id).stored();
         let decided = in_write_tx!(self.store, tx => {
             let claimed = if given {
                 sqlx::query("UPDATE subscribers SET confirmed_at = $1, guardian_hash = NULL, guardian_expires_at = NULL WHERE id = $2 AND guardian_hash IS NOT NULL AND guardian_expires_at > $1")
@@ -226,7 +226,7 @@ impl PersonalData<'_> {
     /// Unsubscribe: the row and every record it holds go, in one
     /// transaction, so nothing more can be sent to it from this moment.
     pub async fn delete_subscriber(&self, id: &str) -> Result<bool> {
-        let source = format!("subscriber:{id}");
+        let source = super::record_source::RecordSource::Subscriber(id).stored();
         let deleted = in_write_tx!(self.store, tx => {
             sqlx::query("DELETE FROM records WHERE source = $1").bind(&source).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM subscribers WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected() == 1

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use custodian_store::personal::cases::CaseRow;
+use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::requests::RequestRow;
 use custodian_vault::requests::deadline::Due;
 use custodian_vault::requests::{RequestKind, clock_of};
@@ -115,7 +116,11 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
     let mut groups: Vec<GroupView> = Vec::new();
     for item in &export.items {
         let (group, label) = describe(app, &item.source, &item.field, &cases, &requests);
-        let value = if item.field == "password" && item.source.starts_with("account:") {
+        let from_account = matches!(
+            RecordSource::parse(&item.source),
+            Some(RecordSource::Account(_))
+        );
+        let value = if item.field == "password" && from_account {
             "A one-way hash of your password: it cannot be turned back into the password".into()
         } else {
             shown_value(app, &item.source, &item.field, &item.value, &cases)
@@ -151,7 +156,7 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
             outcome: export
                 .items
                 .iter()
-                .find(|i| i.source == format!("request:{}", r.id) && i.field == "outcome")
+                .find(|i| i.source == RecordSource::Request(&r.id).stored() && i.field == "outcome")
                 .map(|i| i.value.clone())
                 .unwrap_or_default(),
         })
@@ -175,7 +180,9 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
                 None => export
                     .items
                     .iter()
-                    .find(|i| i.source == format!("disclosure:{}", d.id) && i.field == "why")
+                    .find(|i| {
+                        i.source == RecordSource::Disclosure(&d.id).stored() && i.field == "why"
+                    })
                     .map(|i| i.value.clone())
                     .unwrap_or_default(),
             };
@@ -248,31 +255,32 @@ fn shown_value(
     cases: &[CaseRow],
 ) -> String {
     let config = &app.checked.config;
-    let (kind, id) = source.split_once(':').unwrap_or((source, ""));
-    let form = match kind {
-        "case" => cases
+    let source = RecordSource::parse(source);
+    let form = match source {
+        Some(RecordSource::Case(id)) => cases
             .iter()
             .find(|c| c.id == id)
             .and_then(|c| config.forms.get(&c.form)),
-        "draft" => config.forms.get(id),
+        Some(RecordSource::Draft(id)) => config.forms.get(id),
         _ => None,
     };
     if let Some(q) = form.and_then(|f| f.question(field)) {
         return custodian_forms::answers::display(q, value);
     }
     let age = app.checked.children.map_or(0, |c| c.age);
-    match (kind, field) {
-        ("subscriber", "topics") => value
+    let subscription = matches!(source, Some(RecordSource::Subscriber(_)));
+    match field {
+        "topics" if subscription => value
             .split_whitespace()
             .map(|t| config.topics.get(t).map_or(t, |t| t.name.as_str()))
             .collect::<Vec<_>>()
             .join(", "),
-        ("subscriber", custodian_policy::children::AGE_QUESTION) => match value {
+        custodian_policy::children::AGE_QUESTION if subscription => match value {
             custodian_policy::children::UNDER => format!("Under {age}"),
             custodian_policy::children::OVER => format!("{age} or over"),
             other => other.to_owned(),
         },
-        ("subscriber", "frequency") if value == "weekly" => "A weekly summary".to_owned(),
+        "frequency" if subscription && value == "weekly" => "A weekly summary".to_owned(),
         _ => value.to_owned(),
     }
 }
@@ -285,7 +293,6 @@ fn describe(
     cases: &[CaseRow],
     requests: &[RequestRow],
 ) -> (String, String) {
-    let (kind, id) = source.split_once(':').unwrap_or((source, ""));
     let forms = &app.checked.config.forms;
     let question = |form: &str| {
         forms
@@ -294,8 +301,8 @@ fn describe(
             .map_or_else(|| field.replace('_', " "), |q| q.label.clone())
     };
     let plain = || field.replace('_', " ");
-    match kind {
-        "case" => match cases.iter().find(|c| c.id == id) {
+    match RecordSource::parse(source) {
+        Some(RecordSource::Case(id)) => match cases.iter().find(|c| c.id == id) {
             Some(case) => {
                 let title = forms
                     .get(&case.form)
@@ -307,12 +314,12 @@ fn describe(
             }
             None => ("A message you sent us".into(), plain()),
         },
-        "draft" => {
+        Some(RecordSource::Draft(id)) => {
             let title = forms.get(id).map_or(id, |f| f.title.as_str());
             (format!("{title} (started, not sent)"), question(id))
         }
-        "account" => ("Your account".into(), plain()),
-        "subscriber" => (
+        Some(RecordSource::Account(_)) => ("Your account".into(), plain()),
+        Some(RecordSource::Subscriber(_)) => (
             "Email updates".into(),
             match field {
                 "email" => "Email address".into(),
@@ -327,13 +334,13 @@ fn describe(
                 _ => plain(),
             },
         ),
-        "request" => match requests.iter().find(|r| r.id == id) {
+        Some(RecordSource::Request(id)) => match requests.iter().find(|r| r.id == id) {
             Some(r) => (format!("Your request {}", r.reference), plain()),
             None => ("A request you made".into(), plain()),
         },
-        "outbox" => ("An email waiting to be sent to you".into(), plain()),
-        "disclosure" => ("Information we shared, and why".into(), plain()),
-        _ => (source.to_owned(), plain()),
+        Some(RecordSource::Outbox(_)) => ("An email waiting to be sent to you".into(), plain()),
+        Some(RecordSource::Disclosure(_)) => ("Information we shared, and why".into(), plain()),
+        None => (source.to_owned(), plain()),
     }
 }
 
