@@ -25,7 +25,7 @@ pub mod stats;
 use sqlx::{PgPool, SqlitePool};
 
 pub use limits::Attempts;
-pub use migrate::MigrationReport;
+pub use migrate::{MigrationReport, schema_fingerprint};
 pub use policy_versions::PublishedVersion;
 pub use sessions::SessionRecord;
 

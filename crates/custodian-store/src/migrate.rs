@@ -202,6 +202,23 @@ fn checksum(sql: &str) -> String {
         .collect()
 }
 
+/// A name for the schema the migrations build: the same for the same
+/// migrations, on either database. Tests keep one migrated PostgreSQL
+/// database per fingerprint as a template and copy it, rather than migrate
+/// afresh for each test.
+pub fn schema_fingerprint() -> String {
+    let mut hash = Sha256::new();
+    for m in MIGRATIONS {
+        hash.update(m.sqlite.as_bytes());
+        hash.update(m.postgres.as_bytes());
+    }
+    hash.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub(crate) async fn run(pool: &Pool, now: i64) -> Result<MigrationReport> {
     let mut report = MigrationReport::default();
     for m in MIGRATIONS {

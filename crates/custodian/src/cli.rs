@@ -291,12 +291,19 @@ pub enum StaffCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SubjectCommand {
-    /// Print, as JSON, everything held about the person with this email
-    /// address: each item decrypted, with its category, purpose, source,
-    /// when it was collected and when it will be deleted.
+    /// Print, as JSON, what the person with this email address is given
+    /// when they ask for a copy: each item decrypted, with its category,
+    /// purpose, source, when it was collected and when it will be deleted.
+    /// A disclosure they were not told about is left out (with what was
+    /// recorded about it), as in the portal and the DPO's answer to an
+    /// access request.
     Export {
         #[arg(long, value_name = "ADDR")]
         email: String,
+        /// Everything held, including disclosures the person was not told
+        /// about: for the operator's own use, never to be sent to them.
+        #[arg(long)]
+        including_untold: bool,
     },
     /// Erase the person with this email address: delete everything except
     /// what the policy says must be kept (printed, with the reason), and

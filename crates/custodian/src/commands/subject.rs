@@ -1,4 +1,5 @@
-//! `custodian subject export|erase --email ADDR`.
+//! `custodian subject export|erase --email ADDR`: the person's copy (or,
+//! with `--including-untold`, everything held), or their erasure.
 
 use custodian_vault::VaultError;
 use time::OffsetDateTime;
@@ -12,7 +13,7 @@ pub async fn run(global: &Global, command: &SubjectCommand) -> CliResult {
     let opened = site::open_vault(global, now).await?;
     let vault = &opened.vault;
     let email = match command {
-        SubjectCommand::Export { email } | SubjectCommand::Erase { email } => email,
+        SubjectCommand::Export { email, .. } | SubjectCommand::Erase { email } => email,
     };
     let subject = vault
         .find_by_email(email)
@@ -20,11 +21,16 @@ pub async fn run(global: &Global, command: &SubjectCommand) -> CliResult {
         .map_err(vault_error)?
         .ok_or_else(|| vault_error(VaultError::NoSuchSubject))?;
     let json = match command {
-        SubjectCommand::Export { .. } => {
-            let export = vault
-                .export(&subject, &site::operator(), now)
-                .await
-                .map_err(vault_error)?;
+        SubjectCommand::Export {
+            including_untold, ..
+        } => {
+            let operator = site::operator();
+            let export = if *including_untold {
+                vault.export(&subject, &operator, now).await
+            } else {
+                vault.copy_for_the_person(&subject, &operator, now).await
+            }
+            .map_err(vault_error)?;
             serde_json::to_string_pretty(&export)
         }
         SubjectCommand::Erase { .. } => {

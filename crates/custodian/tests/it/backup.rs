@@ -213,7 +213,7 @@ async fn postgres_dump_restores_and_serves(site: Site) {
     let bytes = std::fs::read(&file).unwrap_or_default();
     assert!(!contains(&bytes, b"Ada Dumped") && !contains(&bytes, b"ada.dumped@example.com"));
 
-    let target = TestDb::new().await;
+    let target = TestDb::empty().await;
     let Some(target_url) = target.url.clone() else {
         panic!("no database")
     };

@@ -269,4 +269,27 @@ async fn a_safeguarding_disclosure_is_not_shown_and_a_partner_one_is_emailed_and
         log.body.contains("Not told: reason recorded"),
         "the DPO still sees it"
     );
+
+    // The operator's export is the person's copy too, unless they ask for
+    // everything by name.
+    let copy = site.cli(&["subject", "export", "--email", "sam@example.com"]);
+    assert!(copy.status.success(), "{copy:?}");
+    let copy = String::from_utf8_lossy(&copy.stdout);
+    assert!(copy.contains("Care Review"), "{copy}");
+    for hidden in [
+        "worried about Sam",
+        "put Sam at risk",
+        "safeguarding_services",
+    ] {
+        assert!(!copy.contains(hidden), "{hidden} in the CLI export");
+    }
+    let all = site.cli(&[
+        "subject",
+        "export",
+        "--email",
+        "sam@example.com",
+        "--including-untold",
+    ]);
+    assert!(all.status.success(), "{all:?}");
+    assert!(String::from_utf8_lossy(&all.stdout).contains("worried about Sam"));
 }

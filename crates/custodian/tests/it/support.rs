@@ -26,7 +26,17 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database already migrated to this build's schema.
     pub async fn new() -> TestDb {
+        TestDb::made(true).await
+    }
+
+    /// A database with nothing in it, for restoring a dump into.
+    pub async fn empty() -> TestDb {
+        TestDb::made(false).await
+    }
+
+    async fn made(migrated: bool) -> TestDb {
         let Ok(admin_url) = std::env::var("CUSTODIAN_TEST_DATABASE_URL") else {
             // SQLite: the server creates the file in its data dir.
             return TestDb {
@@ -35,9 +45,15 @@ impl TestDb {
             };
         };
         let name = format!("custodian_t_{}", hex(&rand_bytes()));
-        let mut admin = sqlx_connect(&admin_url).await;
-        sqlx_exec(&mut admin, &format!("CREATE DATABASE {name}")).await;
         let (base, _) = admin_url.rsplit_once('/').unwrap_or((&admin_url, ""));
+        let create = if migrated {
+            let template = migrated_template(&admin_url, base).await;
+            format!("CREATE DATABASE {name} TEMPLATE {template}")
+        } else {
+            format!("CREATE DATABASE {name}")
+        };
+        let mut admin = sqlx_connect(&admin_url).await;
+        sqlx_exec(&mut admin, &create).await;
         TestDb {
             url: Some(format!("{base}/{name}")),
             admin: Some((admin_url, name)),
@@ -69,6 +85,62 @@ impl Drop for TestDb {
         })
         .join();
     }
+}
+
+/// A database migrated to this build's schema, made once by whichever test
+/// gets there first and copied for each test: migrating afresh took most
+/// of a PostgreSQL test's set-up. The server still runs its migrations on
+/// the copy, and finds nothing to do; the migrations themselves are tested
+/// from empty by `tests/it/cli.rs` and the store's own tests.
+async fn migrated_template(admin_url: &str, base: &str) -> String {
+    use sqlx::Row;
+    let template = format!(
+        "custodian_template_{}",
+        custodian_store::schema_fingerprint()
+    );
+    let mut admin = sqlx_connect(admin_url).await;
+    // One builder at a time, across every test process.
+    sqlx_exec(&mut admin, "SELECT pg_advisory_lock(7301)").await;
+    let exists = sqlx::query("SELECT datname FROM pg_database WHERE datname = $1")
+        .bind(&template)
+        .fetch_optional(&mut admin)
+        .await
+        .map(|row| row.map(|r| r.get::<String, _>(0)));
+    if matches!(exists, Ok(None)) {
+        // Templates of older schemas are no use to anyone now.
+        let old: Vec<String> = sqlx::query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'custodian\\_template\\_%'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .map(|rows| rows.iter().map(|r| r.get::<String, _>(0)).collect())
+        .unwrap_or_default();
+        for name in old {
+            sqlx_exec(
+                &mut admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+        let building = format!("{template}_building");
+        sqlx_exec(&mut admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
+        sqlx_exec(&mut admin, &format!("CREATE DATABASE {building}")).await;
+        let store = match custodian_store::Store::connect(&format!("{base}/{building}")).await {
+            Ok(s) => s,
+            Err(e) => panic!("cannot open the template database: {e}"),
+        };
+        if let Err(e) = store.migrate(now()).await {
+            panic!("cannot migrate the template database: {e}");
+        }
+        store.close().await;
+        sqlx_exec(
+            &mut admin,
+            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
+    }
+    sqlx_exec(&mut admin, "SELECT pg_advisory_unlock(7301)").await;
+    template
 }
 
 async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
