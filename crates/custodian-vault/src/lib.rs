@@ -22,6 +22,7 @@ pub mod keys;
 pub mod requests;
 mod retention;
 mod rotate;
+pub mod sent_drafts;
 pub mod server_secrets;
 pub mod subscriptions;
 mod vault;
@@ -36,6 +37,7 @@ pub use guardians::{Deciding, GuardianDecision, HeldForm};
 pub use keys::{LocalKeys, MasterKey, MasterKeys, load as load_keys};
 pub use retention::{DueRecord, RetentionRun};
 pub use rotate::RotationReport;
+pub use sent_drafts::{Asked, DraftToSend, SentDraft};
 pub use subscriptions::{
     Confirmation, NewSubscriber, Recipient, Subscribed, Subscription, SubscriptionDecision,
 };

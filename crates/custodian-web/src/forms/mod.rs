@@ -10,17 +10,19 @@
 
 pub mod abuse;
 pub mod guardian;
+mod refusals;
 mod view;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use custodian_app::forms::Submitted;
 use custodian_forms::answers::{entered_from_stored, long_date};
 use custodian_forms::{Next, read_page};
-use custodian_policy::children::{AGE_PAGE, AGE_QUESTION, GUARDIAN_PAGE, GUARDIAN_QUESTION, UNDER};
+use custodian_policy::children::GUARDIAN_PAGE;
 use custodian_policy::forms::{Form as FormSpec, FormKind, QuestionKind};
-use custodian_vault::{Answer, DraftOwner, Hold, NewCase, SubjectRef};
+use custodian_vault::{DraftOwner, SubjectRef};
 use minijinja::context;
 use serde::Deserialize;
 use time::Date;
@@ -400,23 +402,7 @@ pub async fn save_page(
     let session_id = session.id();
     let mut progress = session.form_progress(&form_id).unwrap_or_default();
     if !progress.may_answer(form, index) {
-        let first = progress
-            .first_incomplete(form)
-            .map(|p| p.id.get_ref().clone())
-            .unwrap_or_default();
-        return problem_with_link(
-            &page,
-            StatusCode::CONFLICT,
-            "Answer the earlier questions first",
-            vec![format!(
-                "This page comes later in {}. We have not saved what was sent.",
-                form.title
-            )],
-            Some((
-                format!("/forms/{form_id}/{first}"),
-                "Go to the first question you have not answered",
-            )),
-        );
+        return refusals::earlier_questions_first(&page, &form_id, form, &progress);
     }
     if raw.iter().any(|(k, _)| !expected_field(&app, form_page, k)) {
         return tampered(&page);
@@ -440,60 +426,22 @@ pub async fn save_page(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut fields = Vec::new();
-    let mut answers = Vec::new();
-    for (q, (id, value)) in form_page.questions.iter().zip(&input.answers) {
-        if q.kind.is_permission() {
-            progress.set_permission(id, value.as_deref());
-            continue;
-        }
-        fields.push(id.as_str());
-        if let (Some(value), Some(category)) = (value, &q.category) {
-            answers.push(Answer {
-                category: category.get_ref(),
-                purpose: form.purpose_of(q),
-                field: id,
-                value,
-            });
-        }
-    }
-    if page_id == AGE_PAGE && app.checked.children.is_some() {
-        let under = form_page
-            .questions
-            .iter()
-            .zip(&input.answers)
-            .any(|(q, (_, v))| q.id.get_ref() == AGE_QUESTION && v.as_deref() == Some(UNDER));
-        if under {
-            progress.unskip(GUARDIAN_PAGE);
-        } else {
-            // Old enough: no parent's address is asked for, and one given
-            // before the age was changed goes.
-            progress.skip(GUARDIAN_PAGE);
-            fields.push(GUARDIAN_QUESTION);
-        }
-    }
-    let now = app.clock.unix();
-    if !fields.is_empty() {
-        app.vault
-            .save_draft(
-                draft_owner(&page, &session_id),
-                &form_id,
-                &fields,
-                &answers,
-                DRAFT_SECONDS,
-                now,
-            )
-            .await?;
-    }
-    if progress.started_at == 0 {
-        progress.started_at = now;
-    }
-    progress.mark_done(&page_id);
-    let next = if ret.to_check() && progress.first_incomplete(form).is_none() {
-        Next::Check
-    } else {
-        progress.next_after(form, index)
-    };
+    let next = custodian_app::forms::save_page(
+        &app.vault,
+        &app.checked,
+        &custodian_app::forms::SavePage {
+            form_id: &form_id,
+            form,
+            index,
+            answers: &input.answers,
+            owner: draft_owner(&page, &session_id),
+            keep_seconds: DRAFT_SECONDS,
+            back_to_check: ret.to_check(),
+        },
+        &mut progress,
+        app.clock.unix(),
+    )
+    .await?;
     session.set_form_progress(&form_id, Some(progress));
     let to = match next {
         Next::Check => format!("/forms/{form_id}/check"),
@@ -575,208 +523,49 @@ pub async fn send(
     if let Some(closed) = closed_page(&app, &page, &form_id, form) {
         return closed;
     }
-    if raw
-        .iter()
-        .any(|(k, _)| k != &app.checked.cookie_names.request_token && k != abuse::HONEYPOT)
-    {
-        return tampered(&page);
-    }
-    if raw
-        .iter()
-        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
-    {
-        return honeypot_refusal(&page);
-    }
     let session = page.session();
     let session_id = session.id();
-    let Some(progress) = session.form_progress(&form_id) else {
-        return problem_with_link(
-            &page,
-            StatusCode::CONFLICT,
-            "There is nothing to send",
-            vec![format!(
-                "You have not started {} in this browser, or your answers were deleted because a day passed without them being sent. Nothing has been saved.",
-                form.title
-            )],
-            Some((format!("/forms/{form_id}"), "Start the form")),
-        );
+    let progress = match ready_to_send(&app, &page, &form_id, form, &raw, address).await {
+        Ok(progress) => progress,
+        Err(refusal) => return refusal,
     };
-    if let Some(first) = progress.first_incomplete(form) {
-        return problem_with_link(
-            &page,
-            StatusCode::CONFLICT,
-            "Some questions have not been answered",
-            vec!["Your form has not been sent, because there are questions you have not answered yet.".into()],
-            Some((format!("/forms/{form_id}/{}", first.id.get_ref()), "Continue the form")),
-        );
-    }
     let now = app.clock.unix();
-    if now - progress.started_at < app.options.min_fill_seconds {
-        return problem(
-            &page,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Your form was sent too quickly",
-            vec![
-                "It arrived faster than a person could fill it in, so we have not sent it yet. Your answers are still here.".into(),
-                "Wait a few seconds, go back to check your answers, and send it again.".into(),
-            ],
-        );
-    }
-    if !app.submission_limiter.allow(&app, address).await {
-        return problem(
-            &page,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many forms have been sent from your connection",
-            vec![
-                "We limit how many forms can be sent from one internet connection each minute, to keep out automated messages. Your form has not been sent yet, and your answers are still here.".into(),
-                "Wait a minute, then go back to check your answers and send it again.".into(),
-            ],
-        );
-    }
-
-    let draft = app
-        .vault
-        .draft(draft_owner(&page, &session_id), &form_id)
-        .await?;
-    let mut answers = Vec::new();
-    let asked = form
-        .pages
-        .iter()
-        .filter(|p| !progress.is_skipped(p.id.get_ref()))
-        .flat_map(|p| p.questions.iter());
-    for q in asked {
-        let id = q.id.get_ref();
-        if q.kind.is_permission() {
-            continue;
+    let submitted = custodian_app::forms::submit(
+        &app.vault,
+        &app.checked,
+        &custodian_app::forms::Submit {
+            form_id: &form_id,
+            form,
+            progress: &progress,
+            owner: draft_owner(&page, &session_id),
+            sender: sender(&page, now).as_ref(),
+            policy_version: app.published.sequence,
+            can_email: app.mailer.is_some(),
+        },
+        || guardian::explain(&app, form, now).words(),
+        now,
+    )
+    .await?;
+    let (case, reply_to, guardian) = match submitted {
+        Submitted::Sent {
+            case,
+            reply_to,
+            guardian,
+        } => (case, reply_to, guardian),
+        Submitted::Expired => {
+            // The draft expired under them: start again, honestly.
+            session.set_form_progress(&form_id, None);
+            return refusals::answers_deleted(&page, &form_id);
         }
-        let value = draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.as_str());
-        match (value, &q.category) {
-            (Some(value), Some(category)) => answers.push(Answer {
-                category: category.get_ref(),
-                purpose: form.purpose_of(q),
-                field: id,
-                value,
-            }),
-            (None, _) if q.required => {
-                // The draft expired under them: start again, honestly.
-                session.set_form_progress(&form_id, None);
-                return problem_with_link(
-                    &page,
-                    StatusCode::CONFLICT,
-                    "Your answers have been deleted",
-                    vec!["We delete answers that have not been sent within a day, and yours reached that limit, so the form has not been sent.".into()],
-                    Some((format!("/forms/{form_id}"), "Start again")),
-                );
-            }
-            _ => {}
+        Submitted::NeedsGuardianAddress => {
+            let to = format!("/forms/{form_id}/{GUARDIAN_PAGE}");
+            return Ok(Redirect::to(&to).into_response());
         }
-    }
-    let answer = |id: &str| draft.iter().find(|(f, _)| f == id).map(|(_, v)| v.as_str());
-    let email = form.reply_question().and_then(|q| answer(q.id.get_ref()));
-    // Under the policy's age: the form waits for a parent or guardian.
-    let guardian = match app.checked.children {
-        Some(children) if answer(AGE_QUESTION) == Some(UNDER) => {
-            let Some(address) = answer(GUARDIAN_QUESTION) else {
-                return Ok(
-                    Redirect::to(&format!("/forms/{form_id}/{GUARDIAN_PAGE}")).into_response()
-                );
-            };
-            if app.mailer.is_none() {
-                return problem(
-                    &page,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "We cannot ask your parent or guardian at the moment",
-                    vec![
-                        format!(
-                            "Because you are under {}, we need your parent's or guardian's permission, and we ask for it by email. This website cannot send email at the moment, so your form has not been sent. Your answers are still here until tomorrow.",
-                            children.age
-                        ),
-                        "You could ask your parent or guardian to contact us instead.".into(),
-                    ],
-                );
-            }
-            Some((children, address))
-        }
-        _ => None,
+        Submitted::CannotAskGuardian { age } => return refusals::cannot_ask_guardian(&page, age),
     };
-    // The words the parent or guardian will read, for the ledger's receipt
-    // that they have not agreed yet; only for a form that waits for them.
-    let guardian_words = guardian
-        .map(|_| guardian::explain(&app, form, now).words())
-        .unwrap_or_default();
-    let granted = progress.granted(form);
-    let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
-    // Every consent question goes in the ledger, yes or no, with the words
-    // it showed and the purpose a yes allows.
-    let words: Vec<(&str, &str, String)> = form
-        .questions()
-        .filter(|q| q.kind.is_permission())
-        .map(|q| {
-            let purpose = q
-                .purpose
-                .as_ref()
-                .map_or(form.purpose.get_ref().as_str(), |p| p.get_ref().as_str());
-            let shown = match &q.hint {
-                Some(hint) => format!("{} {}", q.label, hint),
-                None => q.label.clone(),
-            };
-            (q.id.get_ref().as_str(), purpose, shown)
-        })
-        .collect();
-    let consents: Vec<custodian_vault::CaseConsent<'_>> = words
-        .iter()
-        .map(|(question, purpose, shown)| custodian_vault::CaseConsent {
-            question,
-            purpose,
-            given: permissions.contains(question),
-            words: shown,
-        })
-        .collect();
-    let prefix = form
-        .reference_prefix
-        .as_ref()
-        .map_or("REF", |p| p.get_ref().as_str());
-    // Sent while signed in, or while a "your data" visit has proven who is
-    // sending: it belongs to that person, so seeing, exporting and erasing
-    // their data reach it.
-    let sender = page
-        .account()
-        .map(|a| a.subject.clone())
-        .or_else(|| crate::your_data::proven(session, now).and_then(|p| p.subject));
-    let case = app
-        .vault
-        .open_case(
-            &NewCase {
-                form: &form_id,
-                team: form.team.as_ref().map(|t| t.get_ref().as_str()),
-                reference_prefix: prefix,
-                email,
-                account: sender.as_ref(),
-                answers: &answers,
-                permissions: &permissions,
-                consents: &consents,
-                policy_version: app.published.sequence,
-                hold: guardian.map(|(children, _)| Hold {
-                    wait_seconds: children.wait_seconds,
-                    purpose: form.purpose.get_ref(),
-                    words: &guardian_words,
-                }),
-            },
-            now,
-        )
-        .await?;
-    // The case is committed. What follows is tidying up and courtesy: a
-    // failure there must not turn a kept message into an error page.
-    if let Err(e) = app
-        .vault
-        .discard_draft(draft_owner(&page, &session_id), &form_id)
-        .await
-    {
-        tracing::warn!(error = %e, "a sent form's draft stays until its deadline");
-    }
-    let held_until = case.guardian_link.as_ref().map(|(_, until)| *until);
-    match guardian {
-        Some((_, address)) => {
+    let email = reply_to.as_deref();
+    match guardian.as_deref() {
+        Some(address) => {
             guardian::ask(&app, &form_id, form, &case, address, email, now).await;
         }
         None => confirm_by_email(&app, form, &case.subject, email, &case.reference, now).await,
@@ -784,12 +573,49 @@ pub async fn send(
     session.set_form_progress(&form_id, None);
     session.set_sent_form(Some(SentForm {
         form: form_id.clone(),
+        held_until: case.guardian_link.as_ref().map(|(_, until)| *until),
         reference: case.reference,
         case_id: Some(case.id),
         sent_at: now,
-        held_until,
     }));
     Ok(Redirect::to(&format!("/forms/{form_id}/sent")).into_response())
+}
+
+/// The form's journey as the session holds it, if the form may be sent
+/// now; else the page that says why not. Nothing is changed either way.
+async fn ready_to_send(
+    app: &AppState,
+    page: &Page,
+    form_id: &str,
+    form: &FormSpec,
+    raw: &[(String, String)],
+    address: Option<std::net::IpAddr>,
+) -> Result<custodian_forms::Progress, AppResult<Response>> {
+    if raw
+        .iter()
+        .any(|(k, _)| k != &app.checked.cookie_names.request_token && k != abuse::HONEYPOT)
+    {
+        return Err(tampered(page));
+    }
+    if raw
+        .iter()
+        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
+    {
+        return Err(honeypot_refusal(page));
+    }
+    let Some(progress) = page.session().form_progress(form_id) else {
+        return Err(refusals::nothing_to_send(page, form_id, form));
+    };
+    if let Some(first) = progress.first_incomplete(form) {
+        return Err(refusals::unanswered(page, form_id, first.id.get_ref()));
+    }
+    if app.clock.unix() - progress.started_at < app.options.min_fill_seconds {
+        return Err(refusals::too_quick(page));
+    }
+    if !app.submission_limiter.allow(app, address).await {
+        return Err(refusals::too_many(page));
+    }
+    Ok(progress)
 }
 
 /// The confirmation with the reference, where the form promises one. A

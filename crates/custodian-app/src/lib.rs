@@ -1,0 +1,7 @@
+//! Custodian's use cases. Each takes the parts it needs (the vault, the
+//! checked policy, the time) and returns what happened as a type; the web
+//! handlers map HTTP to a use case and its outcome to a page, and the CLI
+//! and the jobs call the same functions. Personal values leave the vault
+//! here only to be shown or sent.
+
+pub mod forms;
