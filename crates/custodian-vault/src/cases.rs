@@ -120,7 +120,7 @@ pub(crate) fn new_reference(prefix: &str) -> String {
     format!("{prefix}-{a}-{b}")
 }
 
-fn draft_source(form: &str) -> String {
+pub(crate) fn draft_source(form: &str) -> String {
     RecordSource::Draft(form).stored()
 }
 
@@ -184,7 +184,7 @@ impl Vault {
         Err(VaultError::NoSuchSubject)
     }
 
-    async fn draft_holder(&self, owner: DraftOwner<'_>) -> Result<Option<SubjectRow>> {
+    pub(crate) async fn draft_holder(&self, owner: DraftOwner<'_>) -> Result<Option<SubjectRow>> {
         let rows = self.store.personal_data();
         Ok(match owner {
             DraftOwner::Session(id) => {

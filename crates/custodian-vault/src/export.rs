@@ -1,6 +1,7 @@
 //! Everything held about a person, decrypted, in one document: what
-//! `custodian subject export` prints, and, leaving out what the person may
-//! not be told, what the "your data" portal and an access request give.
+//! `custodian subject export --including-untold` prints for the operator,
+//! and, leaving out what the person may not be told, what the "your data"
+//! portal, an access request and a plain `custodian subject export` give.
 
 use serde::Serialize;
 use time::OffsetDateTime;

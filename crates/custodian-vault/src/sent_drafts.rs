@@ -36,7 +36,6 @@ pub struct DraftToSend<'a> {
 }
 
 /// What sending a draft came to.
-#[derive(Debug)]
 pub enum SentDraft {
     /// The case is open and committed; the draft is gone.
     Opened {
@@ -49,8 +48,9 @@ pub enum SentDraft {
 }
 
 impl Vault {
-    /// Opens the case from the draft in one transaction, then discards the
-    /// draft (a failure there leaves it to its deadline, and is logged).
+    /// Opens the case from the draft (the case, its answers and the
+    /// person in one transaction), then discards the draft (a failure
+    /// there leaves it to its deadline, and is logged).
     pub async fn send_draft(&self, send: &DraftToSend<'_>, now: i64) -> Result<SentDraft> {
         let draft = self.draft(send.owner, send.form).await?;
         let value = |field: &str| {
@@ -98,6 +98,20 @@ impl Vault {
             case,
             reply_to: reply_to.map(str::to_owned),
         })
+    }
+
+    /// Which questions a draft still holds an answer to, without opening
+    /// any: a draft past its day holds none.
+    pub async fn draft_fields(&self, owner: DraftOwner<'_>, form: &str) -> Result<Vec<String>> {
+        let Some(subject) = self.draft_holder(owner).await? else {
+            return Ok(Vec::new());
+        };
+        let records = self
+            .store
+            .personal_data()
+            .records_from(&subject.id, &crate::cases::draft_source(form))
+            .await?;
+        Ok(records.into_iter().map(|r| r.field).collect())
     }
 
     /// The answers to these questions in a draft: what decides the way

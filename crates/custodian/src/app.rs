@@ -21,6 +21,8 @@ use crate::site;
 /// A site ready to serve: its state, and what runs beside the requests.
 pub struct App {
     pub state: AppState,
+    /// Where it listens.
+    pub local: SocketAddr,
     /// Whether the notice was published by this start or was unchanged.
     pub publication: Publication,
     mailer: Arc<Mailer>,
@@ -49,16 +51,16 @@ pub struct Background {
 }
 
 impl App {
-    /// Opens the database (migrating it), the vault and the mailer, and
-    /// prepares every page, for a server listening at `local`. The policy
-    /// was checked before anything was touched.
+    /// Opens the database (migrating it), the vault and the mailer, binds
+    /// `--listen` (only then: until the site is ready, connections are
+    /// refused), and prepares every page. The policy was checked before
+    /// anything was touched.
     pub async fn build(
         global: &Global,
         args: &ServeArgs,
         checked: CheckedConfig,
-        local: SocketAddr,
         https: bool,
-    ) -> CliResult<App> {
+    ) -> CliResult<(App, tokio::net::TcpListener)> {
         let store = open_store(global).await?;
         let clock = Clock::default();
         store.migrate(clock.unix()).await?;
@@ -84,6 +86,12 @@ impl App {
                 .map_err(|e| CliError::Runtime(e.into()))?;
         }
         let mailer = Arc::new(site::mailer(global, store.clone(), vault.clone())?);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let local = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
         let page_stats = (!args.no_page_stats).then(|| {
             crate::page_stats::Counter::start(
                 store.clone(),
@@ -108,8 +116,9 @@ impl App {
                 "--no-page-stats: the measurement cookie the policy declares will not be set or counted, though the banner still asks about it"
             );
         }
-        Ok(App {
+        let app = App {
             state,
+            local,
             publication,
             mailer,
             page_stats,
@@ -123,7 +132,8 @@ impl App {
                 interval: Duration::from_secs(args.job_interval.max(1)),
                 mail_interval: Duration::from_secs(args.mail_interval.max(1)),
             },
-        })
+        };
+        Ok((app, listener))
     }
 
     /// The routes, with the peer address for the form rate limiter (hashed

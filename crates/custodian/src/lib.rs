@@ -1,6 +1,6 @@
 //! `custodian`: one binary that serves a site from its policy file. The
-//! library holds the commands and the composition root (`app.rs`), so a
-//! test can build the same site the binary serves.
+//! library holds the commands and the composition root (`app.rs`): the
+//! site is built in one place, by `App::build`, whoever starts it.
 
 /// `println!` that tolerates a closed standard output; see [`error::say`].
 macro_rules! say {

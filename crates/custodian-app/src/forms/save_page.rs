@@ -34,7 +34,10 @@ pub async fn save_page(
 ) -> custodian_vault::Result<Next> {
     let form = page.form;
     let Some(form_page) = form.pages.get(page.index) else {
-        return Ok(Next::Check);
+        return Err(custodian_vault::VaultError::Undeclared(format!(
+            "page {} of form {}",
+            page.index, page.form_id
+        )));
     };
     let page_id = form_page.id.get_ref().as_str();
     let mut fields = Vec::new();

@@ -23,7 +23,6 @@ pub struct Submit<'a> {
 }
 
 /// What sending came to.
-#[derive(Debug)]
 pub enum Submitted {
     /// Opened and committed.
     Sent {
@@ -52,6 +51,15 @@ pub async fn submit(
     now: i64,
 ) -> custodian_vault::Result<Submitted> {
     let form = send.form;
+    let asked = asked(form, send.progress);
+    // A draft past its day is said first, whatever else it would need.
+    let held = vault.draft_fields(send.owner, send.form_id).await?;
+    if asked
+        .iter()
+        .any(|a| a.required && !held.iter().any(|f| f == a.field))
+    {
+        return Ok(Submitted::Expired);
+    }
     let children = match checked.children {
         Some(children) => {
             let steering = vault
@@ -76,7 +84,6 @@ pub async fn submit(
         .as_ref()
         .map(|_| guardian_words())
         .unwrap_or_default();
-    let asked = asked(form, send.progress);
     let granted = send.progress.granted(form);
     let permissions: Vec<&str> = granted.iter().map(String::as_str).collect();
     let shown = consent_words(form);

@@ -582,7 +582,8 @@ pub async fn send(
 }
 
 /// The form's journey as the session holds it, if the form may be sent
-/// now; else the page that says why not. Nothing is changed either way.
+/// now; else the page that says why not. Only the rate limiter counts the
+/// attempt; nothing else changes.
 async fn ready_to_send(
     app: &AppState,
     page: &Page,

@@ -1,5 +1,5 @@
 //! The pages that say why a form was not saved or sent, each with the
-//! status that names it and where to go next. Nothing was changed.
+//! status that names it and where to go next. Nothing was saved or sent.
 
 use axum::http::StatusCode;
 use axum::response::Response;

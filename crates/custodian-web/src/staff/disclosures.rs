@@ -14,7 +14,7 @@ use custodian_store::personal::disclosures::DisclosureRow;
 use custodian_vault::VaultError;
 use custodian_vault::disclosures::NewDisclosure;
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::error::AppResult;
@@ -24,8 +24,13 @@ use crate::render::format_date;
 use crate::staff::StaffUser;
 use crate::state::AppState;
 
+use super::disclosure_form::DisclosureForm;
+
 /// The bases a disclosure can rest on, and `exemption`.
-const BASES: &[(&str, &str)] = &[
+/// Said when the policy does not name the recipient for the purpose.
+const NOT_NAMED: &str = "The policy does not name that recipient for that purpose: the notice must say who information may go to before it goes";
+
+pub(super) const BASES: &[(&str, &str)] = &[
     (
         "vital_interests",
         "Vital interests: to protect someone's life or safety (safeguarding)",
@@ -173,30 +178,6 @@ pub async fn show(
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
-pub struct DisclosureForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    route: String,
-    #[serde(default)]
-    why: String,
-    #[serde(default)]
-    data: String,
-    #[serde(default)]
-    basis: String,
-    #[serde(default)]
-    exemption: String,
-    #[serde(default)]
-    authorised_by: String,
-    #[serde(default)]
-    tell: String,
-    #[serde(default)]
-    told_how: String,
-    #[serde(default)]
-    not_told_reason: String,
-}
-
 fn render_form(
     app: &AppState,
     page: &Page,
@@ -239,93 +220,18 @@ pub async fn create(
     page: Page,
     Form(form): Form<DisclosureForm>,
 ) -> AppResult<Response> {
-    let mut errors = Vec::new();
+    let mut errors = form.errors();
     let email = form.email.trim();
-    if let Some(e) = crate::fields::email_error(email) {
-        errors.push(FieldError::new(
-            "email",
-            e.text.replace("your email", "their email"),
-        ));
-    }
     let route = form.route.split_once('/');
-    if route.is_none() {
-        errors.push(FieldError::new(
-            "route",
-            "Select who the information went to",
-        ));
-    }
-    if form.why.trim().is_empty() {
-        errors.push(FieldError::new(
-            "why",
-            "Enter why the information was passed on",
-        ));
-    }
-    if form.data.trim().is_empty() {
-        errors.push(FieldError::new(
-            "data",
-            "Enter which information was passed on",
-        ));
-    }
-    let basis_known = BASES.iter().any(|(id, _)| *id == form.basis);
-    if !basis_known {
-        errors.push(FieldError::new(
-            "basis",
-            "Select the lawful basis or exemption",
-        ));
-    } else if form.basis == "exemption" && form.exemption.trim().is_empty() {
-        errors.push(FieldError::new(
-            "exemption",
-            "Enter which exemption applies",
-        ));
-    }
-    if form.authorised_by.trim().is_empty() {
-        errors.push(FieldError::new("authorised_by", "Enter who authorised it"));
-    }
-    match form.tell.as_str() {
-        "email" => {}
-        "told" if form.told_how.trim().is_empty() => {
-            errors.push(FieldError::new(
-                "told_how",
-                "Enter how and when the person was told",
-            ));
-        }
-        "not_told" if form.not_told_reason.trim().is_empty() => errors.push(FieldError::new(
-            "not_told_reason",
-            "Enter the reason for not telling the person",
-        )),
-        "told" | "not_told" => {}
-        _ => errors.push(FieldError::new("tell", "Select whether the person is told")),
-    }
     let now = app.clock.unix();
-    // A well-formed address must find someone: a disclosure is recorded
-    // against what we hold.
-    let address_ok = !errors.iter().any(|e| e.field == "email");
-    let subject = if address_ok {
-        app.vault.find_by_email(email).await?
-    } else {
-        None
-    };
-    if address_ok && subject.is_none() {
-        errors.push(FieldError::new(
-            "email",
-            "We hold nothing under that address: a disclosure is recorded against what we hold about the person",
-        ));
-    }
+    let subject = held_under(&app, email, &mut errors).await?;
     let (Some(subject), Some((purpose, recipient)), true) = (subject, route, errors.is_empty())
     else {
         return render_form(&app, &page, &form, errors);
     };
     let telling = form.tell == "email";
     let told_at = (form.tell == "told").then_some(now);
-    let details = [
-        ("why", form.why.trim()),
-        ("data", form.data.trim()),
-        ("authorised_by", form.authorised_by.trim()),
-        ("exemption", form.exemption.trim()),
-        ("told_how", form.told_how.trim()),
-        ("not_told_reason", form.not_told_reason.trim()),
-        ("email", if telling { email } else { "" }),
-    ];
+    let details = form.details();
     let recorded = app
         .vault
         .record_staff_disclosure(
@@ -345,11 +251,8 @@ pub async fn create(
     let row = match recorded {
         Ok(row) => row,
         Err(VaultError::Undeclared(_)) => {
-            let errors = vec![FieldError::new(
-                "route",
-                "The policy does not name that recipient for that purpose: the notice must say who information may go to before it goes",
-            )];
-            return render_form(&app, &page, &form, errors);
+            let error = FieldError::new("route", NOT_NAMED);
+            return render_form(&app, &page, &form, vec![error]);
         }
         Err(e) => return Err(e.into()),
     };
@@ -369,4 +272,25 @@ pub async fn create(
         app.vault.disclosure_told(&row, now).await?;
     }
     Ok(Redirect::to(&format!("/staff/disclosures/{}", row.id)).into_response())
+}
+
+/// The person held under a well-formed address; none, with the error
+/// said against the field, when nobody is: a disclosure is recorded
+/// against what we hold.
+async fn held_under(
+    app: &AppState,
+    email: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<custodian_vault::SubjectRef>> {
+    if errors.iter().any(|e| e.field == "email") {
+        return Ok(None);
+    }
+    let subject = app.vault.find_by_email(email).await?;
+    if subject.is_none() {
+        errors.push(FieldError::new(
+            "email",
+            "We hold nothing under that address: a disclosure is recorded against what we hold about the person",
+        ));
+    }
+    Ok(subject)
 }

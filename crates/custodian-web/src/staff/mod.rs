@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod consultations;
 pub mod credentials;
+mod disclosure_form;
 mod disclosures;
 mod enrol;
 mod pages;

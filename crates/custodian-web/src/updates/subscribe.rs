@@ -84,73 +84,35 @@ pub async fn submit(
         // With one topic there is nothing to choose: it is what they asked for.
         topics = app.checked.config.topics.keys().cloned().collect();
     }
-    let mut errors: Vec<FieldError> = Vec::new();
-    if topics.is_empty() {
-        errors.push(FieldError::new("topic", "Select at least one topic"));
-    }
-    if page.account().is_none() {
-        errors.extend(email_error(&email));
-    }
     let age = parental_age(&app);
     let band = field(&fields, AGE_QUESTION);
     let guardian = field(&fields, GUARDIAN_QUESTION).trim().to_owned();
-    // A parent's address is asked only for topics that need their
-    // permission: none is needed, none is taken.
-    let for_parent = topics.is_empty() || topics_ask_parent(&app, &topics);
-    if let Some(age) = age {
-        match band {
-            UNDER if !for_parent => {}
-            UNDER => match email_error(&guardian) {
-                Some(_) if guardian.is_empty() => errors.push(FieldError::new(
-                    GUARDIAN_QUESTION,
-                    "Enter your parent's or guardian's email address",
-                )),
-                Some(_) => errors.push(FieldError::new(
-                    GUARDIAN_QUESTION,
-                    "Enter your parent's or guardian's email address in the correct format, like name@example.com",
-                )),
-                None if guardian.eq_ignore_ascii_case(&email) => errors.push(FieldError::new(
-                    GUARDIAN_QUESTION,
-                    "Enter your parent's or guardian's own email address, not yours",
-                )),
-                None => {}
-            },
-            OVER => {}
-            _ => errors.push(FieldError::new(
-                AGE_QUESTION,
-                format!("Select whether you are under {age} or {age} or over"),
-            )),
-        }
-    }
-    let asks_parent = age.is_some() && band == UNDER && topics_ask_parent(&app, &topics);
+    let mut errors = answer_errors(&app, &page, &topics, &email, band, &guardian);
     if errors.is_empty() {
         errors.extend(crate::accounts::over_limit(&app, &client, "topic").await);
     }
+    let asks_parent = age.is_some() && band == UNDER && topics_ask_parent(&app, &topics);
     if !errors.is_empty() {
         let account_email = page.account().map(|_| email.clone());
+        let context = context! {
+            errors,
+            topics => topic_options(&app, &topics),
+            account_email,
+            email => if page.account().is_some() { String::new() } else { email.clone() },
+            age,
+            band,
+            guardian_email => guardian,
+        };
         return invalid(
             &page,
             "updates_subscribe.html",
             "Get email updates",
-            context! {
-                errors,
-                topics => topic_options(&app, &topics),
-                account_email,
-                email => if page.account().is_some() { String::new() } else { email.clone() },
-                age,
-                band,
-                guardian_email => guardian,
-            },
+            context,
         );
     }
     let now = app.clock.unix();
     let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
-    let names: Vec<String> = topics
-        .iter()
-        .filter_map(|t| app.checked.config.topics.get(t))
-        .map(|t| t.name.clone())
-        .collect();
-    match app
+    let subscribed = app
         .vault
         .subscribe(
             NewSubscriber {
@@ -162,27 +124,63 @@ pub async fn submit(
             CONFIRM_SECONDS,
             now,
         )
-        .await?
-    {
+        .await?;
+    if let Some(answered) = answer(&app, &page, subscribed, &email, &topics).await? {
+        return Ok(answered);
+    }
+    // The page names the address and can send the email again: it is
+    // rendered here, not after a redirect, so the address is in this
+    // response alone and never in a URL or the session.
+    let context = context! {
+        days => CONFIRM_SECONDS / 86_400,
+        email,
+        signed_in => page.account().is_some(),
+        topics,
+        band => if age.is_some() { band } else { "" },
+        guardian_email => if asks_parent { guardian } else { String::new() },
+    };
+    Ok(page
+        .render("updates_check_email.html", "Check your email", context)?
+        .into_response())
+}
+
+/// What the person is told about their subscription: a page at once when
+/// signed in (there is nothing to hide from them); otherwise an email to
+/// the address, whichever way it went, and `None` for the page that says
+/// to check it.
+async fn answer(
+    app: &AppState,
+    page: &Page,
+    subscribed: Subscribed,
+    email: &str,
+    topics: &[String],
+) -> AppResult<Option<Response>> {
+    let names: Vec<String> = topics
+        .iter()
+        .filter_map(|t| app.checked.config.topics.get(t))
+        .map(|t| t.name.clone())
+        .collect();
+    match subscribed {
         Subscribed::Pending { token, .. } if page.account().is_some() => {
             // Signed in, the address is the account's, which the person has
             // already confirmed: asking again would prove nothing.
             return super::confirm::confirm(
-                &app,
-                &page,
+                app,
+                page,
                 &token,
                 "subscription form, signed in with the account's confirmed address",
             )
-            .await;
+            .await
+            .map(Some);
         }
         Subscribed::Pending { subject, token, .. } => {
             crate::mail::queue(
-                &app,
-                recipient(&app, &subject, &email, &topics),
+                app,
+                recipient(app, &subject, email, topics),
                 "subscription_confirm",
                 json!({
                     "topics": names,
-                    "link": link(&app, &format!("/updates/confirm/{token}")),
+                    "link": link(app, &format!("/updates/confirm/{token}")),
                     "days": CONFIRM_SECONDS / 86_400,
                 }),
             )
@@ -192,46 +190,89 @@ pub async fn submit(
             // Signed in, there is nothing to hide from them: say so, and
             // offer to change what they get.
             return crate::accounts::link_problem(
-                &page,
+                page,
                 "You already get email updates",
                 vec!["Your account's address already gets email updates from us. Nothing has changed.".into()],
                 (
-                    &format!("/updates/manage/{}", super::signed(&app, &subscription)),
+                    &format!("/updates/manage/{}", super::signed(app, &subscription)),
                     "Change your topics or unsubscribe",
                 ),
-            );
+            )
+            .map(Some);
         }
         Subscribed::AlreadySubscribed {
             subscription,
             subject,
         } => {
-            let (manage, _) = links(&app, &subscription);
+            let (manage, _) = links(app, &subscription);
             crate::mail::queue(
-                &app,
-                recipient(&app, &subject, &email, &topics),
+                app,
+                recipient(app, &subject, email, topics),
                 "subscription_exists",
                 json!({ "manage": manage }),
             )
             .await?;
         }
     }
-    // The page names the address and can send the email again: it is
-    // rendered here, not after a redirect, so the address is in this
-    // response alone and never in a URL or the session.
-    Ok(page
-        .render(
-            "updates_check_email.html",
-            "Check your email",
-            context! {
-                days => CONFIRM_SECONDS / 86_400,
-                email,
-                signed_in => page.account().is_some(),
-                topics,
-                band => if age.is_some() { band } else { "" },
-                guardian_email => if asks_parent { guardian } else { String::new() },
-            },
-        )?
-        .into_response())
+    Ok(None)
+}
+
+/// What is wrong with the answers, each against its field.
+fn answer_errors(
+    app: &AppState,
+    page: &Page,
+    topics: &[String],
+    email: &str,
+    band: &str,
+    guardian: &str,
+) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if topics.is_empty() {
+        errors.push(FieldError::new("topic", "Select at least one topic"));
+    }
+    if page.account().is_none() {
+        errors.extend(email_error(email));
+    }
+    // A parent's address is asked only for topics that need their
+    // permission: none is needed, none is taken.
+    let for_parent = topics.is_empty() || topics_ask_parent(app, topics);
+    if let Some(age) = parental_age(app) {
+        errors.extend(age_error(age, band, guardian, email, for_parent));
+    }
+    errors
+}
+
+/// What is wrong with the age question and the parent's address, when the
+/// policy sets an age: a parent's address is asked only for topics that
+/// need their permission (`for_parent`), and must be theirs.
+fn age_error(
+    age: u8,
+    band: &str,
+    guardian: &str,
+    email: &str,
+    for_parent: bool,
+) -> Option<FieldError> {
+    let guardian_error = |text: &str| Some(FieldError::new(GUARDIAN_QUESTION, text));
+    match band {
+        UNDER if !for_parent => None,
+        UNDER => match email_error(guardian) {
+            Some(_) if guardian.is_empty() => {
+                guardian_error("Enter your parent's or guardian's email address")
+            }
+            Some(_) => guardian_error(
+                "Enter your parent's or guardian's email address in the correct format, like name@example.com",
+            ),
+            None if guardian.eq_ignore_ascii_case(email) => {
+                guardian_error("Enter your parent's or guardian's own email address, not yours")
+            }
+            None => None,
+        },
+        OVER => None,
+        _ => Some(FieldError::new(
+            AGE_QUESTION,
+            format!("Select whether you are under {age} or {age} or over"),
+        )),
+    }
 }
 
 pub async fn check_email(page: Page) -> AppResult<Response> {
@@ -267,5 +308,45 @@ pub fn recipient<'a>(
         to,
         purpose,
         category,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(error: Option<FieldError>) -> Option<(String, String)> {
+        error.map(|e| (e.field, e.text))
+    }
+
+    #[test]
+    fn a_parents_address_is_asked_only_where_their_permission_is() {
+        let me = "kid@example.com";
+        // Over the age, or under it for topics that need no permission:
+        // nothing is asked, so nothing is wrong.
+        assert_eq!(said(age_error(13, OVER, "", me, true)), None);
+        assert_eq!(said(age_error(13, UNDER, "", me, false)), None);
+        // Under it, for a topic that needs permission: their own address.
+        for (guardian, expected) in [
+            ("", "Enter your parent's or guardian's email address"),
+            ("not an address", "in the correct format"),
+            ("KID@example.com", "own email address, not yours"),
+        ] {
+            let Some((field, text)) = said(age_error(13, UNDER, guardian, me, true)) else {
+                panic!("{guardian:?} was accepted");
+            };
+            assert_eq!(field, GUARDIAN_QUESTION);
+            assert!(text.contains(expected), "{guardian:?}: {text}");
+        }
+        assert_eq!(
+            said(age_error(13, UNDER, "parent@example.com", me, true)),
+            None
+        );
+        // No answer to the age question names the age.
+        let Some((field, text)) = said(age_error(13, "", "", me, true)) else {
+            panic!("no age was accepted");
+        };
+        assert_eq!(field, AGE_QUESTION);
+        assert_eq!(text, "Select whether you are under 13 or 13 or over");
     }
 }

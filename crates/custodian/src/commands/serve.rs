@@ -41,14 +41,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> CliResult {
         ),
         _ => None,
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let local = listener
-        .local_addr()
-        .context("cannot read the listening address")?;
     let site_name = checked.config.site.name.clone();
-    let app = App::build(global, args, checked, local, tls.is_some()).await?;
+    let (app, listener) = App::build(global, args, checked, tls.is_some()).await?;
+    let local = app.local;
     match &app.publication {
         Publication::Published(v) => {
             say!("Published the privacy notice as version {}", v.sequence)

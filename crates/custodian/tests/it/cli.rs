@@ -278,6 +278,34 @@ fn global_options_work_before_or_after_the_subcommand_and_from_the_environment()
     assert!(text(&again.stdout).contains("up to date"));
 }
 
+/// On PostgreSQL, each test's database is a copy of one migrated once;
+/// here the migrations run from nothing, as on a new site's server.
+#[tokio::test]
+async fn postgres_migrates_from_empty_and_then_is_up_to_date() {
+    let db = crate::support::TestDb::empty().await;
+    let Some(url) = db.url.clone() else {
+        return; // SQLite: the test above migrates a new file.
+    };
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let data = data.display().to_string();
+    let out = custodian(
+        &["migrate", "--data-dir", &data, "--database-url", &url],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("applied migration 1 "),
+        "{}",
+        text(&out.stdout)
+    );
+    let again = custodian(
+        &["migrate", "--data-dir", &data, "--database-url", &url],
+        &[],
+    );
+    assert!(text(&again.stdout).contains("up to date"));
+}
+
 #[test]
 fn every_command_has_help_and_usage_errors_exit_2() {
     for args in [

@@ -46,14 +46,12 @@ impl TestDb {
         };
         let name = format!("custodian_t_{}", hex(&rand_bytes()));
         let (base, _) = admin_url.rsplit_once('/').unwrap_or((&admin_url, ""));
-        let create = if migrated {
-            let template = migrated_template(&admin_url, base).await;
-            format!("CREATE DATABASE {name} TEMPLATE {template}")
+        if migrated {
+            copy_migrated_template(&admin_url, base, &name).await;
         } else {
-            format!("CREATE DATABASE {name}")
-        };
-        let mut admin = sqlx_connect(&admin_url).await;
-        sqlx_exec(&mut admin, &create).await;
+            let mut admin = sqlx_connect(&admin_url).await;
+            sqlx_exec(&mut admin, &format!("CREATE DATABASE {name}")).await;
+        }
         TestDb {
             url: Some(format!("{base}/{name}")),
             admin: Some((admin_url, name)),
@@ -87,60 +85,101 @@ impl Drop for TestDb {
     }
 }
 
-/// A database migrated to this build's schema, made once by whichever test
-/// gets there first and copied for each test: migrating afresh took most
-/// of a PostgreSQL test's set-up. The server still runs its migrations on
-/// the copy, and finds nothing to do; the migrations themselves are tested
-/// from empty by `tests/it/cli.rs` and the store's own tests.
-async fn migrated_template(admin_url: &str, base: &str) -> String {
-    use sqlx::Row;
+/// Creates `name` as a copy of a database migrated to this build's schema,
+/// made once by whichever test gets there first: migrating afresh took
+/// most of a PostgreSQL test's set-up. The server still runs its
+/// migrations on the copy, and finds nothing to do; `TestDb::empty` gives
+/// a database to migrate from nothing.
+///
+/// Copies hold a shared advisory lock, so any number run at once; building
+/// a template, and dropping the templates of other schemas, takes it
+/// exclusively, so no build drops a template another is copying.
+async fn copy_migrated_template(admin_url: &str, base: &str, name: &str) {
+    const LOCK: &str = "7301";
     let template = format!(
         "custodian_template_{}",
         custodian_store::schema_fingerprint()
     );
     let mut admin = sqlx_connect(admin_url).await;
-    // One builder at a time, across every test process.
-    sqlx_exec(&mut admin, "SELECT pg_advisory_lock(7301)").await;
-    let exists = sqlx::query("SELECT datname FROM pg_database WHERE datname = $1")
-        .bind(&template)
-        .fetch_optional(&mut admin)
-        .await
-        .map(|row| row.map(|r| r.get::<String, _>(0)));
-    if matches!(exists, Ok(None)) {
-        // Templates of older schemas are no use to anyone now.
-        let old: Vec<String> = sqlx::query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'custodian\\_template\\_%'",
-        )
-        .fetch_all(&mut admin)
-        .await
-        .map(|rows| rows.iter().map(|r| r.get::<String, _>(0)).collect())
-        .unwrap_or_default();
-        for name in old {
-            sqlx_exec(
-                &mut admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            )
-            .await;
-        }
-        let building = format!("{template}_building");
-        sqlx_exec(&mut admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
-        sqlx_exec(&mut admin, &format!("CREATE DATABASE {building}")).await;
-        let store = match custodian_store::Store::connect(&format!("{base}/{building}")).await {
-            Ok(s) => s,
-            Err(e) => panic!("cannot open the template database: {e}"),
-        };
-        if let Err(e) = store.migrate(now()).await {
-            panic!("cannot migrate the template database: {e}");
-        }
-        store.close().await;
+    loop {
         sqlx_exec(
             &mut admin,
-            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+            &format!("SELECT pg_advisory_lock_shared({LOCK})"),
+        )
+        .await;
+        if database_exists(&mut admin, &template).await {
+            sqlx_exec(
+                &mut admin,
+                &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            )
+            .await;
+            sqlx_exec(
+                &mut admin,
+                &format!("SELECT pg_advisory_unlock_shared({LOCK})"),
+            )
+            .await;
+            return;
+        }
+        sqlx_exec(
+            &mut admin,
+            &format!("SELECT pg_advisory_unlock_shared({LOCK})"),
+        )
+        .await;
+        sqlx_exec(&mut admin, &format!("SELECT pg_advisory_lock({LOCK})")).await;
+        if !database_exists(&mut admin, &template).await {
+            build_template(&mut admin, base, &template).await;
+        }
+        sqlx_exec(&mut admin, &format!("SELECT pg_advisory_unlock({LOCK})")).await;
+    }
+}
+
+async fn database_exists(admin: &mut sqlx::PgConnection, name: &str) -> bool {
+    match sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(admin)
+        .await
+    {
+        Ok(found) => found.is_some(),
+        Err(e) => panic!("cannot list the databases: {e}"),
+    }
+}
+
+/// Migrates a new database from nothing and names it `template`; drops
+/// the templates of other schemas, which are no use to anyone now.
+async fn build_template(admin: &mut sqlx::PgConnection, base: &str, template: &str) {
+    use sqlx::Row;
+    let old: Vec<String> = match sqlx::query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'custodian\\_template\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    {
+        Ok(rows) => rows.iter().map(|r| r.get::<String, _>(0)).collect(),
+        Err(e) => panic!("cannot list the templates: {e}"),
+    };
+    for name in old {
+        sqlx_exec(
+            admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         )
         .await;
     }
-    sqlx_exec(&mut admin, "SELECT pg_advisory_unlock(7301)").await;
-    template
+    let building = format!("{template}_building");
+    sqlx_exec(admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
+    sqlx_exec(admin, &format!("CREATE DATABASE {building}")).await;
+    let store = match custodian_store::Store::connect(&format!("{base}/{building}")).await {
+        Ok(s) => s,
+        Err(e) => panic!("cannot open the template database: {e}"),
+    };
+    if let Err(e) = store.migrate(now()).await {
+        panic!("cannot migrate the template database: {e}");
+    }
+    store.close().await;
+    sqlx_exec(
+        admin,
+        &format!("ALTER DATABASE {building} RENAME TO {template}"),
+    )
+    .await;
 }
 
 async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
