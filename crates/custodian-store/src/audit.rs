@@ -38,10 +38,10 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const PG_AUDIT_LOCK: i64 = 0x0C05_7A0D;
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const PG_AUDIT_LOCK: i64 = 0x0C05_7A0D;
 
-fn entry_hash(
+pub(crate) fn entry_hash(
     seq: i64,
     at: i64,
     actor: &str,
@@ -73,8 +73,8 @@ macro_rules! append_in {
             .await?
             .map(|r| -> Result<(i64, String), sqlx::Error> { Ok((r.try_get("seq")?, r.try_get("hash")?)) })
             .transpose()?;
-        let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
-        let hash = entry_hash(seq, $at, $actor, $action, $subject, $detail, &prev);
+        let (seq, prev) = last.map_or((1, $crate::audit::GENESIS.to_owned()), |(s, h)| (s + 1, h));
+        let hash = $crate::audit::entry_hash(seq, $at, $actor, $action, $subject, $detail, &prev);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -84,6 +84,35 @@ macro_rules! append_in {
         seq
     }};
 }
+
+/// An entry to write in the same transaction as the action it records, so
+/// a crash cannot keep the one without the other.
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    pub at: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: Option<&'a str>,
+}
+
+/// Appends `$audit` with `$detail` inside the open write transaction
+/// `$tx`: on PostgreSQL under the advisory lock every append takes (on
+/// SQLite the write lock already orders them).
+macro_rules! append_audit_in {
+    (sqlite, $tx:expr, $audit:expr, $detail:expr) => {{
+        let a: &$crate::audit::Audit<'_> = $audit;
+        $crate::audit::append_in!($tx, a.at, a.actor, a.action, a.subject, $detail)
+    }};
+    (postgres, $tx:expr, $audit:expr, $detail:expr) => {{
+        let a: &$crate::audit::Audit<'_> = $audit;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind($crate::audit::PG_AUDIT_LOCK)
+            .execute(&mut *$tx)
+            .await?;
+        $crate::audit::append_in!($tx, a.at, a.actor, a.action, a.subject, $detail)
+    }};
+}
+pub(crate) use {append_audit_in, append_in};
 
 macro_rules! entry_from {
     ($r:expr) => {

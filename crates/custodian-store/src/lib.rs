@@ -103,6 +103,31 @@ pub(crate) use with_pool;
 /// Run `$body` in a write transaction and commit it: on SQLite behind this
 /// process's writer queue with the write lock taken at BEGIN.
 macro_rules! in_write_tx {
+    // The body gives (what to return, the audit entry's detail if the
+    // action happened): the entry is written in the same transaction.
+    ($store:expr, $tx:ident, audited($audit:expr) => $body:expr) => {
+        match &$store.pool {
+            crate::Pool::Sqlite(p) => {
+                let _turn = $store.writer.lock().await;
+                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let (out, detail): (_, Option<String>) = $body;
+                if let Some(detail) = &detail {
+                    crate::audit::append_audit_in!(sqlite, $tx, $audit, detail);
+                }
+                $tx.commit().await?;
+                out
+            }
+            crate::Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let (out, detail): (_, Option<String>) = $body;
+                if let Some(detail) = &detail {
+                    crate::audit::append_audit_in!(postgres, $tx, $audit, detail);
+                }
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.pool {
             crate::Pool::Sqlite(p) => {

@@ -47,6 +47,8 @@ pub struct Erasure {
     /// The new wrapped key and its master key id, when anything is kept.
     pub new_key: Option<(Vec<u8>, String)>,
     pub erased_at: i64,
+    /// Who erased: the audit entry is written in the same transaction.
+    pub actor: String,
 }
 
 macro_rules! subject_columns {
@@ -693,8 +695,14 @@ impl PersonalData<'_> {
     /// them: erasure wins over a submission racing it. Returns how many
     /// records were deleted.
     pub async fn erase(&self, e: &Erasure) -> Result<u64> {
+        let audit = crate::audit::Audit {
+            at: e.erased_at,
+            actor: &e.actor,
+            action: "erase",
+            subject: Some(&e.subject_id),
+        };
         macro_rules! erase_in {
-            ($tx:expr) => {{
+            ($db:ident, $tx:expr) => {{
                 let deleted: u64 = if e.keep_records.is_empty() {
                     // The common case: everything goes, in one statement.
                     sqlx::query("DELETE FROM records WHERE subject_id = $1")
@@ -741,6 +749,8 @@ impl PersonalData<'_> {
                 )
                 .bind(&e.subject_id).bind(e.erased_at).bind(i64::try_from(deleted).unwrap_or(i64::MAX)).bind(kept)
                 .execute(&mut *$tx).await?;
+                let detail = format!("deleted {deleted} records, kept {kept}");
+                crate::audit::append_audit_in!($db, $tx, &audit, &detail);
                 deleted
             }};
         }
@@ -748,7 +758,7 @@ impl PersonalData<'_> {
             crate::Pool::Sqlite(p) => {
                 let _turn = self.store.writer.lock().await;
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let deleted = erase_in!(tx);
+                let deleted = erase_in!(sqlite, tx);
                 tx.commit().await?;
                 deleted
             }
@@ -758,7 +768,7 @@ impl PersonalData<'_> {
                     .bind(&e.subject_id)
                     .execute(&mut *tx)
                     .await?;
-                let deleted = erase_in!(tx);
+                let deleted = erase_in!(postgres, tx);
                 tx.commit().await?;
                 deleted
             }

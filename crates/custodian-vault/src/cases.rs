@@ -408,18 +408,15 @@ impl Vault {
         let Some(case) = rows.case_by_id(case_id).await? else {
             return Ok(false);
         };
-        if !rows.withdraw_case(&case.id, &case.subject_id).await? {
+        let audit = custodian_store::audit::Audit {
+            at: now,
+            actor: "respondent",
+            action: "response withdrawn",
+            subject: Some(&case.subject_id),
+        };
+        if !rows.withdraw_case(&case, &audit).await? {
             return Ok(false);
         }
-        self.store
-            .audit(
-                now,
-                "respondent",
-                "response withdrawn",
-                Some(&case.subject_id),
-                &format!("case {}", case.reference),
-            )
-            .await?;
         let person = SubjectRef {
             id: case.subject_id.clone(),
         };

@@ -859,22 +859,15 @@ impl Vault {
             keep_records,
             new_key,
             erased_at: now,
+            actor: actor.to_owned(),
         };
+        // The audit entry is written in the same transaction.
         let deleted = self.store.personal_data().erase(&erasure).await?;
         // Beside the key file too, for a restore of an older backup. The
         // erasure itself is done: a failure here is reported, not undone.
         if let Err(e) = self.keys.record_erasure(&row.id) {
             tracing::warn!(error = %e, "the erasure could not be added to the list beside the key file");
         }
-        self.store
-            .audit(
-                now,
-                actor,
-                "erase",
-                Some(&row.id),
-                &format!("deleted {deleted} records, kept {}", keep.len()),
-            )
-            .await?;
         self.store.personal_data().checkpoint().await?;
         let kept = keep
             .into_iter()

@@ -278,10 +278,16 @@ impl PersonalData<'_> {
     /// Take back a case and everything it holds, in one transaction: what
     /// a respondent does to withdraw a consultation response. A case
     /// already passed on to someone (a disclosure names it) stays: the
-    /// record of what was shared must. False if nothing was withdrawn.
-    pub async fn withdraw_case(&self, case_id: &str, subject_id: &str) -> Result<bool> {
+    /// record of what was shared must. False if nothing was withdrawn; the
+    /// audit entry is written with the withdrawal, or not at all.
+    pub async fn withdraw_case(
+        &self,
+        case: &CaseRow,
+        audit: &crate::audit::Audit<'_>,
+    ) -> Result<bool> {
+        let (case_id, subject_id) = (&case.id, &case.subject_id);
         let source = super::record_source::RecordSource::Case(case_id).stored();
-        let withdrawn = in_write_tx!(self.store, tx => {
+        let withdrawn = in_write_tx!(self.store, tx, audited(audit) => {
             let gone = sqlx::query(
                 "DELETE FROM cases WHERE id = $1 AND subject_id = $2 AND status = $3 \
                  AND NOT EXISTS (SELECT 1 FROM disclosures WHERE disclosures.case_id = $1)",
@@ -293,7 +299,7 @@ impl PersonalData<'_> {
                     .bind(subject_id).bind(&source)
                     .execute(&mut *tx).await?;
             }
-            gone
+            (gone, gone.then(|| format!("case {}", case.reference)))
         });
         Ok(withdrawn)
     }

@@ -151,6 +151,17 @@ async fn a_respondent_can_withdraw_a_response_and_a_proven_one_is_theirs() {
         subjects_before - 1,
         "and the person held for it"
     );
+    // Recorded in the audit log, whose chain still holds.
+    let (store, _) = site.vault().await;
+    let entries = store
+        .audit_entries(Some("respondent"), 0, 10)
+        .await
+        .unwrap_or_default();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"response withdrawn"), "{actions:?}");
+    assert!(actions.contains(&"erase"), "{actions:?}");
+    assert!(matches!(store.verify_audit().await, Ok(None)));
+    store.close().await;
     // Another browser, without the session, cannot withdraw anything.
     let mut other = site.browser();
     respond(&mut other, "Kept Response", "yes", "Good.", "no").await;
