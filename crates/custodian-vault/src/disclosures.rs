@@ -13,6 +13,7 @@
 //! disclosure was recorded.
 
 use custodian_policy::retention::Event;
+use custodian_store::audit::Audit;
 use custodian_store::personal::cases::CaseRow;
 use custodian_store::personal::disclosures::DisclosureRow;
 use custodian_store::personal::record_source::RecordSource;
@@ -127,14 +128,12 @@ impl Vault {
                     not_told: false,
                 },
                 &[],
-            )
-            .await?;
-        self.store
-            .audit(
-                now,
-                actor,
-                "disclose",
-                Some(&case.subject_id),
+                &Audit {
+                    at: now,
+                    actor,
+                    action: "disclose",
+                    subject: Some(&case.subject_id),
+                },
                 &format!("case {} to {recipient}: {version}", case.reference),
             )
             .await?;
@@ -191,20 +190,21 @@ impl Vault {
         };
         self.store
             .personal_data()
-            .insert_disclosure(&row, &sealed)
+            .insert_disclosure(
+                &row,
+                &sealed,
+                &Audit {
+                    at: now,
+                    actor,
+                    action: "disclose",
+                    subject: Some(&subject.id),
+                },
+                &format!("to {} under {} ({})", new.recipient, new.purpose, new.basis),
+            )
             .await?;
         // The record of a disclosure is kept for the purpose's period from
         // the day it was made.
         self.event_happened(&source, Event::CaseClosed, now).await?;
-        self.store
-            .audit(
-                now,
-                actor,
-                "disclose",
-                Some(&subject.id),
-                &format!("to {} under {} ({})", new.recipient, new.purpose, new.basis),
-            )
-            .await?;
         Ok(row)
     }
 

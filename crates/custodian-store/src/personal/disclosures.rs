@@ -68,8 +68,16 @@ where
 
 impl PersonalData<'_> {
     /// A disclosure and the records that explain it, in one transaction.
-    pub async fn insert_disclosure(&self, d: &DisclosureRow, records: &[RecordRow]) -> Result<()> {
-        in_write_tx!(self.store, tx => {
+    /// Records a disclosure, its sealed words and its audit entry (`detail`
+    /// says what went where) in one transaction.
+    pub async fn insert_disclosure(
+        &self,
+        d: &DisclosureRow,
+        records: &[RecordRow],
+        audit: &crate::audit::Audit<'_>,
+        detail: &str,
+    ) -> Result<()> {
+        in_write_tx!(self.store, tx, audited(audit) => {
             for record in records {
                 insert_record!(&mut *tx, record);
             }
@@ -80,6 +88,7 @@ impl PersonalData<'_> {
             .bind(&d.version).bind(&d.basis).bind(&d.actor).bind(d.at)
             .bind(&d.purpose).bind(&d.origin).bind(d.told_at).bind(i64::from(d.not_told))
             .execute(&mut *tx).await?;
+            ((), Some(detail.to_owned()))
         });
         Ok(())
     }
