@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod proof;
 
 use custodian_policy::retention::Event;
+use custodian_store::audit::Audit;
 use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::requests::{RequestRow, RequestStatus};
 use time::Date;
@@ -254,21 +255,19 @@ impl Vault {
             let subject = self.subject_row(new.subject).await?;
             let key = self.subject_key(&subject).await?;
             let sealed = seal_records(&key, &subject.id, &records, &rules, now);
+            let audit = Audit {
+                at: now,
+                actor: new.entered_by,
+                action: "request",
+                subject: Some(&subject.id),
+            };
+            let detail = format!("{} {} by {}", row.reference, row.kind, row.channel);
             if self
                 .store
                 .personal_data()
-                .insert_request(&row, &subject.wrapped_key, &sealed)
+                .insert_request(&row, &subject.wrapped_key, &sealed, &audit, &detail)
                 .await?
             {
-                self.store
-                    .audit(
-                        now,
-                        new.entered_by,
-                        "request",
-                        Some(&subject.id),
-                        &format!("{} {} by {}", row.reference, row.kind, row.channel),
-                    )
-                    .await?;
                 return Ok(row);
             }
         }
@@ -383,10 +382,17 @@ impl Vault {
             .await?;
         let key = self.subject_key(&subject).await?;
         let sealed = seal_records(&key, &subject.id, &records, &rules, now);
+        let audit = Audit {
+            at: now,
+            actor,
+            action: "request",
+            subject: Some(&row.subject_id),
+        };
+        let detail = format!("{}: {summary}", row.reference);
         if !self
             .store
             .personal_data()
-            .update_request(&next, row.status, &sealed)
+            .update_request(&next, row.status, &sealed, &audit, &detail)
             .await?
         {
             return Ok(Err(ChangeRefused::Changed));
@@ -395,15 +401,6 @@ impl Vault {
             // The retention clock of everything the request holds starts now.
             self.event_happened(&source, Event::CaseClosed, now).await?;
         }
-        self.store
-            .audit(
-                now,
-                actor,
-                "request",
-                Some(&row.subject_id),
-                &format!("{}: {summary}", row.reference),
-            )
-            .await?;
         Ok(Ok(next))
     }
 

@@ -110,12 +110,15 @@ impl PersonalData<'_> {
     /// A new request and what was asked, in one transaction: acknowledged
     /// means both are stored. False, and nothing written: the person's key
     /// is no longer the one the records were sealed under (an erasure came
-    /// between), so the caller seals them again.
+    /// between), so the caller seals them again. The audit entry (with
+    /// `detail`) is written with them.
     pub async fn insert_request(
         &self,
         request: &RequestRow,
         sealed_under: &[u8],
         records: &[RecordRow],
+        audit: &crate::audit::Audit<'_>,
+        detail: &str,
     ) -> Result<bool> {
         let r = request;
         let share = if matches!(self.store.pool, crate::Pool::Postgres(_)) {
@@ -124,7 +127,7 @@ impl PersonalData<'_> {
             ""
         };
         let check = format!("SELECT wrapped_key FROM subjects WHERE id = $1{share}");
-        let written = in_write_tx!(self.store, tx => {
+        let written = in_write_tx!(self.store, tx, audited(audit) => {
             let key: Option<Vec<u8>> = sqlx::query(sqlx::AssertSqlSafe(check.clone()))
                 .bind(&r.subject_id).fetch_optional(&mut *tx).await?
                 .map(|row| row.try_get("wrapped_key")).transpose()?;
@@ -142,7 +145,7 @@ impl PersonalData<'_> {
             .bind(r.extended_months).bind(&r.extension_told_on).bind(&r.entered_by)
             .bind(r.created_at).bind(r.closed_at)
             .execute(&mut *tx).await?;
-            true
+            (true, Some(detail.to_owned()))
         });
         Ok(written)
     }
@@ -178,13 +181,16 @@ impl PersonalData<'_> {
     /// Save a request's clock and status, with any records that go with
     /// the change (an extension's reason, staff notes), in one transaction.
     /// False: someone else changed it since `expected_status` was read.
+    /// The audit entry (with `detail`) is written with the change, or not.
     pub async fn update_request(
         &self,
         r: &RequestRow,
         expected_status: RequestStatus,
         records: &[RecordRow],
+        audit: &crate::audit::Audit<'_>,
+        detail: &str,
     ) -> Result<bool> {
-        let changed = in_write_tx!(self.store, tx => {
+        let changed = in_write_tx!(self.store, tx, audited(audit) => {
             let changed = sqlx::query(
                 "UPDATE rights_requests SET status = $1, paused_days = $2, paused_since = $3, \
                  extended_months = $4, extension_told_on = $5, closed_at = $6 WHERE id = $7 AND status = $8",
@@ -197,7 +203,7 @@ impl PersonalData<'_> {
                     insert_record!(&mut *tx, record);
                 }
             }
-            changed
+            (changed, changed.then(|| detail.to_owned()))
         });
         Ok(changed)
     }
