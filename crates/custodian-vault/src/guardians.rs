@@ -200,26 +200,23 @@ impl Vault {
             how,
             now,
         );
+        let audit = custodian_store::audit::Audit {
+            at: now,
+            actor: "parent or guardian",
+            action: if deciding.given {
+                "parental permission given"
+            } else {
+                "parental permission refused: case deleted"
+            },
+            subject: Some(&case.subject_id),
+        };
+        let detail = format!("case {}", case.reference);
         if !rows
-            .decide_guardian_request(&request, &outcome, &receipt, now)
+            .decide_guardian_request(&request, &outcome, &receipt, &audit, &detail, now)
             .await?
         {
             return Ok(GuardianDecision::NotValid);
         }
-        let what = if deciding.given {
-            "parental permission given"
-        } else {
-            "parental permission refused: case deleted"
-        };
-        self.store
-            .audit(
-                now,
-                "parent or guardian",
-                what,
-                Some(&case.subject_id),
-                &format!("case {}", case.reference),
-            )
-            .await?;
         if !deciding.given {
             // Nothing that identifies the child may survive a refusal: a
             // person held for this form alone (their keyed address

@@ -65,10 +65,12 @@ impl PersonalData<'_> {
         request: &GuardianRequestRow,
         outcome: &GuardianOutcome<'_>,
         receipt: &ConsentReceiptRow,
+        audit: &crate::audit::Audit<'_>,
+        detail: &str,
         now: i64,
     ) -> Result<bool> {
         let source = super::record_source::RecordSource::Case(&request.case_id).stored();
-        let decided = in_write_tx!(self.store, tx => {
+        let decided = in_write_tx!(self.store, tx, audited(audit) => {
             let claimed = sqlx::query("DELETE FROM guardian_requests WHERE id = $1")
                 .bind(&request.id)
                 .execute(&mut *tx)
@@ -97,7 +99,7 @@ impl PersonalData<'_> {
                 }
                 insert_receipt!(&mut *tx, receipt);
             }
-            claimed
+            (claimed, claimed.then(|| detail.to_owned()))
         });
         Ok(decided)
     }
