@@ -166,3 +166,56 @@ fn consent_words(form: &Form) -> Vec<(&str, &str, String)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feedback() -> CheckedConfig {
+        let source = include_str!("../../../../examples/civil-service-jobs.toml");
+        match custodian_policy::load(
+            "civil-service-jobs.toml",
+            source,
+            &custodian_policy::ServerCookies::current(),
+        ) {
+            Ok(checked) => checked,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn consent_questions_go_to_the_ledger_not_the_answers() {
+        let checked = feedback();
+        let Some(form) = checked.config.forms.get("feedback") else {
+            panic!("the example has a feedback form")
+        };
+        let kept: Vec<&str> = asked(form, &Progress::default())
+            .iter()
+            .map(|a| a.field)
+            .collect();
+        assert_eq!(kept, ["message", "email"]);
+        let ledger = consent_words(form);
+        let questions: Vec<&str> = ledger.iter().map(|(q, _, _)| *q).collect();
+        assert_eq!(
+            questions,
+            ["share_with_departments", "share_with_suppliers"]
+        );
+        // The words the person saw, hint and all, and the purpose a yes allows.
+        let (_, purpose, words) = &ledger[0];
+        assert_eq!(*purpose, "feedback");
+        assert!(words.starts_with("If another government department holds the answer"));
+        assert!(words.ends_with("and reply to you ourselves."), "{words}");
+    }
+
+    #[test]
+    fn a_skipped_page_asks_nothing() {
+        let checked = feedback();
+        let Some(form) = checked.config.forms.get("feedback") else {
+            panic!("the example has a feedback form")
+        };
+        let mut progress = Progress::default();
+        progress.skip("email");
+        let kept: Vec<&str> = asked(form, &progress).iter().map(|a| a.field).collect();
+        assert_eq!(kept, ["message"]);
+    }
+}
