@@ -6,6 +6,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use custodian_store::personal::cases::CaseRow;
+use custodian_store::personal::consents::ConsentReceiptRow;
+use custodian_store::personal::disclosures::DisclosureRow;
 use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::requests::RequestRow;
 use custodian_vault::requests::deadline::Due;
@@ -113,9 +115,30 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
     let cases = app.vault.cases_of(subject).await?;
     let requests = app.vault.requests_of(subject).await?;
     let disclosures = app.vault.disclosures(subject).await?;
+    let receipts = app
+        .vault
+        .consents_of(custodian_vault::consents::Principal::Subject(subject))
+        .await?;
+    Ok(Held {
+        groups: item_groups(app, &export, &cases, &requests),
+        requests: request_views(app, &export, &requests),
+        disclosures: disclosure_views(app, &export, &cases, &disclosures),
+        consents: consent_views(app, &receipts),
+        export,
+        receipts,
+    })
+}
+
+/// Each item held, in words, grouped by where it came from.
+fn item_groups(
+    app: &AppState,
+    export: &Export,
+    cases: &[CaseRow],
+    requests: &[RequestRow],
+) -> Vec<GroupView> {
     let mut groups: Vec<GroupView> = Vec::new();
     for item in &export.items {
-        let (group, label) = describe(app, &item.source, &item.field, &cases, &requests);
+        let (group, label) = describe(app, &item.source, &item.field, cases, requests);
         let from_account = matches!(
             RecordSource::parse(&item.source),
             Some(RecordSource::Account(_))
@@ -123,7 +146,7 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
         let value = if item.field == "password" && from_account {
             "A one-way hash of your password: it cannot be turned back into the password".into()
         } else {
-            shown_value(app, &item.source, &item.field, &item.value, &cases)
+            shown_value(app, &item.source, &item.field, &item.value, cases)
         };
         let view = ItemView {
             id: item.id.clone(),
@@ -145,7 +168,12 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
             }),
         }
     }
-    let requests = requests
+    groups
+}
+
+/// The person's requests about their data, with each one's outcome.
+fn request_views(app: &AppState, export: &Export, requests: &[RequestRow]) -> Vec<RequestView> {
+    requests
         .iter()
         .map(|r| RequestView {
             reference: r.reference.clone(),
@@ -160,8 +188,18 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
                 .map(|i| i.value.clone())
                 .unwrap_or_default(),
         })
-        .collect();
-    let disclosures = disclosures
+        .collect()
+}
+
+/// Who the person's information went to, and why: only what they were
+/// told (the copy leaves out the rest).
+fn disclosure_views(
+    app: &AppState,
+    export: &Export,
+    cases: &[CaseRow],
+    disclosures: &[DisclosureRow],
+) -> Vec<DisclosureView> {
+    disclosures
         .iter()
         .filter_map(|d| {
             let at = d.told_at?;
@@ -192,12 +230,13 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
                 why,
             })
         })
-        .collect();
-    let receipts = app
-        .vault
-        .consents_of(custodian_vault::consents::Principal::Subject(subject))
-        .await?;
-    let consents = custodian_vault::consents::current(&receipts)
+        .collect()
+}
+
+/// The person's current answer to each consent question, and where to
+/// change it.
+fn consent_views(app: &AppState, receipts: &[ConsentReceiptRow]) -> Vec<ConsentView> {
+    custodian_vault::consents::current(receipts)
         .into_iter()
         .map(|r| {
             let case = r.scope.starts_with("case:");
@@ -234,15 +273,7 @@ pub async fn gather(app: &AppState, subject: &SubjectRef, now: i64) -> AppResult
                 },
             }
         })
-        .collect();
-    Ok(Held {
-        export,
-        groups,
-        requests,
-        disclosures,
-        consents,
-        receipts,
-    })
+        .collect()
 }
 
 /// A stored value as the person chose it: an option's label, never the
