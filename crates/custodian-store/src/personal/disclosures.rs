@@ -67,7 +67,6 @@ where
 }
 
 impl PersonalData<'_> {
-    /// A disclosure and the records that explain it, in one transaction.
     /// Records a disclosure, its sealed words and its audit entry (`detail`
     /// says what went where) in one transaction.
     pub async fn insert_disclosure(
