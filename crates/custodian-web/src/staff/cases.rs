@@ -207,9 +207,71 @@ async fn render_case(
         .read_case(id, &user.actor(), app.clock.unix())
         .await?;
     let form = app.checked.config.forms.get(&opened.case.form);
+    let (answers, timeline) = answers_and_timeline(app, form, &opened.answers);
+    let permissions = permissions_given(form, &opened.case.permissions);
+    let can_reply = form.is_some_and(|f| reply_address(f, &opened.answers).is_some());
+    let recipients: Vec<_> = form
+        .and_then(|f| app.checked.config.policy.purposes.get(f.purpose.get_ref()))
+        .map(|p| {
+            p.recipients
+                .iter()
+                .filter_map(|r| {
+                    let id = r.recipient.get_ref();
+                    let named = app.checked.config.policy.recipients.get(id)?;
+                    let permitted = form.is_some_and(|f| permits(f, &opened.case, id));
+                    Some(context! { id, name => named.name, when => r.when, permitted })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let errors: Vec<_> = error
+        .iter()
+        .map(|(field, text, _)| context! { field, text })
+        .collect();
+    let reply_text = error.map(|(_, _, typed)| typed).unwrap_or("");
+    let c = &opened.case;
+    let mut response = page
+        .render(
+            "staff_case.html",
+            &format!(
+                "{}Case {}",
+                if errors.is_empty() { "" } else { "Error: " },
+                c.reference
+            ),
+            context! {
+                id => c.id,
+                reference => c.reference,
+                form => form_title(app, &c.form),
+                team => team_name(app, c.team.as_deref()),
+                status => c.status.label(),
+                status_id => c.status.as_str(),
+                assigned_to => c.assigned_to,
+                mine => c.assigned_to.as_deref() == Some(user.username.as_str()),
+                received => crate::staff::pages::format_time(c.created_at),
+                answers,
+                timeline,
+                permissions,
+                can_reply,
+                recipients,
+                errors,
+                reply_text,
+            },
+        )?
+        .into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The case's answers in words, and what staff did with it (notes,
+/// replies, passing it on), from the records it holds.
+fn answers_and_timeline(
+    app: &AppState,
+    form: Option<&custodian_policy::forms::Form>,
+    stored: &[(String, String)],
+) -> (Vec<AnswerRow>, Vec<Entry>) {
     let mut answers = Vec::new();
     let mut timeline = Vec::new();
-    for (field, value) in &opened.answers {
+    for (field, value) in stored {
         match field.as_str() {
             "disclosure" => {
                 if let Ok(d) = serde_json::from_str::<Disclosed>(value) {
@@ -263,9 +325,15 @@ async fn render_case(
             }
         }
     }
-    let permissions: Vec<String> = opened
-        .case
-        .permissions
+    (answers, timeline)
+}
+
+/// The permissions the person gave, as the form asked them.
+fn permissions_given(
+    form: Option<&custodian_policy::forms::Form>,
+    permissions: &str,
+) -> Vec<String> {
+    permissions
         .split_whitespace()
         .filter_map(|p| {
             let (id, choice) = p.split_once('=').unwrap_or((p, ""));
@@ -280,58 +348,7 @@ async fn render_case(
                 )
             })
         })
-        .collect();
-    let can_reply = form.is_some_and(|f| reply_address(f, &opened.answers).is_some());
-    let recipients: Vec<_> = form
-        .and_then(|f| app.checked.config.policy.purposes.get(f.purpose.get_ref()))
-        .map(|p| {
-            p.recipients
-                .iter()
-                .filter_map(|r| {
-                    let id = r.recipient.get_ref();
-                    let named = app.checked.config.policy.recipients.get(id)?;
-                    let permitted = form.is_some_and(|f| permits(f, &opened.case, id));
-                    Some(context! { id, name => named.name, when => r.when, permitted })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let errors: Vec<_> = error
-        .iter()
-        .map(|(field, text, _)| context! { field, text })
-        .collect();
-    let reply_text = error.map(|(_, _, typed)| typed).unwrap_or("");
-    let c = &opened.case;
-    let mut response = page
-        .render(
-            "staff_case.html",
-            &format!(
-                "{}Case {}",
-                if errors.is_empty() { "" } else { "Error: " },
-                c.reference
-            ),
-            context! {
-                id => c.id,
-                reference => c.reference,
-                form => form_title(app, &c.form),
-                team => team_name(app, c.team.as_deref()),
-                status => c.status.label(),
-                status_id => c.status.as_str(),
-                assigned_to => c.assigned_to,
-                mine => c.assigned_to.as_deref() == Some(user.username.as_str()),
-                received => crate::staff::pages::format_time(c.created_at),
-                answers,
-                timeline,
-                permissions,
-                can_reply,
-                recipients,
-                errors,
-                reply_text,
-            },
-        )?
-        .into_response();
-    *response.status_mut() = status;
-    Ok(response)
+        .collect()
 }
 
 /// Record a staff action on a case in the audit log (by reference, never
