@@ -80,25 +80,7 @@ pub async fn submit(
     let body = field(&fields, "body").to_owned();
     let test_to = field(&fields, "test_to").trim().to_owned();
     let topics = chosen_topics(&app, &fields);
-    let mut errors = Vec::new();
-    if subject.is_empty() {
-        errors.push(FieldError::new("subject", "Enter a subject line"));
-    } else if subject.chars().count() > 150 {
-        errors.push(FieldError::new(
-            "subject",
-            "The subject line must be 150 characters or fewer",
-        ));
-    }
-    if body.trim().is_empty() {
-        errors.push(FieldError::new("body", "Enter the update"));
-    }
-    match action.as_str() {
-        "send" if topics.is_empty() => {
-            errors.push(FieldError::new("topic", "Select the topics to send it to"));
-        }
-        "test" => errors.extend(email_error(&test_to).map(|e| FieldError::new("test_to", e.text))),
-        _ => {}
-    }
+    let errors = update_errors(&action, &subject, &body, &test_to, &topics);
     let preview = written_markdown_to_html(&body);
     let again = |errors: Vec<FieldError>,
                  notice: Option<&str>,
@@ -128,78 +110,148 @@ pub async fn submit(
         return again(errors, None, StatusCode::BAD_REQUEST);
     }
     let now = app.clock.unix();
+    let written = Written {
+        subject: &subject,
+        body: &body,
+        html: &preview,
+    };
     match action.as_str() {
         "test" => {
-            let Some(updates) = &app.checked.config.updates else {
+            if !send_test(&app, &written, &test_to, now).await? {
                 return Ok(StatusCode::NOT_FOUND.into_response());
-            };
-            let purpose = app
-                .checked
-                .config
-                .topics
-                .values()
-                .next()
-                .map_or("", |t| t.purpose.get_ref().as_str());
-            // The editor's own address, for this one message only.
-            let subject_ref = app.vault.transient_subject(now).await?;
-            let back = crate::accounts::link(&app, "/updates");
-            crate::mail::queue(
-                &app,
-                crate::mail::Recipient {
-                    subject: &subject_ref,
-                    to: &test_to,
-                    purpose,
-                    category: updates.email_category.get_ref(),
-                },
-                "update",
-                json!({
-                    "update_subject": format!("[Test] {subject}"),
-                    "update_html": preview,
-                    "update_text": body,
-                    "manage_url": back,
-                    "unsubscribe_url": back,
-                }),
-            )
-            .await?;
+            }
             again(Vec::new(), Some("test"), StatusCode::OK)
         }
         "send" => {
-            let send = SendRow {
-                id: format!("d_{:032x}", rand::random::<u128>()),
-                subject: subject.clone(),
-                markdown: body.clone(),
-                html: preview.clone(),
-                text: body.clone(),
-                topics: topics.join(" "),
-                created_by: user.username.clone(),
-                created_at: now,
-                cursor: String::new(),
-                queued: 0,
-                queued_all: false,
-                audience: "each".to_owned(),
-            };
-            app.store.insert_send(&send).await?;
-            app.store
-                .audit(
-                    now,
-                    &format!("staff:{}", user.username),
-                    "send update",
-                    None,
-                    &format!("{} to {}", send.id, send.topics),
-                )
-                .await?;
-            // The send is committed; its recipients are queued behind the
-            // reply, and a restarted server carries on where this stopped.
-            let (state, id) = (app.clone(), send.id.clone());
-            tokio::spawn(async move {
-                if let Err(e) = crate::updates::queue::carry_on(&state, &id).await {
-                    tracing::error!(send = %id, error = %e, "queueing an update stopped; it carries on at the next start");
-                }
-            });
+            let send = send_to_topics(&app, &user, &written, &topics, now).await?;
             Ok(Redirect::to(&format!("/staff/updates/{}", send.id)).into_response())
         }
         _ => again(Vec::new(), None, StatusCode::OK),
     }
+}
+
+/// What is wrong with the update, each against its field.
+fn update_errors(
+    action: &str,
+    subject: &str,
+    body: &str,
+    test_to: &str,
+    topics: &[String],
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if subject.is_empty() {
+        errors.push(FieldError::new("subject", "Enter a subject line"));
+    } else if subject.chars().count() > 150 {
+        errors.push(FieldError::new(
+            "subject",
+            "The subject line must be 150 characters or fewer",
+        ));
+    }
+    if body.trim().is_empty() {
+        errors.push(FieldError::new("body", "Enter the update"));
+    }
+    match action {
+        "send" if topics.is_empty() => {
+            errors.push(FieldError::new("topic", "Select the topics to send it to"));
+        }
+        "test" => errors.extend(email_error(test_to).map(|e| FieldError::new("test_to", e.text))),
+        _ => {}
+    }
+    errors
+}
+
+/// An update as the editor wrote it: the Markdown and its HTML.
+struct Written<'a> {
+    subject: &'a str,
+    body: &'a str,
+    html: &'a str,
+}
+
+/// Sends the update to the editor's own address, once, marked as a test.
+/// False where the site has no email updates.
+async fn send_test(
+    app: &AppState,
+    written: &Written<'_>,
+    test_to: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let (subject, body, preview) = (written.subject, written.body, written.html);
+    let Some(updates) = &app.checked.config.updates else {
+        return Ok(false);
+    };
+    let purpose = app
+        .checked
+        .config
+        .topics
+        .values()
+        .next()
+        .map_or("", |t| t.purpose.get_ref().as_str());
+    // The editor's own address, for this one message only.
+    let subject_ref = app.vault.transient_subject(now).await?;
+    let back = crate::accounts::link(app, "/updates");
+    crate::mail::queue(
+        app,
+        crate::mail::Recipient {
+            subject: &subject_ref,
+            to: test_to,
+            purpose,
+            category: updates.email_category.get_ref(),
+        },
+        "update",
+        json!({
+            "update_subject": format!("[Test] {subject}"),
+            "update_html": preview,
+            "update_text": body,
+            "manage_url": back,
+            "unsubscribe_url": back,
+        }),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Records the update and starts queueing it for every subscriber of its
+/// topics; the queueing carries on after a restart.
+async fn send_to_topics(
+    app: &AppState,
+    user: &StaffUser,
+    written: &Written<'_>,
+    topics: &[String],
+    now: i64,
+) -> AppResult<SendRow> {
+    let send = SendRow {
+        id: format!("d_{:032x}", rand::random::<u128>()),
+        subject: written.subject.to_owned(),
+        markdown: written.body.to_owned(),
+        html: written.html.to_owned(),
+        text: written.body.to_owned(),
+        topics: topics.join(" "),
+        created_by: user.username.clone(),
+        created_at: now,
+        cursor: String::new(),
+        queued: 0,
+        queued_all: false,
+        audience: "each".to_owned(),
+    };
+    app.store.insert_send(&send).await?;
+    app.store
+        .audit(
+            now,
+            &format!("staff:{}", user.username),
+            "send update",
+            None,
+            &format!("{} to {}", send.id, send.topics),
+        )
+        .await?;
+    // The send is committed; its recipients are queued behind the
+    // reply, and a restarted server carries on where this stopped.
+    let (state, id) = (app.clone(), send.id.clone());
+    tokio::spawn(async move {
+        if let Err(e) = crate::updates::queue::carry_on(&state, &id).await {
+            tracing::error!(send = %id, error = %e, "queueing an update stopped; it carries on at the next start");
+        }
+    });
+    Ok(send)
 }
 
 /// The live preview's fragment: the Markdown rendered as the email will be.
