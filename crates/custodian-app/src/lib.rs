@@ -5,4 +5,13 @@
 //! writing it again. Personal values leave the vault here only to be shown
 //! or sent.
 
+pub mod cases;
+mod clock;
+mod error;
+#[cfg(test)]
+mod example;
 pub mod forms;
+pub mod updates;
+
+pub use clock::Clock;
+pub use error::{Error, Result};

@@ -38,6 +38,12 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
+/// How a member of staff appears in the audit log and on what they record:
+/// `staff:<username>`.
+pub fn staff_actor(username: &str) -> String {
+    format!("staff:{username}")
+}
+
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 pub(crate) const PG_AUDIT_LOCK: i64 = 0x0C05_7A0D;
 

@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use crate::outbox::OutboxCounts;
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, in_write_tx, with_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRow {
@@ -33,6 +33,32 @@ macro_rules! send_columns {
     };
 }
 
+/// Writes one send with whichever connection or transaction is given.
+macro_rules! insert_send {
+    ($executor:expr, $s:expr) => {{
+        let s: &SendRow = $s;
+        sqlx::query(concat!(
+            "INSERT INTO sends (",
+            send_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(&s.id)
+        .bind(&s.subject)
+        .bind(&s.markdown)
+        .bind(&s.html)
+        .bind(&s.text)
+        .bind(&s.topics)
+        .bind(&s.created_by)
+        .bind(s.created_at)
+        .bind(&s.cursor)
+        .bind(s.queued)
+        .bind(i64::from(s.queued_all))
+        .bind(&s.audience)
+        .execute($executor)
+        .await?;
+    }};
+}
+
 macro_rules! send_from {
     ($r:expr) => {
         SendRow {
@@ -54,12 +80,20 @@ macro_rules! send_from {
 
 impl Store {
     pub async fn insert_send(&self, s: &SendRow) -> Result<()> {
-        with_pool!(&self.pool, p => {
-            sqlx::query(concat!("INSERT INTO sends (", send_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-                .bind(&s.id).bind(&s.subject).bind(&s.markdown).bind(&s.html).bind(&s.text)
-                .bind(&s.topics).bind(&s.created_by).bind(s.created_at).bind(&s.cursor)
-                .bind(s.queued).bind(i64::from(s.queued_all)).bind(&s.audience)
-                .execute(p).await?;
+        with_pool!(&self.pool, p => { insert_send!(p, s); });
+        Ok(())
+    }
+
+    /// An editor's update and its audit entry, in one transaction.
+    pub async fn insert_send_audited(
+        &self,
+        s: &SendRow,
+        audit: &crate::audit::Audit<'_>,
+    ) -> Result<()> {
+        let detail = format!("{} to {}", s.id, s.topics);
+        in_write_tx!(self, tx, audited(audit) => {
+            insert_send!(&mut *tx, s);
+            ((), Some(detail))
         });
         Ok(())
     }

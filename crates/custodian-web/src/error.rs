@@ -27,4 +27,13 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<custodian_app::Error> for AppError {
+    fn from(e: custodian_app::Error) -> Self {
+        match e {
+            custodian_app::Error::Vault(e) => Self::Vault(e),
+            other => Self::Mail(other.to_string()),
+        }
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;

@@ -12,7 +12,6 @@ pub mod accounts;
 mod assets;
 pub mod campaigns;
 pub mod client;
-pub mod clock;
 mod consent;
 mod cookie_numbers;
 mod diff;
@@ -35,7 +34,7 @@ pub mod throttle;
 pub mod updates;
 mod your_data;
 
-pub use clock::Clock;
+pub use custodian_app::Clock;
 pub use render::{standalone_notice_html, standalone_ropa_html};
 pub use routes::router;
 pub use state::{AppState, ServeOptions, StartupError};

@@ -48,6 +48,16 @@ pub fn add_public_values(app: &AppState, template: &str, values: &mut serde_json
     }
 }
 
+/// [`add_public_values`] on their own, for a use case that builds the rest.
+pub fn public_values(app: &AppState, template: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut values = serde_json::Value::Object(serde_json::Map::new());
+    add_public_values(app, template, &mut values);
+    match values {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
 /// Queue `template` to `recipient`, with [`add_public_values`].
 pub async fn queue(
     app: &AppState,

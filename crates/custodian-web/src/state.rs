@@ -9,8 +9,9 @@ use custodian_store::Store;
 use custodian_store::policy_versions::Publication;
 use custodian_vault::server_secrets::Legacy;
 
-use crate::clock::Clock;
 use crate::render::{Templates, format_date};
+use custodian_app::Clock;
+use custodian_app::updates::{SubscriptionLinks, Updates};
 
 /// Options the operator sets outside the policy file.
 #[derive(Debug, Clone)]
@@ -160,8 +161,9 @@ pub struct Inner {
     pub csrf_key: Vec<u8>,
     /// Signs session identifiers, so one a client invents is never adopted.
     pub session_key: Vec<u8>,
-    /// Signs the links that manage a subscription; shared the same way.
-    pub update_link_key: Vec<u8>,
+    /// Signs the links that manage a subscription, under a key shared the
+    /// same way.
+    pub update_links: SubscriptionLinks,
     pub published: PublishedAs,
     pub content_hash: String,
     /// The notice body, rendered to HTML once.
@@ -194,6 +196,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// What queueing updates needs, from this server's parts.
+    pub fn updates(&self) -> Updates<'_> {
+        Updates {
+            store: &self.store,
+            vault: &self.vault,
+            mailer: self.mailer.as_deref(),
+            checked: &self.checked,
+            clock: &self.clock,
+            links: &self.update_links,
+            public_values: crate::mail::public_values(self, "update"),
+        }
+    }
+
     /// Publish the policy if its content changed since the last version, and
     /// prepare everything pages need. Migrations must already have run.
     pub async fn start(
@@ -232,6 +247,7 @@ impl AppState {
         let update_link_key = vault
             .server_secret("update links", Legacy::Keep, now)
             .await?;
+        let update_links = SubscriptionLinks::new(update_link_key, &options.public_url);
         let campaign_key = vault
             .server_secret("campaign numbers", Legacy::Replace, now)
             .await?;
@@ -255,7 +271,7 @@ impl AppState {
             options,
             csrf_key,
             session_key,
-            update_link_key,
+            update_links,
             published,
             content_hash,
             notice_html,

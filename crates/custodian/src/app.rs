@@ -153,7 +153,7 @@ impl App {
             // Updates a stopped server left part-queued carry on.
             let resumed = state.clone();
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = custodian_web::updates::queue::resume_all(&resumed).await {
+                if let Err(e) = custodian_app::updates::resume_all(&resumed.updates()).await {
                     tracing::error!(error = %e, "could not carry on queueing updates");
                 }
             }));

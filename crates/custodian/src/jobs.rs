@@ -232,12 +232,12 @@ impl Periodic for WeeklySummaries {
     }
 
     fn period(&self) -> Duration {
-        Duration::from_secs(custodian_web::updates::digest::WEEK_SECONDS.unsigned_abs())
+        Duration::from_secs(custodian_app::updates::WEEK_SECONDS.unsigned_abs())
     }
 
     fn run(&self, now: i64) -> Run<'_> {
         Box::pin(async move {
-            match custodian_web::updates::digest::weekly(&self.state, now).await {
+            match custodian_app::updates::weekly(&self.state.updates(), now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(summaries = n, "weekly summaries queued"),
                 Err(e) => tracing::warn!(error = %e, "weekly summaries could not run"),

@@ -176,15 +176,7 @@ mod tests {
     use super::*;
 
     fn feedback() -> CheckedConfig {
-        let source = include_str!("../../../../examples/civil-service-jobs.toml");
-        match custodian_policy::load(
-            "civil-service-jobs.toml",
-            source,
-            &custodian_policy::ServerCookies::current(),
-        ) {
-            Ok(checked) => checked,
-            Err(e) => panic!("{e}"),
-        }
+        crate::example::civil_service_jobs()
     }
 
     #[test]

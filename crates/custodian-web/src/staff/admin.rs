@@ -335,7 +335,7 @@ pub async fn rotate_keys(
     };
     let report = app
         .vault
-        .rotate_master_key(&ring, &format!("staff:{}", user.username), app.clock.unix())
+        .rotate_master_key(&ring, &user.actor(), app.clock.unix())
         .await?;
     Ok(page
         .render(

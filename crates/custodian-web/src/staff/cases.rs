@@ -8,15 +8,13 @@ use axum::Form;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use custodian_policy::forms::{Form as FormSpec, QuestionKind};
+use custodian_app::cases;
 use custodian_policy::retention::Event;
 use custodian_store::personal::cases::{CaseFilter, CaseRow, CaseStatus};
-use custodian_vault::cases::case_source;
-use custodian_vault::{NewRecord, Vault};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
@@ -161,16 +159,6 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
-/// The address replies go to: the form's confirmation question, or its
-/// first email question.
-fn reply_address<'a>(form: &FormSpec, answers: &'a [(String, String)]) -> Option<&'a str> {
-    let question = form.reply_question()?.id.get_ref();
-    answers
-        .iter()
-        .find(|(f, _)| f == question)
-        .map(|(_, v)| v.as_str())
-}
-
 /// A case the member may work on: one of their teams'. Any other case is
 /// answered as if it did not exist, so its reference tells them nothing.
 async fn find_case(app: &AppState, user: &StaffUser, id: &str) -> AppResult<Option<CaseRow>> {
@@ -209,7 +197,7 @@ async fn render_case(
     let form = app.checked.config.forms.get(&opened.case.form);
     let (answers, timeline) = answers_and_timeline(app, form, &opened.answers);
     let permissions = permissions_given(form, &opened.case.permissions);
-    let can_reply = form.is_some_and(|f| reply_address(f, &opened.answers).is_some());
+    let can_reply = form.is_some_and(|f| cases::reply_address(f, &opened.answers).is_some());
     let recipients: Vec<_> = form
         .and_then(|f| app.checked.config.policy.purposes.get(f.purpose.get_ref()))
         .map(|p| {
@@ -218,7 +206,7 @@ async fn render_case(
                 .filter_map(|r| {
                     let id = r.recipient.get_ref();
                     let named = app.checked.config.policy.recipients.get(id)?;
-                    let permitted = form.is_some_and(|f| permits(f, &opened.case, id));
+                    let permitted = form.is_some_and(|f| cases::permits(f, &opened.case, id));
                     Some(context! { id, name => named.name, when => r.when, permitted })
                 })
                 .collect()
@@ -414,47 +402,6 @@ pub struct TextForm {
     text: String,
 }
 
-/// Where notes and replies are kept: the purpose the form serves, and the
-/// category its messages are.
-fn casework_stamp(app: &AppState, case: &CaseRow) -> Option<(String, String)> {
-    let form = app.checked.config.forms.get(&case.form)?;
-    let category = form
-        .questions()
-        .find(|q| q.kind == QuestionKind::LongText)
-        .and_then(|q| q.category.as_ref())
-        .map(|c| c.get_ref().clone())?;
-    Some((form.purpose.get_ref().clone(), category))
-}
-
-async fn keep_written(
-    app: &AppState,
-    case: &CaseRow,
-    field: &str,
-    user: &StaffUser,
-    text: &str,
-    now: i64,
-) -> AppResult<bool> {
-    let Some((purpose, category)) = casework_stamp(app, case) else {
-        return Ok(false);
-    };
-    let value = serde_json::json!({ "by": user.username, "at": now, "text": text }).to_string();
-    let source = case_source(&case.id);
-    app.vault
-        .put(
-            &Vault::case_subject(case),
-            NewRecord {
-                category: &category,
-                purpose: &purpose,
-                source: &source,
-                field,
-                value: &value,
-            },
-            now,
-        )
-        .await?;
-    Ok(true)
-}
-
 /// An internal note, seen only by staff.
 pub async fn note(
     State(app): State<AppState>,
@@ -471,7 +418,16 @@ pub async fn note(
         return refuse(&app, &user, &id, &page, ("note", "Enter a note", "")).await;
     }
     let now = app.clock.unix();
-    keep_written(&app, &case, "note", &user, text, now).await?;
+    cases::keep_written(
+        &app.vault,
+        &app.checked,
+        &case,
+        "note",
+        &user.username,
+        text,
+        now,
+    )
+    .await?;
     recorded(&app, &user, "note on case", &case, now).await
 }
 
@@ -491,61 +447,20 @@ pub async fn reply(
         return refuse(&app, &user, &id, &page, ("reply", "Enter your reply", "")).await;
     }
     let now = app.clock.unix();
-    let opened = app.vault.read_case(&id, &user.actor(), now).await?;
-    let spec = app.checked.config.forms.get(&case.form);
-    let to = spec.and_then(|f| reply_address(f, &opened.answers));
-    let (Some(to), Some(mailer), Some((purpose, _))) =
-        (to, &app.mailer, casework_stamp(&app, &case))
-    else {
-        return refuse(
-            &app,
-            &user,
-            &id,
-            &page,
-            (
-                "reply",
-                "This person did not give an email address, so we cannot reply by email",
-                &text,
-            ),
-        )
-        .await;
+    let reply = cases::Reply {
+        case: &case,
+        username: &user.username,
+        text: &text,
+        signature: format!("{} team", team_name(&app, case.team.as_deref())),
+        public_values: crate::mail::public_values(&app, "case_reply"),
     };
-    let category = spec
-        .and_then(|f| f.reply_question().and_then(|q| q.category.as_ref()))
-        .map_or_else(String::new, |c| c.get_ref().clone());
-    mailer
-        .enqueue(
-            custodian_mail::NewMail {
-                subject: &Vault::case_subject(&case),
-                to,
-                purpose: &purpose,
-                category: &category,
-                template: "case_reply",
-                values: {
-                    let mut values = serde_json::json!({
-                        "reference": case.reference,
-                        "reply": text,
-                        "staff_signature": format!("{} team", team_name(&app, case.team.as_deref())),
-                    });
-                    crate::mail::add_public_values(&app, "case_reply", &mut values);
-                    values
-                },
-            },
-            now,
-        )
-        .await
-        .map_err(|e| AppError::Mail(e.to_string()))?;
-    keep_written(&app, &case, "reply", &user, &text, now).await?;
-    app.vault
-        .case_event(
-            &case,
-            CaseStatus::Replied,
-            case.assigned_to.as_deref().or(Some(&user.username)),
-            Some(Event::Replied),
-            now,
-        )
-        .await?;
-    recorded(&app, &user, "reply to case", &case, now).await
+    match cases::reply(&app.vault, app.mailer.as_deref(), &app.checked, reply, now).await? {
+        cases::Replied::Sent => recorded(&app, &user, "reply to case", &case, now).await,
+        cases::Replied::NoAddress => {
+            let error = "This person did not give an email address, so we cannot reply by email";
+            refuse(&app, &user, &id, &page, ("reply", error, &text)).await
+        }
+    }
 }
 
 /// Close the case: deadlines that wait for it start now.
@@ -568,21 +483,6 @@ pub async fn close(
         )
         .await?;
     recorded(&app, &user, "close case", &case, now).await
-}
-
-/// Whether the person said yes to a consent question that permits passing
-/// their message to `recipient`.
-fn permits(form: &FormSpec, case: &CaseRow, recipient: &str) -> bool {
-    form.questions().any(|q| {
-        q.kind == QuestionKind::Consent
-            && q.recipient
-                .as_ref()
-                .is_some_and(|r| r.get_ref() == recipient)
-            && case
-                .permissions
-                .split_whitespace()
-                .any(|p| p == q.id.get_ref())
-    })
 }
 
 #[derive(Deserialize)]
@@ -608,97 +508,32 @@ pub async fn forward(
     let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let Some(spec) = app.checked.config.forms.get(&case.form) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
-    let purpose = spec.purpose.get_ref();
-    let named = app
-        .checked
-        .config
-        .policy
-        .purposes
-        .get(purpose)
-        .is_some_and(|p| p.names_recipient(&f.recipient));
-    let to = f.to.trim();
-    let reason = f.reason.trim();
-    let problem = if !named {
-        Some(("recipient", "Select who to pass the case to"))
-    } else if !custodian_forms::answers::looks_like_email(to) {
-        Some((
-            "to",
-            "Enter the email address to send it to, like name@example.gov.uk",
-        ))
-    } else if reason.is_empty() {
-        Some(("reason", "Enter why you are passing the case on"))
-    } else {
-        None
-    };
-    if let Some((field, text)) = problem {
-        return refuse(&app, &user, &id, &page, (field, text, "")).await;
-    }
-    let (Some(mailer), Some((_, category))) = (&app.mailer, casework_stamp(&app, &case)) else {
-        return Err(AppError::Mail("mail is not set up".into()));
+    let request = cases::Forward {
+        case: &case,
+        username: &user.username,
+        recipient: &f.recipient,
+        to: &f.to,
+        reason: &f.reason,
     };
     let now = app.clock.unix();
-    let opened = app.vault.read_case(&id, &user.actor(), now).await?;
-    let permitted = permits(spec, &case, &f.recipient);
-    let answers: Vec<_> = opened
-        .answers
-        .iter()
-        .filter_map(|(field, value)| {
-            let q = spec.question(field)?;
-            (permitted || !q.identifies()).then(|| {
-                context! { question => q.label, value => custodian_forms::answers::display(q, value) }
-            })
-        })
-        .collect();
-    let recipient_name = app
-        .checked
-        .config
-        .policy
-        .recipients
-        .get(&f.recipient)
-        .map_or_else(|| f.recipient.clone(), |r| r.name.clone());
-    mailer
-        .enqueue(
-            custodian_mail::NewMail {
-                subject: &Vault::case_subject(&case),
-                to,
-                purpose,
-                category: &category,
-                template: "case_forward",
-                values: serde_json::json!({
-                    "site_name": app.checked.config.site.name,
-                    "reference": case.reference,
-                    "recipient_name": recipient_name,
-                    "answers": answers,
-                    "redacted": !permitted,
-                }),
-            },
-            now,
-        )
-        .await
-        .map_err(|e| AppError::Mail(e.to_string()))?;
-    let details = serde_json::json!({
-        "recipient": f.recipient,
-        "to": to,
-        "reason": reason,
-        "version": if permitted { "full" } else { "redacted" },
-        "by": user.username,
-        "at": now,
-    })
-    .to_string();
-    app.vault
-        .record_disclosure(
-            &case,
-            purpose,
-            &category,
-            &f.recipient,
-            permitted,
-            &details,
-            &user.actor(),
-            now,
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response())
+    let problem = match cases::forward(
+        &app.vault,
+        app.mailer.as_deref(),
+        &app.checked,
+        request,
+        now,
+    )
+    .await?
+    {
+        cases::Forwarded::Sent { .. } => {
+            return Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response());
+        }
+        cases::Forwarded::NotARecipient => ("recipient", "Select who to pass the case to"),
+        cases::Forwarded::BadAddress => (
+            "to",
+            "Enter the email address to send it to, like name@example.gov.uk",
+        ),
+        cases::Forwarded::NoReason => ("reason", "Enter why you are passing the case on"),
+    };
+    refuse(&app, &user, &id, &page, (problem.0, problem.1, "")).await
 }

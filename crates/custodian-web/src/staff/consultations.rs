@@ -27,7 +27,7 @@ fn consultation<'a>(app: &'a AppState, id: &str) -> Option<&'a FormSpec> {
 async fn responses(app: &AppState, user: &StaffUser, form: &str) -> AppResult<Vec<Answers>> {
     let opened = app
         .vault
-        .responses(form, &format!("staff:{}", user.username), app.clock.unix())
+        .responses(form, &user.actor(), app.clock.unix())
         .await?;
     Ok(opened
         .into_iter()

@@ -154,7 +154,7 @@ pub async fn submit(
     app.store
         .audit(
             now,
-            &format!("staff:{}", account.username),
+            &custodian_store::audit::staff_actor(&account.username),
             "staff enrolled",
             None,
             "chose their password and added their authenticator",

@@ -274,7 +274,7 @@ pub struct StaffUser {
 impl StaffUser {
     /// How they appear in the audit log and on what they record.
     pub fn actor(&self) -> String {
-        format!("staff:{}", self.username)
+        custodian_store::audit::staff_actor(&self.username)
     }
 }
 

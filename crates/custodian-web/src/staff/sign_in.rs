@@ -5,6 +5,7 @@
 use axum::Form;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use custodian_store::audit::staff_actor;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -153,7 +154,7 @@ pub async fn submit(
     app.store
         .audit(
             now,
-            &format!("staff:{}", account.username),
+            &staff_actor(&account.username),
             "sign in",
             None,
             &account.role,
@@ -172,7 +173,7 @@ async fn audit_refusal(
     why: &str,
 ) -> AppResult<()> {
     let actor = if known {
-        format!("staff:{username}")
+        staff_actor(username)
     } else {
         "staff:(unknown name)".to_owned()
     };

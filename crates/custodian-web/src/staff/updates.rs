@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use custodian_app::updates;
 use custodian_store::sends::SendRow;
 use minijinja::context;
 use serde::Serialize;
@@ -219,35 +220,19 @@ async fn send_to_topics(
     topics: &[String],
     now: i64,
 ) -> AppResult<SendRow> {
-    let send = SendRow {
-        id: format!("d_{:032x}", rand::random::<u128>()),
-        subject: written.subject.to_owned(),
-        markdown: written.body.to_owned(),
-        html: written.html.to_owned(),
-        text: written.body.to_owned(),
-        topics: topics.join(" "),
-        created_by: user.username.clone(),
-        created_at: now,
-        cursor: String::new(),
-        queued: 0,
-        queued_all: false,
-        audience: "each".to_owned(),
+    let update = updates::Update {
+        subject: written.subject,
+        body: written.body,
+        html: written.html,
+        topics,
+        username: &user.username,
     };
-    app.store.insert_send(&send).await?;
-    app.store
-        .audit(
-            now,
-            &format!("staff:{}", user.username),
-            "send update",
-            None,
-            &format!("{} to {}", send.id, send.topics),
-        )
-        .await?;
+    let send = updates::record_update(&app.store, &update, now).await?;
     // The send is committed; its recipients are queued behind the
     // reply, and a restarted server carries on where this stopped.
     let (state, id) = (app.clone(), send.id.clone());
     tokio::spawn(async move {
-        if let Err(e) = crate::updates::queue::carry_on(&state, &id).await {
+        if let Err(e) = updates::carry_on(&state.updates(), &id).await {
             tracing::error!(send = %id, error = %e, "queueing an update stopped; it carries on at the next start");
         }
     });

@@ -3,20 +3,15 @@
 //! requires one), confirm by the emailed link (double opt-in), manage topics
 //! and the postal address from a signed link in every message, and
 //! unsubscribe in one click (RFC 8058). Editors' sending is in
-//! `staff::updates`; queueing an update's recipients in [`queue`].
+//! `staff::updates`; queueing an update's recipients in `custodian_app::updates`.
 
 mod confirm;
-pub mod digest;
 pub mod guardian;
 mod manage;
-pub mod queue;
 mod subscribe;
 
 use axum::Router;
 use axum::routing::get;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{KeyInit, Mac};
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -58,45 +53,20 @@ pub fn without_form_token(state: &AppState) -> Router<AppState> {
     )
 }
 
-/// A link that manages one subscription without a password: its id and an
-/// HMAC of it under a key every instance shares. It cannot be made for
-/// another subscription, and it stops working when the subscription goes.
+/// `<subscription>.<signature>`: a link that manages one subscription
+/// without a password (`custodian_app::updates::SubscriptionLinks`).
 pub fn signed(app: &AppState, subscription: &str) -> String {
-    format!(
-        "{subscription}.{}",
-        signature(&app.update_link_key, subscription)
-    )
+    app.update_links.signed(subscription)
 }
 
-fn mac(key: &[u8], subscription: &str) -> Option<hmac::Hmac<sha2::Sha256>> {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
-    mac.update(b"custodian subscription|");
-    mac.update(subscription.as_bytes());
-    Some(mac)
-}
-
-fn signature(key: &[u8], subscription: &str) -> String {
-    mac(key, subscription)
-        .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
-        .unwrap_or_default()
-}
-
-/// The subscription a signed link names, if the signature is right (the
-/// comparison takes the same time however much of it matches).
+/// The subscription a signed link names, if the signature is right.
 pub fn verify(app: &AppState, link: &str) -> Option<String> {
-    let (id, sig) = link.split_once('.')?;
-    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
-    mac(&app.update_link_key, id)?.verify_slice(&sig).ok()?;
-    Some(id.to_owned())
+    app.update_links.verify(link)
 }
 
 /// The absolute links a message about `subscription` carries.
 pub fn links(app: &AppState, subscription: &str) -> (String, String) {
-    let token = signed(app, subscription);
-    (
-        crate::accounts::link(app, &format!("/updates/manage/{token}")),
-        crate::accounts::link(app, &format!("/updates/unsubscribe/{token}")),
-    )
+    app.update_links.manage_and_unsubscribe(subscription)
 }
 
 #[derive(Serialize)]

@@ -293,16 +293,7 @@ pub fn recipient<'a>(
     to: &'a str,
     topics: &[String],
 ) -> crate::mail::Recipient<'a> {
-    let config = &app.checked.config;
-    let purpose = topics
-        .first()
-        .and_then(|t| config.topics.get(t))
-        .or_else(|| config.topics.values().next())
-        .map_or("", |t| t.purpose.get_ref().as_str());
-    let category = config
-        .updates
-        .as_ref()
-        .map_or("", |u| u.email_category.get_ref().as_str());
+    let (purpose, category) = custodian_app::updates::stamp(&app.checked, topics);
     crate::mail::Recipient {
         subject,
         to,
