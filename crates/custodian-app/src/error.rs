@@ -12,6 +12,12 @@ pub enum Error {
     Vault(#[from] VaultError),
     #[error("mail: {0}")]
     Mail(#[from] MailError),
+    /// A change to a request the vault refused (one opened a moment ago
+    /// can always be closed, so this is a fault).
+    #[error(transparent)]
+    RequestRefused(#[from] custodian_vault::requests::ChangeRefused),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// The site sends no mail, or the form keeps no messages, so a case
     /// cannot be passed on by email.
     #[error("mail is not set up")]

@@ -5,13 +5,16 @@
 //! writing it again. Personal values leave the vault here only to be shown
 //! or sent.
 
+pub mod campaigns;
 pub mod cases;
 mod clock;
 mod error;
 #[cfg(test)]
 mod example;
 pub mod forms;
+pub mod requests;
 pub mod updates;
+pub mod usage;
 
 pub use clock::Clock;
 pub use error::{Error, Result};

@@ -12,6 +12,8 @@ pub enum AppError {
     Template(#[from] minijinja::Error),
     #[error(transparent)]
     Vault(#[from] custodian_vault::VaultError),
+    #[error(transparent)]
+    App(#[from] custodian_app::Error),
     #[error("mail: {0}")]
     Mail(String),
     #[error("export: {0}")]
@@ -24,15 +26,6 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "request failed");
         StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    }
-}
-
-impl From<custodian_app::Error> for AppError {
-    fn from(e: custodian_app::Error) -> Self {
-        match e {
-            custodian_app::Error::Vault(e) => Self::Vault(e),
-            other => Self::Mail(other.to_string()),
-        }
     }
 }
 

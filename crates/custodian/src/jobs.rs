@@ -152,7 +152,7 @@ impl Periodic for CampaignShowings {
     }
 
     fn run(&self, now: i64) -> Run<'_> {
-        Box::pin(crate::commands::campaigns::forget_views(
+        Box::pin(custodian_app::campaigns::forget_views(
             &self.state.checked,
             &self.state.store,
             now,
@@ -183,9 +183,9 @@ impl Periodic for CampaignFeeds {
                 return;
             }
             let results =
-                crate::commands::campaigns::fetch_all(&self.state.checked, &self.state.store, now)
+                custodian_app::campaigns::fetch_all(&self.state.checked, &self.state.store, now)
                     .await;
-            crate::commands::campaigns::log(&results);
+            custodian_app::campaigns::log(&results);
             self.state.imported_campaigns.refresh().await;
         })
     }

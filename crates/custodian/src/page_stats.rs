@@ -19,7 +19,7 @@ use custodian_store::stats::measured::MeasuredDay;
 use custodian_web::middleware::page_stats::{PageHit, PageHits};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::commands::logs::{day_counts, merge_sketches};
+use custodian_app::usage::{day_counts, merge_sketches};
 
 /// Hits waiting to be counted; beyond this a burst drops hits rather than
 /// holding replies.

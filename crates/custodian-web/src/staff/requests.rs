@@ -11,7 +11,6 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_store::personal::requests::RequestRow;
-use custodian_vault::SubjectRef;
 use custodian_vault::requests::deadline::{Due, ExtensionRefused};
 use custodian_vault::requests::{
     ChangeRefused, Channel, NewRequest, RequestChange, RequestKind, clock_of, parse_day,
@@ -449,30 +448,10 @@ pub async fn export(
     let Some(row) = found(&app, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let subject = SubjectRef {
-        id: row.subject_id.clone(),
-    };
     let now = app.clock.unix();
-    // The person's copy: a disclosure they may not be told about stays out.
-    let export = app
-        .vault
-        .copy_for_the_person(&subject, &user.actor(), now)
-        .await?;
-    let cases = app.vault.cases_of(&subject).await?;
-    let document = serde_json::json!({
-        "request": {
-            "reference": row.reference,
-            "kind": row.kind,
-            "received_on": row.received_on,
-        },
-        "controller": app.checked.config.policy.controller.name,
-        "cases": cases.iter().map(|c| serde_json::json!({
-            "reference": c.reference,
-            "form": c.form,
-            "status": c.status.as_str(),
-        })).collect::<Vec<_>>(),
-        "items": export.items,
-    });
+    let document =
+        custodian_app::requests::answer_access(&app.vault, &app.checked, &row, &user.actor(), now)
+            .await?;
     let body = serde_json::to_string_pretty(&document).unwrap_or_default();
     let filename = format!("attachment; filename=\"{}.json\"", row.reference);
     Ok((

@@ -8,15 +8,16 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use custodian_app::requests::{ErasureAsked, erase_at_their_request};
 use custodian_vault::KeptItem;
-use custodian_vault::requests::{Channel, NewRequest, RequestChange, RequestKind};
+use custodian_vault::requests::Channel;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::held::PORTAL_ACTOR;
 use super::{ProvenPerson, today};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::page::Page;
 use crate::render::format_date;
 use crate::state::AppState;
@@ -97,41 +98,15 @@ pub async fn submit(
         return Ok(axum::response::Redirect::to("/your-data/delete").into_response());
     }
     let address = app.vault.proof_address(&holder).await?.unwrap_or_default();
-    // The request first, so that it is kept (the policy says why) and the
-    // erasure has a record whatever happens next.
-    let request = app
-        .vault
-        .open_request(
-            &NewRequest {
-                subject: &subject,
-                kind: RequestKind::Erasure,
-                channel: Channel::Portal,
-                received_on: today(&app),
-                details: &[("email", address.as_str())],
-                entered_by: PORTAL_ACTOR,
-            },
-            now,
-        )
-        .await?;
-    let report = app.vault.erase(&subject, PORTAL_ACTOR, now).await?;
+    let asked = ErasureAsked {
+        subject: &subject,
+        address: &address,
+        channel: Channel::Portal,
+        received_on: today(&app),
+        actor: PORTAL_ACTOR,
+    };
+    let (reference, report) = erase_at_their_request(&app.vault, &asked, now).await?;
     let kept = kept_views(&app, &report.kept);
-    let outcome = format!(
-        "Erased through the portal: {} items deleted, {} kept until their deadline.",
-        report.deleted,
-        report.kept.len()
-    );
-    app.vault
-        .change_request(
-            &request,
-            RequestChange::Close {
-                refused: false,
-                outcome: &outcome,
-            },
-            PORTAL_ACTOR,
-            now,
-        )
-        .await?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     if !address.is_empty() {
         // To the visit's holder, not the erased person: the message and its
         // address go once it is sent.
@@ -140,7 +115,7 @@ pub async fn submit(
             &holder,
             &address,
             "erasure_done",
-            json!({ "reference": request.reference, "deleted": report.deleted, "kept": kept }),
+            json!({ "reference": reference, "deleted": report.deleted, "kept": kept }),
         )
         .await?;
         app.vault.forget_proof(&holder).await?;
@@ -150,7 +125,7 @@ pub async fn submit(
         .render(
             "your_data_deleted.html",
             "Your data has been deleted",
-            context! { reference => request.reference, deleted => report.deleted, kept, emailed => !address.is_empty() },
+            context! { reference => reference, deleted => report.deleted, kept, emailed => !address.is_empty() },
         )?
         .into_response())
 }
