@@ -49,16 +49,7 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let email = form.email.trim().to_owned();
     let username = form.username.trim().to_owned();
-    let mut errors: Vec<FieldError> = Vec::new();
-    errors.extend(email_error(&email));
-    if let Err(text) = check_username(&username) {
-        errors.push(FieldError::new("username", text));
-    }
-    if form.password.is_empty() {
-        errors.push(FieldError::new("password", "Enter a password"));
-    } else if let Err(text) = check_new_password(&form.password, &[&email, &username]) {
-        errors.push(FieldError::new("password", text));
-    }
+    let mut errors = form_errors(&email, &username, &form.password);
     if errors.is_empty() {
         errors.extend(super::over_limit(&app, &client, "email").await);
     }
@@ -81,46 +72,29 @@ pub async fn submit(
             now,
         )
         .await?;
-    match outcome {
+    let (account, template, values) = match outcome {
         Registration::Created { account, token } => {
-            send(
-                &app,
-                &account,
-                &email,
-                "account_confirm",
-                json!({
-                    "username": username,
-                    "link": link(&app, &format!("/account/confirm/{token}")),
-                    "hours": CONFIRM_SECONDS / 3600,
-                }),
-            )
-            .await?;
+            let values = json!({
+                "username": username,
+                "link": link(&app, &format!("/account/confirm/{token}")),
+                "hours": CONFIRM_SECONDS / 3600,
+            });
+            (account, "account_confirm", values)
         }
         Registration::AddressHasAccount { account } => {
-            send(
-                &app,
-                &account,
-                &email,
-                "account_exists",
-                json!({
-                    "sign_in": link(&app, "/account/sign-in"),
-                    "reset": link(&app, "/account/reset-password"),
-                }),
-            )
-            .await?;
+            let values = json!({
+                "sign_in": link(&app, "/account/sign-in"),
+                "reset": link(&app, "/account/reset-password"),
+            });
+            (account, "account_exists", values)
         }
         Registration::UsernameTaken => {
-            return refuse(
-                &page,
-                &email,
-                &username,
-                vec![FieldError::new(
-                    "username",
-                    "That user name is taken. Choose a different one",
-                )],
-            );
+            let text = "That user name is taken. Choose a different one";
+            let errors = vec![FieldError::new("username", text)];
+            return refuse(&page, &email, &username, errors);
         }
-    }
+    };
+    send(&app, &account, &email, template, values).await?;
     // The page names the address: rendered here, not after a redirect, so
     // the address is in this response alone and never in a URL or the
     // session. The same page whether or not the address had an account.
@@ -131,6 +105,21 @@ pub async fn submit(
             context! { hours => CONFIRM_SECONDS / 3600, email },
         )?
         .into_response())
+}
+
+/// Every error in what was typed, before anything is asked of the vault.
+fn form_errors(email: &str, username: &str, password: &str) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(email_error(email));
+    if let Err(text) = check_username(username) {
+        errors.push(FieldError::new("username", text));
+    }
+    if password.is_empty() {
+        errors.push(FieldError::new("password", "Enter a password"));
+    } else if let Err(text) = check_new_password(password, &[email, username]) {
+        errors.push(FieldError::new("password", text));
+    }
+    errors
 }
 
 fn refuse(

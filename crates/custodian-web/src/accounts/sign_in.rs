@@ -75,19 +75,18 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let login = form.login.trim().to_owned();
     let return_to = safe_return(&form.return_to).map(str::to_owned);
-    let mut errors = Vec::new();
-    if login.is_empty() {
-        errors.push(FieldError::new(
-            "login",
-            "Enter your email address or user name",
-        ));
-    }
-    if form.password.is_empty() {
-        errors.push(FieldError::new("password", "Enter your password"));
-    }
+    let errors = missing(&login, &form);
     if !errors.is_empty() {
         return refuse(&page, &login, return_to.as_deref(), errors);
     }
+    let refused = |text: String| {
+        refuse(
+            &page,
+            &login,
+            return_to.as_deref(),
+            vec![FieldError::new("login", text)],
+        )
+    };
     // Per connection as well as per account, so that trying one password
     // on many accounts is slowed too.
     if let Some(limited) = super::over_limit(&app, &client, "login").await {
@@ -99,24 +98,16 @@ pub async fn submit(
     // One count per account and connection whether its user name or its
     // address is typed, shared with the password asked before dangerous
     // changes; a name that finds no account is counted under itself.
-    let key = match account_tried {
-        Some(account) => super::reauth::throttle_key(&app, account, client.0),
-        None => throttle::key(&app, "account", &login, client.0),
-    };
+    let key = account_tried.map_or_else(
+        || throttle::key(&app, "account", &login, client.0),
+        |account| super::reauth::throttle_key(&app, account, client.0),
+    );
     if let Verdict::Wait(seconds) = throttle::check(&app, &key, now).await? {
         audit_refusal(&app, now, account_tried, "too many attempts").await?;
-        return refuse(
-            &page,
-            &login,
-            return_to.as_deref(),
-            vec![FieldError::new(
-                "login",
-                format!(
-                    "There have been too many attempts to sign in to this account. Wait {}, then try again, or reset your password",
-                    Verdict::minutes(seconds)
-                ),
-            )],
-        );
+        return refused(format!(
+            "There have been too many attempts to sign in to this account. Wait {}, then try again, or reset your password",
+            Verdict::minutes(seconds)
+        ));
     }
     let hash = credentials
         .as_ref()
@@ -135,31 +126,32 @@ pub async fn submit(
             "wrong email address, user name or password",
         )
         .await?;
-        return refuse(
-            &page,
-            &login,
-            return_to.as_deref(),
-            vec![FieldError::new(
-                "login",
-                "The email address, user name or password is not right",
-            )],
-        );
+        return refused("The email address, user name or password is not right".to_owned());
     };
     if !account.verified {
         audit_refusal(&app, now, Some(&account), "email address not confirmed").await?;
-        return refuse(
-            &page,
-            &login,
-            return_to.as_deref(),
-            vec![FieldError::new(
-                "login",
-                "You need to confirm your email address first: follow the link in the email we sent you",
-            )],
+        return refused(
+            "You need to confirm your email address first: follow the link in the email we sent you"
+                .to_owned(),
         );
     }
     throttle::succeeded(&app, &key).await?;
-    let mut response = Redirect::to(return_to.as_deref().unwrap_or("/account")).into_response();
-    sign_in(&app, page.session(), &headers, &account, &mut response).await?;
+    let to = return_to.as_deref().unwrap_or("/account");
+    signed_in(&app, &page, &headers, &account, to, now).await
+}
+
+/// The session becomes the account's, the sign-in is audited, and the
+/// browser goes where it was going.
+async fn signed_in(
+    app: &AppState,
+    page: &Page,
+    headers: &HeaderMap,
+    account: &AccountRef,
+    to: &str,
+    now: i64,
+) -> AppResult<Response> {
+    let mut response = Redirect::to(to).into_response();
+    sign_in(app, page.session(), headers, account, &mut response).await?;
     app.store
         .audit(
             now,
@@ -170,6 +162,21 @@ pub async fn submit(
         )
         .await?;
     Ok(response)
+}
+
+/// The fields left empty, each with its error.
+fn missing(login: &str, form: &SignInForm) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if login.is_empty() {
+        errors.push(FieldError::new(
+            "login",
+            "Enter your email address or user name",
+        ));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    }
+    errors
 }
 
 /// Refusals go in the audit log for a security investigation: under the

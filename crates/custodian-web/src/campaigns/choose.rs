@@ -75,36 +75,7 @@ pub async fn choose(
         .filter(|c| c.runs_on(today) && c.places.iter().any(|p| p == place))
         .collect();
 
-    let settings = &app.checked.campaigns;
-    let cookie_config = settings.cookie.as_ref();
-    let allowed = cookie_config.is_some_and(|c| consent.allows(&app.checked, &c.consent_category));
-    let present = cookie_config
-        .and_then(|c| read_cookie(headers, &c.name))
-        .filter(|v| cookie_numbers::valid(v));
-    let mut cookie = None;
-    let number = match (cookie_config, allowed, present) {
-        (Some(_), true, Some(n)) => Some(n.to_owned()),
-        (Some(c), true, None) if !due.is_empty() => {
-            let fresh = cookie_numbers::fresh();
-            cookie = Some(
-                cookie::Cookie::build((c.name.clone(), fresh.clone()))
-                    .path("/")
-                    .http_only(true)
-                    .same_site(cookie::SameSite::Lax)
-                    .secure(is_https(app, headers))
-                    .max_age(time::Duration::days(i64::from(c.max_age_days)))
-                    .build(),
-            );
-            Some(fresh)
-        }
-        (Some(c), false, _) if read_cookie(headers, &c.name).is_some() => {
-            // Consent was withdrawn or has lapsed: the number goes.
-            cookie = Some(cookie_numbers::removal(&c.name));
-            None
-        }
-        _ => None,
-    };
-
+    let (number, cookie) = campaign_cookie(app, headers, consent, !due.is_empty());
     if due.is_empty() {
         return Ok(Chosen {
             campaign: None,
@@ -113,26 +84,7 @@ pub async fn choose(
     }
     let browser = number.as_deref().map(|n| browser_key(&app.campaign_key, n));
     let campaign = match &browser {
-        Some(browser) => {
-            let window = i64::from(settings.window_days);
-            let seen = app.store.browser_shows(browser, day - window + 1).await?;
-            let shows_of = |c: &CheckedCampaign| -> i64 {
-                let days = i64::from(
-                    c.cap
-                        .map_or(settings.window_days, |cap| cap.days)
-                        .min(settings.window_days),
-                );
-                seen.iter()
-                    .filter(|s| s.campaign == c.id && s.day > day - days)
-                    .map(|s| s.shows)
-                    .sum()
-            };
-            due.iter()
-                .map(|c| (shows_of(c), *c))
-                .filter(|(shows, c)| c.cap.is_none_or(|cap| *shows < i64::from(cap.times)))
-                .min_by_key(|(shows, _)| *shows)
-                .map(|(_, c)| c.clone())
-        }
+        Some(browser) => least_shown(app, &due, browser, day).await?,
         None => {
             let turn = TURN.fetch_add(1, Ordering::Relaxed);
             due.get(turn % due.len()).map(|c| (*c).clone())
@@ -147,6 +99,71 @@ pub async fn choose(
         (None, _) => {}
     }
     Ok(Chosen { campaign, cookie })
+}
+
+/// The browser's campaign number where its cookie is allowed (a fresh one
+/// when a campaign is due and it has none), and the cookie to set: the new
+/// number, or its removal where consent was withdrawn or has lapsed.
+fn campaign_cookie(
+    app: &AppState,
+    headers: &HeaderMap,
+    consent: &ConsentChoice,
+    any_due: bool,
+) -> (Option<String>, Option<cookie::Cookie<'static>>) {
+    let cookie_config = app.checked.campaigns.cookie.as_ref();
+    let allowed = cookie_config.is_some_and(|c| consent.allows(&app.checked, &c.consent_category));
+    let present = cookie_config
+        .and_then(|c| read_cookie(headers, &c.name))
+        .filter(|v| cookie_numbers::valid(v));
+    match (cookie_config, allowed, present) {
+        (Some(_), true, Some(n)) => (Some(n.to_owned()), None),
+        (Some(c), true, None) if any_due => {
+            let fresh = cookie_numbers::fresh();
+            let cookie = cookie::Cookie::build((c.name.clone(), fresh.clone()))
+                .path("/")
+                .http_only(true)
+                .same_site(cookie::SameSite::Lax)
+                .secure(is_https(app, headers))
+                .max_age(time::Duration::days(i64::from(c.max_age_days)))
+                .build();
+            (Some(fresh), Some(cookie))
+        }
+        (Some(c), false, _) if read_cookie(headers, &c.name).is_some() => {
+            // Consent was withdrawn or has lapsed: the number goes.
+            (None, Some(cookie_numbers::removal(&c.name)))
+        }
+        _ => (None, None),
+    }
+}
+
+/// Of the due campaigns this browser has not reached the cap of, the one
+/// it has been shown least in each campaign's cap window.
+async fn least_shown(
+    app: &AppState,
+    due: &[&CheckedCampaign],
+    browser: &[u8],
+    day: i64,
+) -> AppResult<Option<CheckedCampaign>> {
+    let settings = &app.checked.campaigns;
+    let window = i64::from(settings.window_days);
+    let seen = app.store.browser_shows(browser, day - window + 1).await?;
+    let shows_of = |c: &CheckedCampaign| -> i64 {
+        let days = i64::from(
+            c.cap
+                .map_or(settings.window_days, |cap| cap.days)
+                .min(settings.window_days),
+        );
+        seen.iter()
+            .filter(|s| s.campaign == c.id && s.day > day - days)
+            .map(|s| s.shows)
+            .sum()
+    };
+    Ok(due
+        .iter()
+        .map(|c| (shows_of(c), *c))
+        .filter(|(shows, c)| c.cap.is_none_or(|cap| *shows < i64::from(cap.times)))
+        .min_by_key(|(shows, _)| *shows)
+        .map(|(_, c)| c.clone()))
 }
 
 #[cfg(test)]

@@ -360,50 +360,14 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
     let names = &app.checked.cookie_names;
     let now = app.clock.unix();
-    let key = &app.session_key;
     let secure = is_https(&app, request.headers());
     let session_cookie = host_only(&names.session, secure);
     let existing = read_cookie(request.headers(), &session_cookie)
-        .filter(|v| valid_id(key, v))
+        .filter(|v| valid_id(&app.session_key, v))
         .map(str::to_owned);
-    let inner = match existing {
-        Some(id) => match app.store.load_session(&id_hash(&id), now).await {
-            Ok(Some(record)) => Inner {
-                key: key.clone(),
-                data: serde_json::from_str(&record.data).unwrap_or_default(),
-                // Slide the expiry forward once an hour of it is used up, so
-                // an active session lives on without a write per request.
-                dirty: record.expires_at - now < app.options.session_idle_seconds - 3600,
-                id,
-                issue_cookie: false,
-                stored: true,
-                retired: None,
-            },
-            // Made by this server (its MAC verified) but holding nothing
-            // yet: still the same anonymous visitor. An identifier a client
-            // invented never gets this far. (One the server made can still
-            // be planted in another browser over plain HTTP; what protects
-            // a sign-in is the new identifier it is given.)
-            Ok(None) => Inner {
-                id,
-                key: key.clone(),
-                data: SessionData::default(),
-                issue_cookie: false,
-                dirty: false,
-                stored: false,
-                retired: None,
-            },
-            Err(e) => return AppError::from(e).into_response(),
-        },
-        None => Inner {
-            id: new_id(key),
-            key: key.clone(),
-            data: SessionData::default(),
-            issue_cookie: true,
-            dirty: false,
-            stored: false,
-            retired: None,
-        },
+    let inner = match load(&app, existing, now).await {
+        Ok(inner) => inner,
+        Err(e) => return e.into_response(),
     };
     let session = Session(Arc::new(Mutex::new(inner)));
     let token_cookie = host_only(&names.request_token, secure);
@@ -413,6 +377,80 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
     let mut response = next.run(request).await;
 
     // Persist before replying: a reply promises what it says was kept.
+    let (id, issue_cookie) = match persist(&app, &session, now).await {
+        Ok(saved) => saved,
+        Err(e) => return e.into_response(),
+    };
+    let server_cookie = |name: String, value: String, same_site| {
+        cookie::Cookie::build((name, value))
+            .path("/")
+            .http_only(true)
+            .same_site(same_site)
+            .secure(secure)
+            .build()
+    };
+    if issue_cookie {
+        let cookie = server_cookie(session_cookie, id, cookie::SameSite::Lax);
+        append_cookie(&mut response, &cookie);
+    }
+    if nonce.fresh {
+        let cookie = server_cookie(token_cookie, nonce.nonce.clone(), cookie::SameSite::Strict);
+        append_cookie(&mut response, &cookie);
+    }
+    // The error-page layer outside renders with the same session and token.
+    response.extensions_mut().insert(session);
+    response.extensions_mut().insert(nonce);
+    response
+}
+
+/// The session a request arrives with: its stored data under a valid
+/// identifier, or a fresh one to be issued.
+async fn load(app: &AppState, existing: Option<String>, now: i64) -> Result<Inner, AppError> {
+    let key = &app.session_key;
+    let Some(id) = existing else {
+        return Ok(Inner {
+            id: new_id(key),
+            key: key.clone(),
+            data: SessionData::default(),
+            issue_cookie: true,
+            dirty: false,
+            stored: false,
+            retired: None,
+        });
+    };
+    Ok(match app.store.load_session(&id_hash(&id), now).await? {
+        Some(record) => Inner {
+            key: key.clone(),
+            data: serde_json::from_str(&record.data).unwrap_or_default(),
+            // Slide the expiry forward once an hour of it is used up, so
+            // an active session lives on without a write per request.
+            dirty: record.expires_at - now < app.options.session_idle_seconds - 3600,
+            id,
+            issue_cookie: false,
+            stored: true,
+            retired: None,
+        },
+        // Made by this server (its MAC verified) but holding nothing
+        // yet: still the same anonymous visitor. An identifier a client
+        // invented never gets this far. (One the server made can still
+        // be planted in another browser over plain HTTP; what protects
+        // a sign-in is the new identifier it is given.)
+        None => Inner {
+            id,
+            key: key.clone(),
+            data: SessionData::default(),
+            issue_cookie: false,
+            dirty: false,
+            stored: false,
+            retired: None,
+        },
+    })
+}
+
+/// Writes what the request changed: the retired identifier's row goes, and
+/// the data is inserted, updated or (when empty) deleted. Returns the
+/// identifier and whether its cookie must be issued.
+async fn persist(app: &AppState, session: &Session, now: i64) -> Result<(String, bool), AppError> {
     let (id, data, dirty, issue_cookie, retired, stored) = {
         let inner = session.lock();
         (
@@ -424,62 +462,34 @@ pub async fn layer(State(app): State<AppState>, mut request: Request, next: Next
             inner.stored,
         )
     };
-    if let Some(old) = retired
-        && let Err(e) = app.store.delete_session(&id_hash(&old)).await
-    {
-        return AppError::from(e).into_response();
+    if let Some(old) = retired {
+        app.store.delete_session(&id_hash(&old)).await?;
     }
-    if dirty {
-        let saved = if data == SessionData::default() {
-            if stored {
-                app.store.delete_session(&id_hash(&id)).await
-            } else {
-                Ok(())
-            }
-        } else {
-            let json = serde_json::to_string(&data).unwrap_or_default();
-            let owner = Session::owner(&data);
-            let expires = now + app.options.session_idle_seconds;
-            let hash = id_hash(&id);
-            if stored {
-                // Only a row that still exists changes: one deleted by a
-                // sign-out in another request stays deleted.
-                app.store
-                    .update_session(&hash, &json, owner.as_deref(), expires)
-                    .await
-                    .map(|_| ())
-            } else {
-                app.store
-                    .insert_session(&hash, &json, owner.as_deref(), now, expires)
-                    .await
-            }
-        };
-        if let Err(e) = saved {
-            return AppError::from(e).into_response();
+    if !dirty {
+        return Ok((id, issue_cookie));
+    }
+    let hash = id_hash(&id);
+    if data == SessionData::default() {
+        if stored {
+            app.store.delete_session(&hash).await?;
         }
+        return Ok((id, issue_cookie));
     }
-    if issue_cookie {
-        let cookie = cookie::Cookie::build((session_cookie, id))
-            .path("/")
-            .http_only(true)
-            .same_site(cookie::SameSite::Lax)
-            .secure(secure)
-            .build();
-        append_cookie(&mut response, &cookie);
+    let json = serde_json::to_string(&data).unwrap_or_default();
+    let owner = Session::owner(&data);
+    let expires = now + app.options.session_idle_seconds;
+    if stored {
+        // Only a row that still exists changes: one deleted by a sign-out
+        // in another request stays deleted.
+        app.store
+            .update_session(&hash, &json, owner.as_deref(), expires)
+            .await?;
+    } else {
+        app.store
+            .insert_session(&hash, &json, owner.as_deref(), now, expires)
+            .await?;
     }
-    if nonce.fresh {
-        let cookie = cookie::Cookie::build((token_cookie, nonce.nonce.clone()))
-            .path("/")
-            .http_only(true)
-            .same_site(cookie::SameSite::Strict)
-            .secure(secure)
-            .build();
-        append_cookie(&mut response, &cookie);
-    }
-    // The error-page layer outside renders with the same session and token.
-    response.extensions_mut().insert(session);
-    response.extensions_mut().insert(nonce);
-    response
+    Ok((id, issue_cookie))
 }
 
 /// The name a cookie of the session's kind goes by: over HTTPS with the

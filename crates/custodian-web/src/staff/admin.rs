@@ -121,49 +121,9 @@ pub async fn add_account(
     };
     let form = NewAccount::from_fields(fields);
     let username = form.username.trim().to_lowercase();
-    let mut errors = Vec::new();
-    if let Err(text) = check_username(&username) {
-        errors.push(FieldError::new(
-            "username",
-            format!("Enter a username: {text}"),
-        ));
-    }
-    let role = form
-        .role
-        .parse::<Role>()
-        .ok()
-        .filter(|r| GIVABLE.contains(r))
-        .ok_or(());
-    if role.is_err() {
-        errors.push(FieldError::new("role", "Select the role this person needs"));
-    }
-    if form.email.is_empty() {
-        errors.push(FieldError::new(
-            "email",
-            "Enter their work email address: we send the link to set up the account there",
-        ));
-    } else if email_error(&form.email).is_some() {
-        errors.push(FieldError::new(
-            "email",
-            "Enter an email address in the correct format, like name@example.com",
-        ));
-    }
-    let teams = match role {
-        // Boxes ticked for another role mean nothing: only caseworkers
-        // belong to teams.
-        Ok(role) if role != Role::Caseworker => Vec::new(),
-        Ok(role) => crate::staff::teams::teams_for(&app.checked, role, &form.teams)
-            .map_err(|_| {
-                errors.push(FieldError::new(
-                    "team",
-                    "Select the teams whose messages this caseworker answers",
-                ))
-            })
-            .unwrap_or_default(),
-        Err(()) => Vec::new(),
-    };
-    let (Ok(role), true) = (role, errors.is_empty()) else {
-        return refuse(&app, &page, errors, &form, &username).await;
+    let (role, teams) = match checked_account(&app, &form, &username) {
+        Ok(checked) => checked,
+        Err(errors) => return refuse(&app, &page, errors, &form, &username).await,
     };
     let Ok(totp) = new_totp(&app.checked.config.site.name, &username) else {
         return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
@@ -212,6 +172,59 @@ pub async fn add_account(
             context! { username, role => role.label(), hours => ENROL_SECONDS / 3600 },
         )?
         .into_response())
+}
+
+/// The role and teams the form asks for, or every error in it.
+fn checked_account(
+    app: &AppState,
+    form: &NewAccount,
+    username: &str,
+) -> Result<(Role, Vec<String>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(text) = check_username(username) {
+        errors.push(FieldError::new(
+            "username",
+            format!("Enter a username: {text}"),
+        ));
+    }
+    let role = form
+        .role
+        .parse::<Role>()
+        .ok()
+        .filter(|r| GIVABLE.contains(r));
+    if role.is_none() {
+        errors.push(FieldError::new("role", "Select the role this person needs"));
+    }
+    if form.email.is_empty() {
+        errors.push(FieldError::new(
+            "email",
+            "Enter their work email address: we send the link to set up the account there",
+        ));
+    } else if email_error(&form.email).is_some() {
+        errors.push(FieldError::new(
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ));
+    }
+    let teams = match role {
+        // Boxes ticked for another role mean nothing: only caseworkers
+        // belong to teams.
+        Some(Role::Caseworker) => {
+            crate::staff::teams::teams_for(&app.checked, Role::Caseworker, &form.teams)
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "team",
+                        "Select the teams whose messages this caseworker answers",
+                    ))
+                })
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    match role {
+        Some(role) if errors.is_empty() => Ok((role, teams)),
+        _ => Err(errors),
+    }
 }
 
 /// A new account and where its link goes.

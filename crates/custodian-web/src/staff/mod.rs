@@ -19,6 +19,7 @@ mod updates;
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -45,12 +46,16 @@ pub struct StaffRoute {
     handler: MethodRouter<AppState>,
 }
 
-fn route(
-    method: Method,
-    path: &'static str,
-    roles: &'static [Role],
-    handler: MethodRouter<AppState>,
-) -> StaffRoute {
+fn on<H, T>(method: Method, path: &'static str, roles: &'static [Role], handler: H) -> StaffRoute
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let handler = if method == Method::POST {
+        post(handler)
+    } else {
+        get(handler)
+    };
     StaffRoute {
         method,
         path,
@@ -59,206 +64,109 @@ fn route(
     }
 }
 
+/// A page to read.
+fn page<H, T>(path: &'static str, roles: &'static [Role], handler: H) -> StaffRoute
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    on(Method::GET, path, roles, handler)
+}
+
+/// A form to send.
+fn action<H, T>(path: &'static str, roles: &'static [Role], handler: H) -> StaffRoute
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    on(Method::POST, path, roles, handler)
+}
+
 /// Every staff route. Add a route here, or it does not exist.
 pub fn routes() -> Vec<StaffRoute> {
+    let mut all = vec![
+        page("/staff", ANYONE, pages::home),
+        action("/staff/sign-out", ANYONE, sign_in::sign_out),
+        page("/staff/audit", ANYONE, pages::audit),
+        page("/staff/retention", DPO_OR_ADMIN, pages::retention),
+    ];
+    all.extend(data_protection_routes());
+    all.extend(administration_routes());
+    all.extend(casework_routes());
+    all.extend(editing_routes());
+    all.extend(analysis_routes());
+    all
+}
+
+/// The data protection officer's: people, disclosures, requests.
+fn data_protection_routes() -> Vec<StaffRoute> {
     vec![
-        route(Method::GET, "/staff", ANYONE, get(pages::home)),
-        route(
-            Method::POST,
-            "/staff/sign-out",
-            ANYONE,
-            post(sign_in::sign_out),
-        ),
-        route(Method::GET, "/staff/audit", ANYONE, get(pages::audit)),
-        route(Method::GET, "/staff/people", DPO, get(pages::people_search)),
-        route(
-            Method::POST,
-            "/staff/people/find",
-            DPO,
-            post(pages::people_find),
-        ),
-        route(
-            Method::POST,
-            "/staff/people/export",
-            DPO,
-            post(pages::people_export),
-        ),
-        route(
-            Method::POST,
-            "/staff/people/erase",
-            DPO,
-            post(pages::people_erase),
-        ),
-        route(
-            Method::GET,
-            "/staff/disclosures",
-            DPO,
-            get(disclosures::list),
-        ),
-        route(
-            Method::GET,
-            "/staff/disclosures/new",
-            DPO,
-            get(disclosures::new),
-        ),
-        route(
-            Method::POST,
-            "/staff/disclosures/new",
-            DPO,
-            post(disclosures::create),
-        ),
-        route(
-            Method::GET,
-            "/staff/disclosures/{id}",
-            DPO,
-            get(disclosures::show),
-        ),
-        route(Method::GET, "/staff/requests", DPO, get(requests::list)),
-        route(Method::GET, "/staff/requests/new", DPO, get(requests::new)),
-        route(
-            Method::POST,
-            "/staff/requests/new",
-            DPO,
-            post(requests::create),
-        ),
-        route(
-            Method::GET,
-            "/staff/requests/{id}",
-            DPO,
-            get(requests::show),
-        ),
-        route(
-            Method::POST,
-            "/staff/requests/{id}",
-            DPO,
-            post(requests::change),
-        ),
-        route(
-            Method::POST,
-            "/staff/requests/{id}/export",
-            DPO,
-            post(requests::export),
-        ),
-        route(
-            Method::GET,
-            "/staff/retention",
-            DPO_OR_ADMIN,
-            get(pages::retention),
-        ),
-        route(Method::GET, "/staff/accounts", ADMIN, get(admin::accounts)),
-        route(
-            Method::POST,
-            "/staff/accounts",
-            ADMIN,
-            post(admin::add_account),
-        ),
-        route(Method::GET, "/staff/keys", ADMIN, get(admin::keys)),
-        route(
-            Method::POST,
-            "/staff/keys/rotate",
-            ADMIN,
-            post(admin::rotate_keys),
-        ),
-        route(Method::GET, "/staff/mail", ADMIN, get(admin::mail)),
-        route(Method::GET, "/staff/cases", CASEWORKER, get(cases::inbox)),
-        route(
-            Method::GET,
-            "/staff/cases/{id}",
-            CASEWORKER,
-            get(cases::show),
-        ),
-        route(
-            Method::POST,
-            "/staff/cases/{id}/assign",
-            CASEWORKER,
-            post(cases::assign),
-        ),
-        route(
-            Method::POST,
-            "/staff/cases/{id}/note",
-            CASEWORKER,
-            post(cases::note),
-        ),
-        route(
-            Method::POST,
-            "/staff/cases/{id}/reply",
-            CASEWORKER,
-            post(cases::reply),
-        ),
-        route(
-            Method::POST,
-            "/staff/cases/{id}/forward",
-            CASEWORKER,
-            post(cases::forward),
-        ),
-        route(
-            Method::POST,
-            "/staff/cases/{id}/close",
-            CASEWORKER,
-            post(cases::close),
-        ),
-        route(Method::GET, "/staff/updates", EDITOR, get(updates::list)),
-        route(Method::GET, "/staff/updates/new", EDITOR, get(updates::new)),
-        route(
-            Method::POST,
-            "/staff/updates/new",
-            EDITOR,
-            post(updates::submit),
-        ),
-        route(
-            Method::POST,
-            "/staff/updates/preview",
-            EDITOR,
-            post(updates::preview),
-        ),
-        route(
-            Method::GET,
-            "/staff/updates/{id}",
-            EDITOR,
-            get(updates::show),
-        ),
-        route(
-            Method::GET,
-            "/staff/consultations",
-            ANALYST,
-            get(consultations::list),
-        ),
-        route(
-            Method::GET,
-            "/staff/consultations/{id}",
-            ANALYST,
-            get(consultations::show),
-        ),
-        route(
-            Method::GET,
+        page("/staff/people", DPO, pages::people_search),
+        action("/staff/people/find", DPO, pages::people_find),
+        action("/staff/people/export", DPO, pages::people_export),
+        action("/staff/people/erase", DPO, pages::people_erase),
+        page("/staff/disclosures", DPO, disclosures::list),
+        page("/staff/disclosures/new", DPO, disclosures::new),
+        action("/staff/disclosures/new", DPO, disclosures::create),
+        page("/staff/disclosures/{id}", DPO, disclosures::show),
+        page("/staff/requests", DPO, requests::list),
+        page("/staff/requests/new", DPO, requests::new),
+        action("/staff/requests/new", DPO, requests::create),
+        page("/staff/requests/{id}", DPO, requests::show),
+        action("/staff/requests/{id}", DPO, requests::change),
+        action("/staff/requests/{id}/export", DPO, requests::export),
+    ]
+}
+
+fn administration_routes() -> Vec<StaffRoute> {
+    vec![
+        page("/staff/accounts", ADMIN, admin::accounts),
+        action("/staff/accounts", ADMIN, admin::add_account),
+        page("/staff/keys", ADMIN, admin::keys),
+        action("/staff/keys/rotate", ADMIN, admin::rotate_keys),
+        page("/staff/mail", ADMIN, admin::mail),
+    ]
+}
+
+fn casework_routes() -> Vec<StaffRoute> {
+    vec![
+        page("/staff/cases", CASEWORKER, cases::inbox),
+        page("/staff/cases/{id}", CASEWORKER, cases::show),
+        action("/staff/cases/{id}/assign", CASEWORKER, cases::assign),
+        action("/staff/cases/{id}/note", CASEWORKER, cases::note),
+        action("/staff/cases/{id}/reply", CASEWORKER, cases::reply),
+        action("/staff/cases/{id}/forward", CASEWORKER, cases::forward),
+        action("/staff/cases/{id}/close", CASEWORKER, cases::close),
+    ]
+}
+
+fn editing_routes() -> Vec<StaffRoute> {
+    vec![
+        page("/staff/updates", EDITOR, updates::list),
+        page("/staff/updates/new", EDITOR, updates::new),
+        action("/staff/updates/new", EDITOR, updates::submit),
+        action("/staff/updates/preview", EDITOR, updates::preview),
+        page("/staff/updates/{id}", EDITOR, updates::show),
+    ]
+}
+
+fn analysis_routes() -> Vec<StaffRoute> {
+    vec![
+        page("/staff/consultations", ANALYST, consultations::list),
+        page("/staff/consultations/{id}", ANALYST, consultations::show),
+        page(
             "/staff/consultations/{id}/responses.csv",
             ANALYST,
-            get(consultations::csv_all),
+            consultations::csv_all,
         ),
-        route(
-            Method::GET,
+        page(
             "/staff/consultations/{id}/publishable.csv",
             ANALYST,
-            get(consultations::csv_publishable),
+            consultations::csv_publishable,
         ),
-        route(
-            Method::GET,
-            "/staff/statistics",
-            ANALYST,
-            get(statistics::show),
-        ),
-        route(
-            Method::GET,
-            "/staff/statistics.json",
-            ANALYST,
-            get(statistics::json),
-        ),
-        route(
-            Method::GET,
-            "/staff/statistics/{file}",
-            ANALYST,
-            get(statistics::csv),
-        ),
+        page("/staff/statistics", ANALYST, statistics::show),
+        page("/staff/statistics.json", ANALYST, statistics::json),
+        page("/staff/statistics/{file}", ANALYST, statistics::csv),
     ]
 }
 

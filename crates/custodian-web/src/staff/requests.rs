@@ -165,13 +165,12 @@ fn past_date(day: &str, month: &str, year: &str, today: Date) -> Result<Date, &'
     Ok(date)
 }
 
-pub async fn create(
-    State(app): State<AppState>,
-    Extension(user): Extension<StaffUser>,
-    page: Page,
-    Form(form): Form<NewRequestForm>,
-) -> AppResult<Response> {
-    let today = today(&app);
+/// What kind of request it is, how and when it reached us, or every error
+/// in the form.
+fn checked_request(
+    form: &NewRequestForm,
+    today: Date,
+) -> Result<(RequestKind, Channel, Date), Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = RequestKind::parse(&form.kind);
     if kind.is_none() {
@@ -207,22 +206,38 @@ pub async fn create(
             "Enter what the person asked for",
         ));
     }
-    let (Some(kind), Some(channel), Ok(received), true) =
-        (kind, channel, received, errors.is_empty())
-    else {
-        let (kinds, channels) = choices();
-        let html = page.render(
-            "staff_request_new.html",
-            "Error: Record a request",
-            context! {
-                errors, kinds, channels,
-                kind => form.kind, channel => form.channel,
-                day => form.day, month => form.month, year => form.year,
-                email => form.email, contact => form.contact, details => form.details,
-            },
-        )?;
-        return Ok((StatusCode::BAD_REQUEST, html).into_response());
+    match (kind, channel, received) {
+        (Some(kind), Some(channel), Ok(received)) if errors.is_empty() => {
+            Ok((kind, channel, received))
+        }
+        _ => Err(errors),
+    }
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(user): Extension<StaffUser>,
+    page: Page,
+    Form(form): Form<NewRequestForm>,
+) -> AppResult<Response> {
+    let (kind, channel, received) = match checked_request(&form, today(&app)) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let (kinds, channels) = choices();
+            let html = page.render(
+                "staff_request_new.html",
+                "Error: Record a request",
+                context! {
+                    errors, kinds, channels,
+                    kind => form.kind, channel => form.channel,
+                    day => form.day, month => form.month, year => form.year,
+                    email => form.email, contact => form.contact, details => form.details,
+                },
+            )?;
+            return Ok((StatusCode::BAD_REQUEST, html).into_response());
+        }
     };
+    let email = form.email.trim();
     let now = app.clock.unix();
     // A request joins whatever is held under the address; without one, the
     // person is new to us and found through the request.
@@ -256,6 +271,22 @@ async fn found(app: &AppState, id: &str) -> AppResult<Option<RequestRow>> {
     Ok(app.vault.request(id).await?)
 }
 
+/// What a detail of a request is called on its page.
+fn detail_label(field: &str) -> &'static str {
+    match field {
+        "email" => "Email address",
+        "contact" => "Other contact details",
+        "details" => "What they asked",
+        "record" => "The record it concerns",
+        "disputed" => "What is wrong",
+        "proposed" => "What it should say",
+        "extension_reason" => "Reason for the extension",
+        "outcome" => "What was done",
+        "applied" => "Correction made",
+        _ => "Note",
+    }
+}
+
 /// The request page, with an error from one of its actions when there is one.
 async fn show_with(
     app: &AppState,
@@ -271,24 +302,12 @@ async fn show_with(
     let summary = list_row(row, today, &holidays);
     let clock = clock_of(row);
     let first_month = long_date(clock.first_month_ends(&holidays));
-    let labels = |field: &str| match field {
-        "email" => "Email address",
-        "contact" => "Other contact details",
-        "details" => "What they asked",
-        "record" => "The record it concerns",
-        "disputed" => "What is wrong",
-        "proposed" => "What it should say",
-        "extension_reason" => "Reason for the extension",
-        "outcome" => "What was done",
-        "applied" => "Correction made",
-        _ => "Note",
-    };
     let correctable = row.kind == RequestKind::Correction.id()
         && details.iter().any(|(f, _)| f == "record")
         && !details.iter().any(|(f, _)| f == "applied");
     let details: Vec<(&str, String)> = details
         .into_iter()
-        .map(|(field, value)| (labels(&field), value))
+        .map(|(field, value)| (detail_label(&field), value))
         .collect();
     let failed = !errors.is_empty();
     let title = if !failed {
@@ -365,50 +384,11 @@ pub async fn change(
     let (change, field) = match form.action.as_str() {
         "await_identity" => (RequestChange::AwaitIdentity { today }, "action"),
         "identity_proven" => (RequestChange::IdentityProven { today }, "action"),
-        "extend" => {
-            let months = match form.months.as_str() {
-                "1" => 1,
-                "2" => 2,
-                _ => {
-                    let errors = vec![FieldError::new(
-                        "months",
-                        "Select how many months to extend by",
-                    )];
-                    return show_with(&app, &user, &page, &row, errors).await;
-                }
-            };
-            let told_on = match past_date(&form.day, &form.month, &form.year, today) {
-                Ok(date) => date,
-                Err(_) => {
-                    let errors = vec![FieldError::new(
-                        "told-day",
-                        "Enter the date the person was told, as a real date, today or in the past",
-                    )];
-                    return show_with(&app, &user, &page, &row, errors).await;
-                }
-            };
-            (
-                RequestChange::Extend {
-                    months,
-                    reason: &form.reason,
-                    told_on,
-                },
-                "reason",
-            )
-        }
-        "apply_correction" => {
-            return match app
-                .vault
-                .apply_correction(&row, &user.actor(), app.clock.unix())
-                .await?
-            {
-                Ok(()) => Ok(Redirect::to(&format!("/staff/requests/{}", row.id)).into_response()),
-                Err(refused) => {
-                    let errors = vec![FieldError::new("action", sentence(&refused.to_string()))];
-                    show_with(&app, &user, &page, &row, errors).await
-                }
-            };
-        }
+        "extend" => match extension(&form, today) {
+            Ok(extend) => (extend, "reason"),
+            Err(error) => return show_with(&app, &user, &page, &row, vec![error]).await,
+        },
+        "apply_correction" => return apply_correction(&app, &user, &page, &row).await,
         "done" | "refuse" => (
             RequestChange::Close {
                 refused: form.action == "refuse",
@@ -425,15 +405,64 @@ pub async fn change(
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/requests/{}", row.id)).into_response()),
         Err(refused) => {
-            let text = match refused {
-                ChangeRefused::Extension(ExtensionRefused::TooLate(ended)) => format!(
-                    "The person must be told of an extension within the first month, which ended on {}",
-                    long_date(ended)
-                ),
-                other => sentence(&other.to_string()),
-            };
-            let errors = vec![FieldError::new(field, text)];
+            let errors = vec![FieldError::new(field, refusal_text(refused))];
             show_with(&app, &user, &page, &row, errors).await
+        }
+    }
+}
+
+/// Why the vault refused a change, as the person working the request reads it.
+fn refusal_text(refused: ChangeRefused) -> String {
+    match refused {
+        ChangeRefused::Extension(ExtensionRefused::TooLate(ended)) => format!(
+            "The person must be told of an extension within the first month, which ended on {}",
+            long_date(ended)
+        ),
+        other => sentence(&other.to_string()),
+    }
+}
+
+/// An extension by one or two months, and the day the person was told.
+fn extension(form: &ChangeForm, today: Date) -> Result<RequestChange<'_>, FieldError> {
+    let months = match form.months.as_str() {
+        "1" => 1,
+        "2" => 2,
+        _ => {
+            return Err(FieldError::new(
+                "months",
+                "Select how many months to extend by",
+            ));
+        }
+    };
+    let told_on = past_date(&form.day, &form.month, &form.year, today).map_err(|_| {
+        FieldError::new(
+            "told-day",
+            "Enter the date the person was told, as a real date, today or in the past",
+        )
+    })?;
+    Ok(RequestChange::Extend {
+        months,
+        reason: &form.reason,
+        told_on,
+    })
+}
+
+/// Makes the correction the request asks for in the record it names.
+async fn apply_correction(
+    app: &AppState,
+    user: &StaffUser,
+    page: &Page,
+    row: &RequestRow,
+) -> AppResult<Response> {
+    match app
+        .vault
+        .apply_correction(row, &user.actor(), app.clock.unix())
+        .await?
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/requests/{}", row.id)).into_response()),
+        Err(refused) => {
+            let errors = vec![FieldError::new("action", sentence(&refused.to_string()))];
+            show_with(app, user, page, row, errors).await
         }
     }
 }

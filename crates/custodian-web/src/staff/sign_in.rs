@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_store::audit::staff_actor;
+use custodian_store::staff::StaffRow;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -53,19 +54,7 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let username = form.username.trim().to_lowercase();
-    let mut errors = Vec::new();
-    if username.is_empty() {
-        errors.push(FieldError::new("username", "Enter your username"));
-    }
-    if form.password.is_empty() {
-        errors.push(FieldError::new("password", "Enter your password"));
-    }
-    if form.code.trim().is_empty() {
-        errors.push(FieldError::new(
-            "code",
-            "Enter the 6-digit code from your authenticator app",
-        ));
-    }
+    let errors = missing(&username, &form);
     if !errors.is_empty() {
         return refuse(&page, &username, errors);
     }
@@ -94,41 +83,7 @@ pub async fn submit(
         return refuse_on_username(&page, &username, text);
     }
 
-    // An account waiting for its person to set it up has no password: it
-    // takes the same time as any other, so waiting accounts cannot be told.
-    let hash = account
-        .as_ref()
-        .filter(|a| a.enrolled())
-        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
-    let password = form.password.clone();
-    // Argon2 is deliberately slow: keep it off the threads serving others,
-    // and run at most a few at once (each takes about 19 MiB).
-    let permit = ARGON2_SLOTS.acquire().await;
-    let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
-    drop(permit);
-    let step = match (&account, password_ok) {
-        (Some(account), true) => match app
-            .vault
-            .open_staff_secret(&account.username, &account.totp_sealed)
-        {
-            Ok(secret) => check_totp(&secret, &form.code, u64::try_from(now).unwrap_or(0)),
-            Err(e) => {
-                tracing::error!(error = %e, "a staff sign-in secret cannot be opened");
-                None
-            }
-        },
-        _ => None,
-    };
-    let accepted = match (&account, step) {
-        (Some(account), Some(step)) => {
-            app.store
-                .use_totp_step(&account.username, i64::try_from(step).unwrap_or(i64::MAX))
-                .await?
-        }
-        _ => false,
-    };
+    let accepted = credentials_accepted(&app, account.as_ref(), &form, now).await?;
     let known = account.is_some();
     let Some(account) = account.filter(|_| accepted) else {
         throttle::failed(&app, &key, now).await?;
@@ -161,6 +116,67 @@ pub async fn submit(
         )
         .await?;
     Ok(Redirect::to("/staff").into_response())
+}
+
+/// The fields left empty, each with its error.
+fn missing(username: &str, form: &SignInForm) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if username.is_empty() {
+        errors.push(FieldError::new("username", "Enter your username"));
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password"));
+    }
+    if form.code.trim().is_empty() {
+        errors.push(FieldError::new(
+            "code",
+            "Enter the 6-digit code from your authenticator app",
+        ));
+    }
+    errors
+}
+
+/// Whether the password and the authenticator code are right for the
+/// account, using up the code's time step so it cannot be replayed.
+async fn credentials_accepted(
+    app: &AppState,
+    account: Option<&StaffRow>,
+    form: &SignInForm,
+    now: i64,
+) -> AppResult<bool> {
+    // An account waiting for its person to set it up has no password: it
+    // takes the same time as any other, so waiting accounts cannot be told.
+    let hash = account
+        .filter(|a| a.enrolled())
+        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+    let password = form.password.clone();
+    // Argon2 is deliberately slow: keep it off the threads serving others,
+    // and run at most a few at once (each takes about 19 MiB).
+    let permit = ARGON2_SLOTS.acquire().await;
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    drop(permit);
+    let (Some(account), true) = (account, password_ok) else {
+        return Ok(false);
+    };
+    let secret = match app
+        .vault
+        .open_staff_secret(&account.username, &account.totp_sealed)
+    {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::error!(error = %e, "a staff sign-in secret cannot be opened");
+            return Ok(false);
+        }
+    };
+    let Some(step) = check_totp(&secret, &form.code, u64::try_from(now).unwrap_or(0)) else {
+        return Ok(false);
+    };
+    Ok(app
+        .store
+        .use_totp_step(&account.username, i64::try_from(step).unwrap_or(i64::MAX))
+        .await?)
 }
 
 /// A refused sign-in goes in the audit log under the account it was for;

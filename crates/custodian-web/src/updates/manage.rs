@@ -124,6 +124,50 @@ pub async fn submit(
         .updates
         .as_ref()
         .is_some_and(|u| u.postal.is_some());
+    let waiting = subscription.awaiting_guardian_until.is_some();
+    let errors = change_errors(offers_post, &name, &address, waiting && !topics.is_empty());
+    if !errors.is_empty() {
+        let shown = Shown {
+            email: &subscription.email,
+            topics: &topics,
+            weekly,
+            postal_name: &name,
+            postal_address: &address,
+        };
+        return manage_page(&app, &page, &link, shown, errors, false);
+    }
+    let now = app.clock.unix();
+    let postal = (offers_post && !name.is_empty()).then_some((name.as_str(), address.as_str()));
+    let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
+    app.vault
+        .change_subscription(&id, &chosen, postal, weekly, now)
+        .await?;
+    let changes = topic_changes(&subscription.topics, &chosen);
+    super::record_topic_consents(&app, &subscription.subject, &changes, "manage page").await?;
+    if topics.is_empty() {
+        return Ok(page
+            .render(
+                "updates_unsubscribed.html",
+                "You have unsubscribed",
+                context! { already => false },
+            )?
+            .into_response());
+    }
+    let Some(updated) = app.vault.subscription(&id).await? else {
+        return nothing_to_manage(&page);
+    };
+    manage_page(&app, &page, &link, stored(&updated), Vec::new(), true)
+}
+
+/// What is wrong with a change: a postal name without an address or the
+/// other way round, either too long, or topics chosen while a parent's
+/// permission is awaited.
+fn change_errors(
+    offers_post: bool,
+    name: &str,
+    address: &str,
+    topics_while_waiting: bool,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if offers_post && name.is_empty() != address.is_empty() {
         errors.push(if name.is_empty() {
@@ -144,7 +188,7 @@ pub async fn submit(
             "Your name must be 200 characters or fewer, and your address 500 or fewer",
         ));
     }
-    if errors.is_empty() && subscription.awaiting_guardian_until.is_some() && !topics.is_empty() {
+    if errors.is_empty() && topics_while_waiting {
         // Waiting for a parent: nothing may change but unsubscribing, and
         // no topic is consented to until they agree.
         errors.push(FieldError::new(
@@ -152,48 +196,23 @@ pub async fn submit(
             "We are waiting for your parent's or guardian's permission. Until they agree you can only unsubscribe",
         ));
     }
-    if !errors.is_empty() {
-        let shown = Shown {
-            email: &subscription.email,
-            topics: &topics,
-            weekly,
-            postal_name: &name,
-            postal_address: &address,
-        };
-        return manage_page(&app, &page, &link, shown, errors, false);
-    }
-    let now = app.clock.unix();
-    let postal = (offers_post && !name.is_empty()).then_some((name.as_str(), address.as_str()));
-    let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
-    app.vault
-        .change_subscription(&id, &chosen, postal, weekly, now)
-        .await?;
+    errors
+}
+
+/// The topics newly chosen (true) and given up (false), for the ledger.
+fn topic_changes<'a>(before: &'a [String], chosen: &[&'a str]) -> Vec<(&'a str, bool)> {
     let mut changes: Vec<(&str, bool)> = chosen
         .iter()
-        .filter(|t| !subscription.topics.iter().any(|old| old == *t))
+        .filter(|t| !before.iter().any(|old| old == *t))
         .map(|t| (*t, true))
         .collect();
     changes.extend(
-        subscription
-            .topics
+        before
             .iter()
             .filter(|old| !chosen.contains(&old.as_str()))
             .map(|old| (old.as_str(), false)),
     );
-    super::record_topic_consents(&app, &subscription.subject, &changes, "manage page").await?;
-    if topics.is_empty() {
-        return Ok(page
-            .render(
-                "updates_unsubscribed.html",
-                "You have unsubscribed",
-                context! { already => false },
-            )?
-            .into_response());
-    }
-    let Some(updated) = app.vault.subscription(&id).await? else {
-        return nothing_to_manage(&page);
-    };
-    manage_page(&app, &page, &link, stored(&updated), Vec::new(), true)
+    changes
 }
 
 pub async fn show_unsubscribe(
