@@ -146,6 +146,37 @@ async fn same_site(store: &Store, checked: &CheckedConfig) -> Result<(), Startup
     }
 }
 
+/// The keys every instance shares, sealed under the master key in the
+/// database (the vault's `server_secrets.rs`): a copy of the database alone
+/// opens none.
+struct ServerKeys {
+    csrf: Vec<u8>,
+    session_ids: Vec<u8>,
+    update_links: Vec<u8>,
+    campaign_numbers: Vec<u8>,
+    rate_limits: Vec<u8>,
+}
+
+impl ServerKeys {
+    async fn open(
+        vault: &custodian_vault::Vault,
+        now: i64,
+    ) -> Result<Self, custodian_vault::VaultError> {
+        let key = |name| vault.server_secret(name, Legacy::Replace, now);
+        Ok(Self {
+            csrf: key("csrf").await?,
+            session_ids: key("session ids").await?,
+            // Links already emailed must keep working; the rest can start
+            // afresh.
+            update_links: vault
+                .server_secret("update links", Legacy::Keep, now)
+                .await?,
+            campaign_numbers: key("campaign numbers").await?,
+            rate_limits: key("rate limits").await?,
+        })
+    }
+}
+
 pub struct Inner {
     pub checked: CheckedConfig,
     pub store: Store,
@@ -237,28 +268,13 @@ impl AppState {
             sequence: v.sequence,
             date: format_date(v.published_at),
         };
-        // Sealed under the master key in the database (the vault's
-        // `server_secrets.rs`): a copy of the database alone opens none.
-        // Links already emailed must keep working; the rest can start afresh.
-        let csrf_key = vault.server_secret("csrf", Legacy::Replace, now).await?;
-        let session_key = vault
-            .server_secret("session ids", Legacy::Replace, now)
-            .await?;
-        let update_link_key = vault
-            .server_secret("update links", Legacy::Keep, now)
-            .await?;
-        let update_links = SubscriptionLinks::new(update_link_key, &options.public_url);
-        let campaign_key = vault
-            .server_secret("campaign numbers", Legacy::Replace, now)
-            .await?;
+        let keys = ServerKeys::open(&vault, now).await?;
+        let update_links = SubscriptionLinks::new(keys.update_links, &options.public_url);
         let notice_html = crate::render::markdown_to_html(&notice_markdown);
         let layered = LayeredNotice::of(&checked);
         let templates = Templates::new()?;
-        let limit_key = vault
-            .server_secret("rate limits", Legacy::Replace, now)
-            .await?;
         let submission_limiter =
-            crate::limiter::Limiter::per_minute(options.submissions_per_minute, limit_key);
+            crate::limiter::Limiter::per_minute(options.submissions_per_minute, keys.rate_limits);
         // Computed once, now, rather than on the first sign-in's thread.
         let _ = crate::passwords::decoy_hash();
         let state = AppState(Arc::new(Inner {
@@ -269,8 +285,8 @@ impl AppState {
             templates,
             clock,
             options,
-            csrf_key,
-            session_key,
+            csrf_key: keys.csrf,
+            session_key: keys.session_ids,
             update_links,
             published,
             content_hash,
@@ -278,7 +294,7 @@ impl AppState {
             layered,
             mailer,
             submission_limiter,
-            campaign_key,
+            campaign_key: keys.campaign_numbers,
             imported_campaigns: Default::default(),
             metrics: Default::default(),
             uncounted_campaigns: Default::default(),

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use custodian_store::personal::cases::CaseStatus;
+use custodian_vault::AccountRef;
 use minijinja::context;
 
 use serde::Serialize;
@@ -38,14 +39,10 @@ fn status_for_sender(status: CaseStatus) -> &'static str {
     }
 }
 
-pub async fn show(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(account): SignedIn,
-) -> AppResult<Response> {
-    let details = app.vault.account_details(&account).await?;
+/// What the person sent through forms, newest last, with where it stands.
+async fn sent_items(app: &AppState, account: &AccountRef) -> AppResult<Vec<SentItem>> {
     let forms = &app.checked.config.forms;
-    let sent: Vec<SentItem> = app
+    Ok(app
         .vault
         .cases_of(&account.subject)
         .await?
@@ -58,16 +55,12 @@ pub async fn show(
             sent: format_date(c.created_at),
             status: status_for_sender(c.status),
         })
-        .collect();
-    let started: Vec<Started> = forms
-        .iter()
-        .filter(|(id, _)| page.session().form_progress(id).is_some())
-        .map(|(id, f)| Started {
-            title: f.title.clone(),
-            href: format!("/forms/{id}"),
-        })
-        .collect();
-    let subscriptions: Vec<_> = app
+        .collect())
+}
+
+/// Their subscriptions to email updates, each with its manage link.
+async fn subscriptions(app: &AppState, account: &AccountRef) -> AppResult<Vec<minijinja::Value>> {
+    Ok(app
         .vault
         .subscriptions_of(&account.subject)
         .await?
@@ -83,10 +76,29 @@ pub async fn show(
                 topics => topics.join(", "),
                 confirmed => s.confirmed,
                 awaiting_guardian => s.awaiting_guardian_until.is_some(),
-                manage => format!("/updates/manage/{}", crate::updates::signed(&app, &s.id)),
+                manage => format!("/updates/manage/{}", crate::updates::signed(app, &s.id)),
             }
         })
+        .collect())
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(account): SignedIn,
+) -> AppResult<Response> {
+    let details = app.vault.account_details(&account).await?;
+    let forms = &app.checked.config.forms;
+    let sent = sent_items(&app, &account).await?;
+    let started: Vec<Started> = forms
+        .iter()
+        .filter(|(id, _)| page.session().form_progress(id).is_some())
+        .map(|(id, f)| Started {
+            title: f.title.clone(),
+            href: format!("/forms/{id}"),
+        })
         .collect();
+    let subscriptions = subscriptions(&app, &account).await?;
     let retention = app
         .checked
         .config

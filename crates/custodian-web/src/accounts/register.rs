@@ -59,18 +59,14 @@ pub async fn submit(
     let hash = hash_off_thread(form.password.clone())
         .await
         .map_err(crate::error::AppError::Internal)?;
-    let now = app.clock.unix();
+    let new = NewAccount {
+        email: &email,
+        username: &username,
+        password_hash: &hash,
+    };
     let outcome = app
         .vault
-        .register(
-            NewAccount {
-                email: &email,
-                username: &username,
-                password_hash: &hash,
-            },
-            CONFIRM_SECONDS,
-            now,
-        )
+        .register(new, CONFIRM_SECONDS, app.clock.unix())
         .await?;
     let (account, template, values) = match outcome {
         Registration::Created { account, token } => {
@@ -90,8 +86,12 @@ pub async fn submit(
         }
         Registration::UsernameTaken => {
             let text = "That user name is taken. Choose a different one";
-            let errors = vec![FieldError::new("username", text)];
-            return refuse(&page, &email, &username, errors);
+            return refuse(
+                &page,
+                &email,
+                &username,
+                vec![FieldError::new("username", text)],
+            );
         }
     };
     send(&app, &account, &email, template, values).await?;

@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_vault::AccountRef;
+use custodian_vault::accounts::Credentials;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -75,23 +76,19 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let login = form.login.trim().to_owned();
     let return_to = safe_return(&form.return_to).map(str::to_owned);
-    let errors = missing(&login, &form);
+    let mut errors = missing(&login, &form);
+    if errors.is_empty() {
+        // Per connection as well as per account, so that trying one
+        // password on many accounts is slowed too.
+        errors.extend(super::over_limit(&app, &client, "login").await);
+    }
     if !errors.is_empty() {
         return refuse(&page, &login, return_to.as_deref(), errors);
     }
     let refused = |text: String| {
-        refuse(
-            &page,
-            &login,
-            return_to.as_deref(),
-            vec![FieldError::new("login", text)],
-        )
+        let errors = vec![FieldError::new("login", text)];
+        refuse(&page, &login, return_to.as_deref(), errors)
     };
-    // Per connection as well as per account, so that trying one password
-    // on many accounts is slowed too.
-    if let Some(limited) = super::over_limit(&app, &client, "login").await {
-        return refuse(&page, &login, return_to.as_deref(), vec![limited]);
-    }
     let now = app.clock.unix();
     let credentials = app.vault.credentials(&login).await?;
     let account_tried = credentials.as_ref().map(|c| &c.account);
@@ -109,23 +106,10 @@ pub async fn submit(
             Verdict::minutes(seconds)
         ));
     }
-    let hash = credentials
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
-    let password_ok = verify_off_thread(hash, form.password.clone()).await;
-    let Some(account) = credentials
-        .as_ref()
-        .filter(|_| password_ok)
-        .map(|c| c.account.clone())
-    else {
+    let Some(account) = password_right(credentials.as_ref(), &form.password).await else {
         throttle::failed(&app, &key, now).await?;
-        audit_refusal(
-            &app,
-            now,
-            account_tried,
-            "wrong email address, user name or password",
-        )
-        .await?;
+        let why = "wrong email address, user name or password";
+        audit_refusal(&app, now, account_tried, why).await?;
         return refused("The email address, user name or password is not right".to_owned());
     };
     if !account.verified {
@@ -138,6 +122,14 @@ pub async fn submit(
     throttle::succeeded(&app, &key).await?;
     let to = return_to.as_deref().unwrap_or("/account");
     signed_in(&app, &page, &headers, &account, to, now).await
+}
+
+/// The account, if the password is right for it. The same work whether
+/// or not the login found an account, so timing does not tell.
+async fn password_right(credentials: Option<&Credentials>, password: &str) -> Option<AccountRef> {
+    let hash = credentials.map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
+    let right = verify_off_thread(hash, password.to_owned()).await;
+    credentials.filter(|_| right).map(|c| c.account.clone())
 }
 
 /// The session becomes the account's, the sign-in is audited, and the

@@ -162,23 +162,7 @@ pub async fn ask(
         "link": link(app, &format!("/permission/{token}")),
         "reference": case.reference,
     });
-    let category_of = |question: &str| {
-        form.question(question)
-            .and_then(|q| q.category.as_ref())
-            .map(|c| c.get_ref().as_str())
-    };
-    let mut mails = Vec::new();
-    if let Some(category) = category_of(GUARDIAN_QUESTION) {
-        mails.push((guardian_address, category, "guardian_request"));
-    }
-    if let (Some(to), Some(q), true) = (
-        reply_to,
-        form.reply_question(),
-        form.confirmation_email.is_some(),
-    ) && let Some(category) = q.category.as_ref()
-    {
-        mails.push((to, category.get_ref().as_str(), "form_held"));
-    }
+    let mails = held_form_mails(form, guardian_address, reply_to);
     for (to, category, template) in mails {
         let mut values = values.clone();
         crate::mail::add_public_values(app, template, &mut values);
@@ -194,6 +178,36 @@ pub async fn ask(
             tracing::error!(error = %e, form = form_id, template, "could not queue a parental consent email");
         }
     }
+}
+
+/// Who is told about a held form, under which category and with which
+/// template: the parent or guardian, and the sender if the form confirms by
+/// email.
+fn held_form_mails<'a>(
+    form: &'a FormSpec,
+    guardian_address: &'a str,
+    reply_to: Option<&'a str>,
+) -> Vec<(&'a str, &'a str, &'static str)> {
+    let mut mails = Vec::new();
+    let guardian_category = form
+        .question(GUARDIAN_QUESTION)
+        .and_then(|q| q.category.as_ref());
+    if let Some(category) = guardian_category {
+        mails.push((
+            guardian_address,
+            category.get_ref().as_str(),
+            "guardian_request",
+        ));
+    }
+    if let (Some(to), Some(q), true) = (
+        reply_to,
+        form.reply_question(),
+        form.confirmation_email.is_some(),
+    ) && let Some(category) = q.category.as_ref()
+    {
+        mails.push((to, category.get_ref().as_str(), "form_held"));
+    }
+    mails
 }
 
 fn expired(page: &Page, app: &AppState) -> AppResult<Response> {
@@ -380,15 +394,18 @@ pub async fn decide(
             now,
         )
         .await?;
-    match decided {
-        GuardianDecision::NotValid => expired(&page, &app),
-        GuardianDecision::Refused => Ok(page
+    let decided_page = |given: bool, title: &str| -> AppResult<Response> {
+        Ok(page
             .render(
                 "guardian_decided.html",
-                "You did not give permission",
-                context! { given => false, form_title => form.title },
+                title,
+                context! { given, form_title => form.title },
             )?
-            .into_response()),
+            .into_response())
+    };
+    match decided {
+        GuardianDecision::NotValid => expired(&page, &app),
+        GuardianDecision::Refused => decided_page(false, "You did not give permission"),
         GuardianDecision::Given {
             case,
             subject,
@@ -405,13 +422,7 @@ pub async fn decide(
                 now,
             )
             .await;
-            Ok(page
-                .render(
-                    "guardian_decided.html",
-                    "Thank you for giving permission",
-                    context! { given => true, form_title => form.title },
-                )?
-                .into_response())
+            decided_page(true, "Thank you for giving permission")
         }
     }
 }

@@ -35,42 +35,8 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     if has_page || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let (title, paragraphs): (&str, Vec<String>) = match status {
-        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => (
-            "Page not found",
-            vec![
-                "If you typed the web address, check it is correct.".into(),
-                "If you pasted the web address, check you copied the entire address.".into(),
-            ],
-        ),
-        StatusCode::FORBIDDEN if response.extensions().get::<NotYourPage>().is_some() => (
-            "You cannot see this page",
-            vec!["Your staff role does not include this page. If you need it for your work, ask an administrator.".into()],
-        ),
-        StatusCode::FORBIDDEN => (
-            "Your form could not be sent",
-            vec![
-                "We could not confirm that the form came from this website, so we did not accept it. This protects you from other websites sending forms in your name.".into(),
-                "This can happen if the page was open for a long time, if you opened it in another browser, or if your browser blocks cookies.".into(),
-                "Nothing you entered has been saved. Go back to the page, reload it, and try again.".into(),
-            ],
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            "What you sent is too large",
-            vec![
-                format!("We accept up to {} KB from one form. Nothing you sent has been saved.", app.options.body_limit / 1024),
-                "Go back, shorten your answer, and send it again.".into(),
-            ],
-        ),
-        s if s.is_client_error() => (
-            "There is a problem with what was sent",
-            vec!["We could not read the form that was sent, so nothing has been saved. Go back and try again.".into()],
-        ),
-        _ => (
-            "Sorry, there is a problem with the service",
-            vec!["Try again later.".into(), "If you were sending a form, it may not have been sent.".into()],
-        ),
-    };
+    let not_your_page = response.extensions().get::<NotYourPage>().is_some();
+    let (title, paragraphs) = explain(status, not_your_page, app.options.body_limit);
     // The session layer inside hands over its session and form token; if it
     // failed before it had them, the page shows without the banner's form.
     let session = response
@@ -92,4 +58,49 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             .append(header::SET_COOKIE, value.clone());
     }
     rendered
+}
+
+/// The error page's title and paragraphs for a status: what happened and
+/// what to do, never the cause inside the server.
+fn explain(
+    status: StatusCode,
+    not_your_page: bool,
+    body_limit: usize,
+) -> (&'static str, Vec<String>) {
+    match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => (
+            "Page not found",
+            vec![
+                "If you typed the web address, check it is correct.".into(),
+                "If you pasted the web address, check you copied the entire address.".into(),
+            ],
+        ),
+        StatusCode::FORBIDDEN if not_your_page => (
+            "You cannot see this page",
+            vec!["Your staff role does not include this page. If you need it for your work, ask an administrator.".into()],
+        ),
+        StatusCode::FORBIDDEN => (
+            "Your form could not be sent",
+            vec![
+                "We could not confirm that the form came from this website, so we did not accept it. This protects you from other websites sending forms in your name.".into(),
+                "This can happen if the page was open for a long time, if you opened it in another browser, or if your browser blocks cookies.".into(),
+                "Nothing you entered has been saved. Go back to the page, reload it, and try again.".into(),
+            ],
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "What you sent is too large",
+            vec![
+                format!("We accept up to {} KB from one form. Nothing you sent has been saved.", body_limit / 1024),
+                "Go back, shorten your answer, and send it again.".into(),
+            ],
+        ),
+        s if s.is_client_error() => (
+            "There is a problem with what was sent",
+            vec!["We could not read the form that was sent, so nothing has been saved. Go back and try again.".into()],
+        ),
+        _ => (
+            "Sorry, there is a problem with the service",
+            vec!["Try again later.".into(), "If you were sending a form, it may not have been sent.".into()],
+        ),
+    }
 }

@@ -25,73 +25,64 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
                 && r.path.matches('/').count() == 2
                 && r.roles.contains(&user.role)
         })
-        .map(|r| match r.path {
-            "/staff/audit" => (
-                r.path,
-                "Audit log",
-                if user.role == Role::Dpo {
-                    "Every staff action on personal data."
-                } else {
-                    "What you have done."
-                },
-            ),
-            "/staff/people" => (
-                r.path,
-                "People's data",
-                "Find, download or erase everything held about a person.",
-            ),
-            "/staff/disclosures" => (
-                r.path,
-                "Disclosure log",
-                "Every time personal data went outside the organisation; record a safeguarding referral or a partner disclosure.",
-            ),
-            "/staff/requests" => (
-                r.path,
-                "Requests about data",
-                "Access, correction, erasure and objection requests, with their deadlines; record one received by post or phone.",
-            ),
-            "/staff/retention" => (
-                r.path,
-                "Retention",
-                "What is past its deletion date, and why.",
-            ),
-            "/staff/accounts" => (
-                r.path,
-                "Staff accounts",
-                "Who can sign in, and with which role; add someone.",
-            ),
-            "/staff/keys" => (
-                r.path,
-                "Master key",
-                "Rotate the key that protects every person's data key.",
-            ),
-            "/staff/mail" => (r.path, "Outbox", "Mail waiting, sent and given up."),
-            "/staff/consultations" => (
-                r.path,
-                "Consultations",
-                "Results of each consultation, and exports without identifying answers.",
-            ),
-            "/staff/statistics" => (
-                r.path,
-                "Site usage statistics",
-                "Pageviews and visitors from the web server's logs, with no way to single anyone out.",
-            ),
-            "/staff/cases" => (
-                r.path,
-                "Cases",
-                "Messages sent through the site's forms: read, assign, reply and close.",
-            ),
-            "/staff/updates" => (
-                r.path,
-                "Email updates",
-                "Write an update and send it to the subscribers of its topics.",
-            ),
-            other => (other, other, ""),
+        .map(|r| {
+            let (name, description) = area(r.path, user.role);
+            (r.path, name, description)
         })
         .collect();
     Ok(page
         .render("staff_home.html", "Staff area", context! { links })?
         .into_response())
+}
+
+/// What an area of the staff site is called on the home page, and what it
+/// is for.
+fn area(path: &'static str, role: Role) -> (&'static str, &'static str) {
+    match path {
+        "/staff/audit" if role == Role::Dpo => {
+            ("Audit log", "Every staff action on personal data.")
+        }
+        "/staff/audit" => ("Audit log", "What you have done."),
+        "/staff/people" => (
+            "People's data",
+            "Find, download or erase everything held about a person.",
+        ),
+        "/staff/disclosures" => (
+            "Disclosure log",
+            "Every time personal data went outside the organisation; record a safeguarding referral or a partner disclosure.",
+        ),
+        "/staff/requests" => (
+            "Requests about data",
+            "Access, correction, erasure and objection requests, with their deadlines; record one received by post or phone.",
+        ),
+        "/staff/retention" => ("Retention", "What is past its deletion date, and why."),
+        "/staff/accounts" => (
+            "Staff accounts",
+            "Who can sign in, and with which role; add someone.",
+        ),
+        "/staff/keys" => (
+            "Master key",
+            "Rotate the key that protects every person's data key.",
+        ),
+        "/staff/mail" => ("Outbox", "Mail waiting, sent and given up."),
+        "/staff/consultations" => (
+            "Consultations",
+            "Results of each consultation, and exports without identifying answers.",
+        ),
+        "/staff/statistics" => (
+            "Site usage statistics",
+            "Pageviews and visitors from the web server's logs, with no way to single anyone out.",
+        ),
+        "/staff/cases" => (
+            "Cases",
+            "Messages sent through the site's forms: read, assign, reply and close.",
+        ),
+        "/staff/updates" => (
+            "Email updates",
+            "Write an update and send it to the subscribers of its topics.",
+        ),
+        other => (other, ""),
+    }
 }
 
 #[derive(Serialize)]

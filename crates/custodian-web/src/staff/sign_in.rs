@@ -101,6 +101,16 @@ pub async fn submit(
         return refuse_on_username(&page, &username, text);
     };
     throttle::succeeded(&app, &key).await?;
+    signed_in(&app, &page, &account, now).await
+}
+
+/// The session becomes the staff member's, and the sign-in is audited.
+async fn signed_in(
+    app: &AppState,
+    page: &Page,
+    account: &StaffRow,
+    now: i64,
+) -> AppResult<Response> {
     page.session().sign_in_staff(StaffSignIn {
         id: account.id.clone(),
         version: account.credential_version,

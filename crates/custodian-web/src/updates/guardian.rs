@@ -156,13 +156,8 @@ pub async fn decide(
     };
     let explanation = explain(&app, &held);
     let Some(given) = permission(&decision) else {
-        return render_question(
-            &page,
-            &asking(&token),
-            &explanation,
-            held.awaiting_guardian_until.unwrap_or_default(),
-            Some(CHOOSE),
-        );
+        let until = held.awaiting_guardian_until.unwrap_or_default();
+        return render_question(&page, &asking(&token), &explanation, until, Some(CHOOSE));
     };
     let decided = app
         .vault
@@ -183,13 +178,8 @@ pub async fn decide(
                 .iter()
                 .map(|t| (t.as_str(), true))
                 .collect();
-            super::record_topic_consents(
-                &app,
-                &subscription.subject,
-                &topics,
-                "subscription form, confirmed by the emailed link, with a parent's or guardian's permission",
-            )
-            .await?;
+            let how = "subscription form, confirmed by the emailed link, with a parent's or guardian's permission";
+            super::record_topic_consents(&app, &subscription.subject, &topics, how).await?;
             ("Thank you for giving permission", true)
         }
     };

@@ -75,15 +75,8 @@ pub async fn submit(
     if updates.is_some_and(|u| u.requires_account) && page.account().is_none() {
         return Ok(Redirect::to("/account/sign-in?return=/updates").into_response());
     }
-    let email = match page.account() {
-        Some(account) => app.vault.account_details(account).await?.email,
-        None => field(&fields, "email").trim().to_owned(),
-    };
-    let mut topics = chosen_topics(&app, &fields);
-    if topics.is_empty() && app.checked.config.topics.len() == 1 {
-        // With one topic there is nothing to choose: it is what they asked for.
-        topics = app.checked.config.topics.keys().cloned().collect();
-    }
+    let email = address(&app, &page, &fields).await?;
+    let topics = asked_topics(&app, &fields);
     let age = parental_age(&app);
     let band = field(&fields, AGE_QUESTION);
     let guardian = field(&fields, GUARDIAN_QUESTION).trim().to_owned();
@@ -94,36 +87,23 @@ pub async fn submit(
     let asks_parent = age.is_some() && band == UNDER && topics_ask_parent(&app, &topics);
     if !errors.is_empty() {
         let account_email = page.account().map(|_| email.clone());
+        let typed = if page.account().is_some() { "" } else { &email };
         let context = context! {
-            errors,
+            errors, account_email, email => typed, age, band, guardian_email => guardian,
             topics => topic_options(&app, &topics),
-            account_email,
-            email => if page.account().is_some() { String::new() } else { email.clone() },
-            age,
-            band,
-            guardian_email => guardian,
         };
-        return invalid(
-            &page,
-            "updates_subscribe.html",
-            "Get email updates",
-            context,
-        );
+        let title = "Get email updates";
+        return invalid(&page, "updates_subscribe.html", title, context);
     }
-    let now = app.clock.unix();
     let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
+    let new = NewSubscriber {
+        email: &email,
+        guardian_email: asks_parent.then_some(guardian.as_str()),
+    };
+    let (account, now) = (page.account(), app.clock.unix());
     let subscribed = app
         .vault
-        .subscribe(
-            NewSubscriber {
-                email: &email,
-                guardian_email: asks_parent.then_some(guardian.as_str()),
-            },
-            &chosen,
-            page.account(),
-            CONFIRM_SECONDS,
-            now,
-        )
+        .subscribe(new, &chosen, account, CONFIRM_SECONDS, now)
         .await?;
     if let Some(answered) = answer(&app, &page, subscribed, &email, &topics).await? {
         return Ok(answered);
@@ -144,6 +124,24 @@ pub async fn submit(
         .into_response())
 }
 
+/// The address updates go to: the account's when signed in, or as typed.
+async fn address(app: &AppState, page: &Page, fields: &[(String, String)]) -> AppResult<String> {
+    Ok(match page.account() {
+        Some(account) => app.vault.account_details(account).await?.email,
+        None => field(fields, "email").trim().to_owned(),
+    })
+}
+
+/// The topics ticked; with one topic there is nothing to choose, so it is
+/// what they asked for.
+fn asked_topics(app: &AppState, fields: &[(String, String)]) -> Vec<String> {
+    let topics = chosen_topics(app, fields);
+    if topics.is_empty() && app.checked.config.topics.len() == 1 {
+        return app.checked.config.topics.keys().cloned().collect();
+    }
+    topics
+}
+
 /// What the person is told about their subscription: a page at once when
 /// signed in (there is nothing to hide from them); otherwise an email to
 /// the address, whichever way it went, and `None` for the page that says
@@ -155,66 +153,59 @@ async fn answer(
     email: &str,
     topics: &[String],
 ) -> AppResult<Option<Response>> {
-    let names: Vec<String> = topics
-        .iter()
-        .filter_map(|t| app.checked.config.topics.get(t))
-        .map(|t| t.name.clone())
-        .collect();
-    match subscribed {
-        Subscribed::Pending { token, .. } if page.account().is_some() => {
-            // Signed in, the address is the account's, which the person has
-            // already confirmed: asking again would prove nothing.
-            return super::confirm::confirm(
-                app,
-                page,
-                &token,
-                "subscription form, signed in with the account's confirmed address",
-            )
-            .await
-            .map(Some);
-        }
+    if page.account().is_some() {
+        return answer_signed_in(app, page, subscribed).await.map(Some);
+    }
+    let (subject, template, values) = match subscribed {
         Subscribed::Pending { subject, token, .. } => {
-            crate::mail::queue(
-                app,
-                recipient(app, &subject, email, topics),
-                "subscription_confirm",
-                json!({
-                    "topics": names,
-                    "link": link(app, &format!("/updates/confirm/{token}")),
-                    "days": CONFIRM_SECONDS / 86_400,
-                }),
-            )
-            .await?;
-        }
-        Subscribed::AlreadySubscribed { subscription, .. } if page.account().is_some() => {
-            // Signed in, there is nothing to hide from them: say so, and
-            // offer to change what they get.
-            return crate::accounts::link_problem(
-                page,
-                "You already get email updates",
-                vec!["Your account's address already gets email updates from us. Nothing has changed.".into()],
-                (
-                    &format!("/updates/manage/{}", super::signed(app, &subscription)),
-                    "Change your topics or unsubscribe",
-                ),
-            )
-            .map(Some);
+            let names: Vec<&str> = topics
+                .iter()
+                .filter_map(|t| app.checked.config.topics.get(t))
+                .map(|t| t.name.as_str())
+                .collect();
+            let values = json!({
+                "topics": names,
+                "link": link(app, &format!("/updates/confirm/{token}")),
+                "days": CONFIRM_SECONDS / 86_400,
+            });
+            (subject, "subscription_confirm", values)
         }
         Subscribed::AlreadySubscribed {
             subscription,
             subject,
         } => {
             let (manage, _) = links(app, &subscription);
-            crate::mail::queue(
-                app,
-                recipient(app, &subject, email, topics),
-                "subscription_exists",
-                json!({ "manage": manage }),
-            )
-            .await?;
+            (subject, "subscription_exists", json!({ "manage": manage }))
+        }
+    };
+    let to = recipient(app, &subject, email, topics);
+    crate::mail::queue(app, to, template, values).await?;
+    Ok(None)
+}
+
+/// Signed in, the address is the account's, which the person has already
+/// confirmed: asking again would prove nothing, and there is nothing to
+/// hide from them.
+async fn answer_signed_in(
+    app: &AppState,
+    page: &Page,
+    subscribed: Subscribed,
+) -> AppResult<Response> {
+    match subscribed {
+        Subscribed::Pending { token, .. } => {
+            let how = "subscription form, signed in with the account's confirmed address";
+            super::confirm::confirm(app, page, &token, how).await
+        }
+        Subscribed::AlreadySubscribed { subscription, .. } => {
+            // Say so, and offer to change what they get.
+            let manage = format!("/updates/manage/{}", super::signed(app, &subscription));
+            let said =
+                "Your account's address already gets email updates from us. Nothing has changed.";
+            let next = (manage.as_str(), "Change your topics or unsubscribe");
+            let title = "You already get email updates";
+            crate::accounts::link_problem(page, title, vec![said.into()], next)
         }
     }
-    Ok(None)
 }
 
 /// What is wrong with the answers, each against its field.
