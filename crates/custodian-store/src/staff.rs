@@ -20,6 +20,15 @@ pub struct StaffRow {
     pub credential_version: i64,
 }
 
+/// What finishing an enrolment sets: the password its person chose, and
+/// the authenticator step of the code they typed to prove they added it.
+pub struct Enrolled<'a> {
+    /// The hash of the emailed link's token.
+    pub token_hash: &'a [u8],
+    pub password_hash: &'a str,
+    pub totp_step: i64,
+}
+
 /// What a staff member's sessions are recorded under (`sessions.owner`).
 pub fn staff_owner(id: &str) -> String {
     format!("staff:{id}")
@@ -211,23 +220,26 @@ impl Store {
     /// meanwhile.
     pub async fn complete_enrolment(
         &self,
-        token_hash: &[u8],
-        password_hash: &str,
-        now: i64,
+        enrolment: &Enrolled<'_>,
+        audit: &crate::audit::Audit<'_>,
     ) -> Result<bool> {
-        let done = in_write_tx!(self, tx => {
+        let now = audit.at;
+        let done = in_write_tx!(self, tx, audited(audit) => {
             let staff_id: Option<String> = sqlx::query(
                 "UPDATE staff_enrolments SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING staff_id",
             )
-            .bind(now).bind(token_hash)
+            .bind(now).bind(enrolment.token_hash)
             .fetch_optional(&mut *tx).await?
             .map(|r| r.try_get("staff_id")).transpose()?;
             if let Some(id) = &staff_id {
-                sqlx::query("UPDATE staff SET password_hash = $1, credential_version = credential_version + 1 WHERE id = $2 AND password_hash = ''")
-                    .bind(password_hash).bind(id)
+                // The code just typed is used with it: it cannot sign in a
+                // second time.
+                sqlx::query("UPDATE staff SET password_hash = $1, credential_version = credential_version + 1, totp_last_step = $2 WHERE id = $3 AND password_hash = ''")
+                    .bind(enrolment.password_hash).bind(enrolment.totp_step).bind(id)
                     .execute(&mut *tx).await?;
             }
-            staff_id.is_some()
+            let detail = "chose their password and added their authenticator";
+            (staff_id.is_some(), staff_id.is_some().then(|| detail.to_owned()))
         });
         Ok(done)
     }

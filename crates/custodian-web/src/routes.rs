@@ -16,32 +16,7 @@ pub fn router(state: AppState) -> Router {
             "frontend/dist/app.css is missing: pages will be unstyled; run `npm run build` in frontend/"
         );
     }
-    let pages = Router::new()
-        .route("/", get(home::show))
-        .route("/privacy", get(privacy::show))
-        .route("/privacy.json", get(privacy::json))
-        .route("/privacy/versions", get(versions::list))
-        .route("/privacy/versions/{sequence}", get(versions::show))
-        .route("/cookies", get(cookies::show).post(cookies::save))
-        .route("/cookies/banner", post(cookies::banner))
-        .route("/cookies/hide-message", post(pages::cookies::hide_message))
-        .route("/accessibility", get(accessibility::show))
-        .route("/forms", get(forms::index))
-        .route("/forms/{form}", get(forms::start))
-        .route(
-            "/forms/{form}/check",
-            get(forms::show_check).post(forms::send),
-        )
-        .route("/forms/{form}/sent", get(forms::sent))
-        .route("/forms/{form}/withdraw", post(forms::withdraw))
-        .route(
-            "/permission/{token}",
-            get(forms::guardian::show).post(forms::guardian::decide),
-        )
-        .route(
-            "/forms/{form}/{page}",
-            get(forms::show_page).post(forms::save_page),
-        )
+    let pages = public_pages()
         .merge(crate::staff::router(&state))
         .merge(crate::accounts::router(&state))
         .merge(crate::updates::router(&state))
@@ -76,6 +51,36 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), page_stats::layer))
         .layer(from_fn_with_state(state.clone(), request_log::layer))
         .with_state(state)
+}
+
+/// The notice, cookies and forms: the pages every site has.
+fn public_pages() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/privacy", get(privacy::show))
+        .route("/privacy.json", get(privacy::json))
+        .route("/privacy/versions", get(versions::list))
+        .route("/privacy/versions/{sequence}", get(versions::show))
+        .route("/cookies", get(cookies::show).post(cookies::save))
+        .route("/cookies/banner", post(cookies::banner))
+        .route("/cookies/hide-message", post(pages::cookies::hide_message))
+        .route("/accessibility", get(accessibility::show))
+        .route("/forms", get(forms::index))
+        .route("/forms/{form}", get(forms::start))
+        .route(
+            "/forms/{form}/check",
+            get(forms::show_check).post(forms::send),
+        )
+        .route("/forms/{form}/sent", get(forms::sent))
+        .route("/forms/{form}/withdraw", post(forms::withdraw))
+        .route(
+            "/permission/{token}",
+            get(forms::guardian::show).post(forms::guardian::decide),
+        )
+        .route(
+            "/forms/{form}/{page}",
+            get(forms::show_page).post(forms::save_page),
+        )
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {

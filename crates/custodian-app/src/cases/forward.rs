@@ -55,6 +55,45 @@ pub fn permits(form: &Form, case: &CaseRow, recipient: &str) -> bool {
     })
 }
 
+/// The form, its purpose, the address and the reason, once the policy names
+/// the recipient for the form's purpose and the address and reason are
+/// given; else what is wrong.
+fn checked_request<'a>(
+    checked: &'a CheckedConfig,
+    request: &Forward<'a>,
+) -> Result<(&'a Form, &'a str, &'a str, &'a str), Forwarded> {
+    let config = &checked.config;
+    let form = config.forms.get(&request.case.form);
+    let purpose = form.map(|f| f.purpose.get_ref().as_str());
+    let named = purpose
+        .and_then(|p| config.policy.purposes.get(p))
+        .is_some_and(|p| p.names_recipient(request.recipient));
+    let (Some(form), Some(purpose), true) = (form, purpose, named) else {
+        return Err(Forwarded::NotARecipient);
+    };
+    let (to, reason) = (request.to.trim(), request.reason.trim());
+    if !looks_like_email(to) {
+        return Err(Forwarded::BadAddress);
+    }
+    if reason.is_empty() {
+        return Err(Forwarded::NoReason);
+    }
+    Ok((form, purpose, to, reason))
+}
+
+/// The answers that go: all of them with permission, else only those that
+/// do not identify the person.
+fn passed_answers(form: &Form, answers: &[(String, String)], full: bool) -> Vec<serde_json::Value> {
+    answers
+        .iter()
+        .filter_map(|(field, value)| {
+            let q = form.question(field)?;
+            (full || !q.identifies())
+                .then(|| serde_json::json!({ "question": q.label, "value": display(q, value) }))
+        })
+        .collect()
+}
+
 /// Checks the request, then sends the case and records the disclosure.
 /// Nothing is read, sent or written when a check fails.
 pub async fn forward(
@@ -65,37 +104,18 @@ pub async fn forward(
     now: i64,
 ) -> Result<Forwarded> {
     let case = request.case;
-    let config = &checked.config;
-    let form = config.forms.get(&case.form);
-    let purpose = form.map(|f| f.purpose.get_ref().as_str());
-    let named = purpose
-        .and_then(|p| config.policy.purposes.get(p))
-        .is_some_and(|p| p.names_recipient(request.recipient));
-    let (to, reason) = (request.to.trim(), request.reason.trim());
-    let (Some(form), Some(purpose)) = (form.filter(|_| named), purpose) else {
-        return Ok(Forwarded::NotARecipient);
+    let (form, purpose, to, reason) = match checked_request(checked, &request) {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(refused),
     };
-    if !looks_like_email(to) {
-        return Ok(Forwarded::BadAddress);
-    }
-    if reason.is_empty() {
-        return Ok(Forwarded::NoReason);
-    }
     let (Some(mailer), Some((_, category))) = (mailer, casework_stamp(checked, case)) else {
         return Err(Error::MailNotSetUp);
     };
     let actor = staff_actor(request.username);
     let opened = vault.read_case(&case.id, &actor, now).await?;
     let full = permits(form, case, request.recipient);
-    let answers: Vec<_> = opened
-        .answers
-        .iter()
-        .filter_map(|(field, value)| {
-            let q = form.question(field)?;
-            (full || !q.identifies())
-                .then(|| serde_json::json!({ "question": q.label, "value": display(q, value) }))
-        })
-        .collect();
+    let answers = passed_answers(form, &opened.answers, full);
+    let config = &checked.config;
     let recipient_name = config
         .policy
         .recipients
@@ -120,13 +140,11 @@ pub async fn forward(
             now,
         )
         .await?;
+    // What the case's timeline shows of the disclosure.
+    let version = if full { "full" } else { "redacted" };
+    let (recipient, by) = (request.recipient, request.username);
     let details = serde_json::json!({
-        "recipient": request.recipient,
-        "to": to,
-        "reason": reason,
-        "version": if full { "full" } else { "redacted" },
-        "by": request.username,
-        "at": now,
+        "recipient": recipient, "to": to, "reason": reason, "version": version, "by": by, "at": now,
     })
     .to_string();
     vault

@@ -67,10 +67,8 @@ pub async fn reply(
     else {
         return Ok(Replied::NoAddress);
     };
-    let category = form
-        .reply_question()
-        .and_then(|q| q.category.as_ref())
-        .map_or_else(String::new, |c| c.get_ref().clone());
+    let category = form.reply_question().and_then(|q| q.category.as_ref());
+    let category = category.map_or("", |c| c.get_ref().as_str());
     let mut values = reply.public_values;
     values.insert("reference".into(), case.reference.clone().into());
     values.insert("reply".into(), reply.text.into());
@@ -81,7 +79,7 @@ pub async fn reply(
                 subject: &Vault::case_subject(case),
                 to,
                 purpose: &purpose,
-                category: &category,
+                category,
                 template: "case_reply",
                 values: serde_json::Value::Object(values),
             },

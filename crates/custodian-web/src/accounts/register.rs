@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use custodian_vault::{NewAccount, Registration};
+use custodian_vault::{AccountRef, NewAccount, Registration};
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
@@ -68,31 +68,12 @@ pub async fn submit(
         .vault
         .register(new, CONFIRM_SECONDS, app.clock.unix())
         .await?;
-    let (account, template, values) = match outcome {
-        Registration::Created { account, token } => {
-            let values = json!({
-                "username": username,
-                "link": link(&app, &format!("/account/confirm/{token}")),
-                "hours": CONFIRM_SECONDS / 3600,
-            });
-            (account, "account_confirm", values)
-        }
-        Registration::AddressHasAccount { account } => {
-            let values = json!({
-                "sign_in": link(&app, "/account/sign-in"),
-                "reset": link(&app, "/account/reset-password"),
-            });
-            (account, "account_exists", values)
-        }
-        Registration::UsernameTaken => {
-            let text = "That user name is taken. Choose a different one";
-            return refuse(
-                &page,
-                &email,
-                &username,
-                vec![FieldError::new("username", text)],
-            );
-        }
+    let Some((account, template, values)) = message(&app, outcome, &username) else {
+        let taken = FieldError::new(
+            "username",
+            "That user name is taken. Choose a different one",
+        );
+        return refuse(&page, &email, &username, vec![taken]);
     };
     send(&app, &account, &email, template, values).await?;
     // The page names the address: rendered here, not after a redirect, so
@@ -105,6 +86,34 @@ pub async fn submit(
             context! { hours => CONFIRM_SECONDS / 3600, email },
         )?
         .into_response())
+}
+
+/// The email registering sends, the same whether or not the address had an
+/// account (so the page cannot tell anyone which addresses do); `None`
+/// when the user name is taken, which the page says.
+fn message(
+    app: &AppState,
+    outcome: Registration,
+    username: &str,
+) -> Option<(AccountRef, &'static str, serde_json::Value)> {
+    match outcome {
+        Registration::Created { account, token } => {
+            let values = json!({
+                "username": username,
+                "link": link(app, &format!("/account/confirm/{token}")),
+                "hours": CONFIRM_SECONDS / 3600,
+            });
+            Some((account, "account_confirm", values))
+        }
+        Registration::AddressHasAccount { account } => {
+            let values = json!({
+                "sign_in": link(app, "/account/sign-in"),
+                "reset": link(app, "/account/reset-password"),
+            });
+            Some((account, "account_exists", values))
+        }
+        Registration::UsernameTaken => None,
+    }
 }
 
 /// Every error in what was typed, before anything is asked of the vault.

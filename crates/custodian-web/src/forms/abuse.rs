@@ -5,3 +5,8 @@
 
 /// The honeypot's field name: something a form-filling robot wants to fill.
 pub const HONEYPOT: &str = "website";
+
+/// Whether the honeypot was filled in: a robot sent the form.
+pub fn honeypot_filled(fields: &[(String, String)]) -> bool {
+    fields.iter().any(|(k, v)| k == HONEYPOT && !v.is_empty())
+}

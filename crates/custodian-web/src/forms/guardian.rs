@@ -369,31 +369,19 @@ pub async fn decide(
         return expired(&page, &app);
     };
     let Some(given) = permission(&decision) else {
-        return render_question(
-            &page,
-            &asking(form, &token),
-            &explanation,
-            held.expires_at,
-            Some(CHOOSE),
-        );
+        let asked = asking(form, &token);
+        return render_question(&page, &asked, &explanation, held.expires_at, Some(CHOOSE));
     };
     let words = explanation.words();
-    let reply_field = form.reply_question().map(|q| q.id.get_ref().as_str());
-    let decided = app
-        .vault
-        .decide_held_form(
-            &token,
-            &Deciding {
-                given,
-                purpose: form.purpose.get_ref(),
-                words: &words,
-                policy_version: app.published.sequence,
-                guardian_field: GUARDIAN_QUESTION,
-                reply_field,
-            },
-            now,
-        )
-        .await?;
+    let deciding = Deciding {
+        given,
+        purpose: form.purpose.get_ref(),
+        words: &words,
+        policy_version: app.published.sequence,
+        guardian_field: GUARDIAN_QUESTION,
+        reply_field: form.reply_question().map(|q| q.id.get_ref().as_str()),
+    };
+    let decided = app.vault.decide_held_form(&token, &deciding, now).await?;
     let decided_page = |given: bool, title: &str| -> AppResult<Response> {
         Ok(page
             .render(
@@ -413,15 +401,8 @@ pub async fn decide(
         } => {
             // Committed. The confirmation the sender was promised is a
             // courtesy: failing to queue it must not undo the permission.
-            super::confirm_by_email(
-                &app,
-                form,
-                &subject,
-                reply_to.as_deref(),
-                &case.reference,
-                now,
-            )
-            .await;
+            let reply_to = reply_to.as_deref();
+            super::confirm_by_email(&app, form, &subject, reply_to, &case.reference, now).await;
             decided_page(true, "Thank you for giving permission")
         }
     }

@@ -22,7 +22,7 @@ use custodian_forms::answers::{entered_from_stored, long_date};
 use custodian_forms::{Next, read_page};
 use custodian_policy::children::GUARDIAN_PAGE;
 use custodian_policy::forms::{Form as FormSpec, FormKind, QuestionKind};
-use custodian_vault::{DraftOwner, SubjectRef};
+use custodian_vault::{CaseRef, DraftOwner, SubjectRef};
 use minijinja::context;
 use serde::Deserialize;
 use time::Date;
@@ -273,6 +273,21 @@ pub async fn show_page(
     )
 }
 
+/// Where "Back" goes from a question page: the check page when changing an
+/// answer, else the page before, or the start page from the first.
+fn back_link(form_id: &str, form: &FormSpec, index: usize, ret: &ReturnTo) -> String {
+    if ret.to_check() {
+        return format!("/forms/{form_id}/check");
+    }
+    index
+        .checked_sub(1)
+        .and_then(|before| form.pages.get(before))
+        .map_or_else(
+            || format!("/forms/{form_id}"),
+            |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
+        )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render_page(
     page: &Page,
@@ -287,16 +302,7 @@ fn render_page(
     let Some(form_page) = form.pages.get(index) else {
         return not_found(page);
     };
-    let back = if ret.to_check() {
-        format!("/forms/{form_id}/check")
-    } else if index == 0 {
-        format!("/forms/{form_id}")
-    } else {
-        form.pages.get(index - 1).map_or_else(
-            || format!("/forms/{form_id}"),
-            |p| format!("/forms/{form_id}/{}", p.id.get_ref()),
-        )
-    };
+    let back = back_link(form_id, form, index, ret);
     let questions = view::questions(form, form_page, entered, errors);
     let single = form_page.questions.len() == 1;
     let heading = if single {
@@ -308,11 +314,8 @@ fn render_page(
     } else {
         form_page.title.clone().unwrap_or_default()
     };
-    let title = if errors.is_empty() {
-        format!("{heading} – {}", form.title)
-    } else {
-        format!("Error: {heading} – {}", form.title)
-    };
+    let failed = if errors.is_empty() { "" } else { "Error: " };
+    let title = format!("{failed}{heading} – {}", form.title);
     let action = if ret.to_check() {
         format!("/forms/{form_id}/{}?return=check", form_page.id.get_ref())
     } else {
@@ -407,41 +410,27 @@ pub async fn save_page(
     if raw.iter().any(|(k, _)| !expected_field(&app, form_page, k)) {
         return tampered(&page);
     }
-    if raw
-        .iter()
-        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
-    {
+    if abuse::honeypot_filled(&raw) {
         return honeypot_refusal(&page);
     }
     let input = read_page(form_page, &raw, today(&app));
     if !input.is_valid() {
-        return render_page(
-            &page,
-            &form_id,
-            form,
-            index,
-            &ret,
-            &input.entered,
-            &input.errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let (entered, errors) = (&input.entered, &input.errors);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_page(&page, &form_id, form, index, &ret, entered, errors, status);
     }
-    let next = custodian_app::forms::save_page(
-        &app.vault,
-        &app.checked,
-        &custodian_app::forms::SavePage {
-            form_id: &form_id,
-            form,
-            index,
-            answers: &input.answers,
-            owner: draft_owner(&page, &session_id),
-            keep_seconds: DRAFT_SECONDS,
-            back_to_check: ret.to_check(),
-        },
-        &mut progress,
-        app.clock.unix(),
-    )
-    .await?;
+    let save = custodian_app::forms::SavePage {
+        form_id: &form_id,
+        form,
+        index,
+        answers: &input.answers,
+        owner: draft_owner(&page, &session_id),
+        keep_seconds: DRAFT_SECONDS,
+        back_to_check: ret.to_check(),
+    };
+    let now = app.clock.unix();
+    let next = custodian_app::forms::save_page(&app.vault, &app.checked, &save, &mut progress, now)
+        .await?;
     session.set_form_progress(&form_id, Some(progress));
     let to = match next {
         Next::Check => format!("/forms/{form_id}/check"),
@@ -530,22 +519,20 @@ pub async fn send(
         Err(refusal) => return refusal,
     };
     let now = app.clock.unix();
-    let submitted = custodian_app::forms::submit(
-        &app.vault,
-        &app.checked,
-        &custodian_app::forms::Submit {
-            form_id: &form_id,
-            form,
-            progress: &progress,
-            owner: draft_owner(&page, &session_id),
-            sender: sender(&page, now).as_ref(),
-            policy_version: app.published.sequence,
-            can_email: app.mailer.is_some(),
-        },
-        || guardian::explain(&app, form, now).words(),
-        now,
-    )
-    .await?;
+    let sender = sender(&page, now);
+    let submit = custodian_app::forms::Submit {
+        form_id: &form_id,
+        form,
+        progress: &progress,
+        owner: draft_owner(&page, &session_id),
+        sender: sender.as_ref(),
+        policy_version: app.published.sequence,
+        can_email: app.mailer.is_some(),
+    };
+    let guardian_words = || guardian::explain(&app, form, now).words();
+    let submitted =
+        custodian_app::forms::submit(&app.vault, &app.checked, &submit, guardian_words, now)
+            .await?;
     let (case, reply_to, guardian) = match submitted {
         Submitted::Sent {
             case,
@@ -570,15 +557,22 @@ pub async fn send(
         }
         None => confirm_by_email(&app, form, &case.subject, email, &case.reference, now).await,
     }
-    session.set_form_progress(&form_id, None);
+    Ok(journey_ends(&page, &form_id, case, now))
+}
+
+/// The journey ends: the session remembers only the reference, for the
+/// page that gives it, and the browser goes there.
+fn journey_ends(page: &Page, form_id: &str, case: CaseRef, now: i64) -> Response {
+    let session = page.session();
+    session.set_form_progress(form_id, None);
     session.set_sent_form(Some(SentForm {
-        form: form_id.clone(),
+        form: form_id.to_owned(),
         held_until: case.guardian_link.as_ref().map(|(_, until)| *until),
         reference: case.reference,
         case_id: Some(case.id),
         sent_at: now,
     }));
-    Ok(Redirect::to(&format!("/forms/{form_id}/sent")).into_response())
+    Redirect::to(&format!("/forms/{form_id}/sent")).into_response()
 }
 
 /// The form's journey as the session holds it, if the form may be sent
@@ -598,10 +592,7 @@ async fn ready_to_send(
     {
         return Err(tampered(page));
     }
-    if raw
-        .iter()
-        .any(|(k, v)| k == abuse::HONEYPOT && !v.is_empty())
-    {
+    if abuse::honeypot_filled(raw) {
         return Err(honeypot_refusal(page));
     }
     let Some(progress) = page.session().form_progress(form_id) else {

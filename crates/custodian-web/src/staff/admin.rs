@@ -142,14 +142,8 @@ pub async fn add_account(
     };
     if !app.store.insert_staff(&row).await? {
         let text = format!("There is already a staff account called {username}");
-        return refuse(
-            &app,
-            &page,
-            vec![FieldError::new("username", text)],
-            &form,
-            &username,
-        )
-        .await;
+        let errors = vec![FieldError::new("username", text)];
+        return refuse(&app, &page, errors, &form, &username).await;
     }
     // The account is no use without its link: if the link cannot be
     // recorded and queued, the account goes again and the error shows.
@@ -165,12 +159,9 @@ pub async fn add_account(
         app.store.delete_staff(&username).await?;
         return Err(e);
     }
+    let added = context! { username, role => role.label(), hours => ENROL_SECONDS / 3600 };
     Ok(page
-        .render(
-            "staff_account_added.html",
-            "Staff account created",
-            context! { username, role => role.label(), hours => ENROL_SECONDS / 3600 },
-        )?
+        .render("staff_account_added.html", "Staff account created", added)?
         .into_response())
 }
 

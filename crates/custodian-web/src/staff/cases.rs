@@ -54,6 +54,20 @@ fn team_name(app: &AppState, team: Option<&str>) -> String {
         .map_or_else(|| "No team".to_owned(), |t| t.name.clone())
 }
 
+/// A case as a row of the inbox.
+fn summary(app: &AppState, c: CaseRow) -> CaseSummary {
+    CaseSummary {
+        form: form_title(app, &c.form),
+        team: team_name(app, c.team.as_deref()),
+        status: c.status.label(),
+        received: crate::staff::pages::format_time(c.created_at),
+        status_id: c.status.as_str(),
+        id: c.id,
+        reference: c.reference,
+        assigned_to: c.assigned_to,
+    }
+}
+
 /// `/staff/cases`: the inbox, by team and status, or one reference.
 pub async fn inbox(
     State(app): State<AppState>,
@@ -73,35 +87,20 @@ pub async fn inbox(
         .filter(|r| !r.is_empty());
     // Without a team chosen, every one of the member's teams: consultation
     // responses belong to no team, and are for analysis, never casework.
-    let teams_filter: Vec<String> = match &team {
-        Some(t) => vec![t.clone()],
-        None => user.teams.clone(),
+    let teams_filter = team
+        .as_ref()
+        .map_or_else(|| user.teams.clone(), |t| vec![t.clone()]);
+    let filter = CaseFilter {
+        teams: Some(&teams_filter),
+        status,
+        reference: reference.as_deref(),
+        form: None,
+        subject: None,
+        include_held: false,
+        limit: 200,
     };
-    let rows = app
-        .vault
-        .cases(&CaseFilter {
-            teams: Some(&teams_filter),
-            status,
-            reference: reference.as_deref(),
-            form: None,
-            subject: None,
-            include_held: false,
-            limit: 200,
-        })
-        .await?;
-    let cases: Vec<CaseSummary> = rows
-        .into_iter()
-        .map(|c| CaseSummary {
-            form: form_title(&app, &c.form),
-            team: team_name(&app, c.team.as_deref()),
-            status: c.status.label(),
-            received: crate::staff::pages::format_time(c.created_at),
-            status_id: c.status.as_str(),
-            id: c.id,
-            reference: c.reference,
-            assigned_to: c.assigned_to,
-        })
-        .collect();
+    let rows = app.vault.cases(&filter).await?;
+    let cases: Vec<CaseSummary> = rows.into_iter().map(|c| summary(&app, c)).collect();
     let teams: Vec<_> = app
         .checked
         .config
@@ -198,34 +197,18 @@ async fn render_case(
     let (answers, timeline) = answers_and_timeline(app, form, &opened.answers);
     let permissions = permissions_given(form, &opened.case.permissions);
     let can_reply = form.is_some_and(|f| cases::reply_address(f, &opened.answers).is_some());
-    let recipients: Vec<_> = form
-        .and_then(|f| app.checked.config.policy.purposes.get(f.purpose.get_ref()))
-        .map(|p| {
-            p.recipients
-                .iter()
-                .filter_map(|r| {
-                    let id = r.recipient.get_ref();
-                    let named = app.checked.config.policy.recipients.get(id)?;
-                    let permitted = form.is_some_and(|f| cases::permits(f, &opened.case, id));
-                    Some(context! { id, name => named.name, when => r.when, permitted })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let recipients = recipients(app, form, &opened.case);
     let errors: Vec<_> = error
         .iter()
         .map(|(field, text, _)| context! { field, text })
         .collect();
     let reply_text = error.map(|(_, _, typed)| typed).unwrap_or("");
     let c = &opened.case;
+    let failed = if errors.is_empty() { "" } else { "Error: " };
     let mut response = page
         .render(
             "staff_case.html",
-            &format!(
-                "{}Case {}",
-                if errors.is_empty() { "" } else { "Error: " },
-                c.reference
-            ),
+            &format!("{failed}Case {}", c.reference),
             context! {
                 id => c.id,
                 reference => c.reference,
@@ -250,6 +233,32 @@ async fn render_case(
     Ok(response)
 }
 
+/// Who the policy lets the case be passed to, and whether the person gave
+/// permission for each.
+fn recipients(
+    app: &AppState,
+    form: Option<&custodian_policy::forms::Form>,
+    case: &CaseRow,
+) -> Vec<minijinja::Value> {
+    let policy = &app.checked.config.policy;
+    let (Some(form), Some(purpose)) = (
+        form,
+        form.and_then(|f| policy.purposes.get(f.purpose.get_ref())),
+    ) else {
+        return Vec::new();
+    };
+    purpose
+        .recipients
+        .iter()
+        .filter_map(|r| {
+            let id = r.recipient.get_ref();
+            let named = policy.recipients.get(id)?;
+            let permitted = cases::permits(form, case, id);
+            Some(context! { id, name => named.name, when => r.when, permitted })
+        })
+        .collect()
+}
+
 /// The case's answers in words, and what staff did with it (notes,
 /// replies, passing it on), from the records it holds.
 fn answers_and_timeline(
@@ -263,27 +272,7 @@ fn answers_and_timeline(
         match field.as_str() {
             "disclosure" => {
                 if let Ok(d) = serde_json::from_str::<Disclosed>(value) {
-                    let recipient = app
-                        .checked
-                        .config
-                        .policy
-                        .recipients
-                        .get(&d.recipient)
-                        .map_or_else(|| d.recipient.clone(), |r| r.name.clone());
-                    let what = if d.version == "full" {
-                        "the full message, with their permission"
-                    } else {
-                        "the message without their personal details (no permission)"
-                    };
-                    timeline.push(Entry {
-                        kind: "Passed on",
-                        by: d.by,
-                        at: crate::staff::pages::format_time(d.at),
-                        lines: vec![
-                            format!("To {recipient} ({}): {what}.", d.to),
-                            format!("Why: {}", d.reason),
-                        ],
-                    });
+                    timeline.push(passed_on(app, d));
                 }
             }
             "note" | "reply" => {
@@ -314,6 +303,31 @@ fn answers_and_timeline(
         }
     }
     (answers, timeline)
+}
+
+/// A disclosure as the case's timeline tells it.
+fn passed_on(app: &AppState, d: Disclosed) -> Entry {
+    let recipient = app
+        .checked
+        .config
+        .policy
+        .recipients
+        .get(&d.recipient)
+        .map_or_else(|| d.recipient.clone(), |r| r.name.clone());
+    let what = if d.version == "full" {
+        "the full message, with their permission"
+    } else {
+        "the message without their personal details (no permission)"
+    };
+    Entry {
+        kind: "Passed on",
+        by: d.by,
+        at: crate::staff::pages::format_time(d.at),
+        lines: vec![
+            format!("To {recipient} ({}): {what}.", d.to),
+            format!("Why: {}", d.reason),
+        ],
+    }
 }
 
 /// The permissions the person gave, as the form asked them.

@@ -7,6 +7,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use custodian_store::audit::{Audit, staff_actor};
+use custodian_store::staff::Enrolled;
 use custodian_store::staff::StaffRow;
 use minijinja::context;
 use serde::Deserialize;
@@ -103,6 +105,32 @@ pub async fn show(
     render(&page, &account, None, Vec::new())
 }
 
+/// The authenticator step of the code typed, and every error in the form.
+fn checked(
+    form: &EnrolForm,
+    username: &str,
+    secret: &[u8],
+    now: i64,
+) -> (Option<u64>, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    if form.password.is_empty() {
+        errors.push(FieldError::new("password", "Choose a password"));
+    } else if let Err(text) = check_password(&form.password, username) {
+        errors.push(FieldError::new(
+            "password",
+            format!("Choose a different password: {text}"),
+        ));
+    }
+    let step = check_totp(secret, &form.code, u64::try_from(now).unwrap_or(0));
+    if step.is_none() {
+        errors.push(FieldError::new(
+            "code",
+            "Enter the 6-digit code your authenticator app shows for this account",
+        ));
+    }
+    (step, errors)
+}
+
 pub async fn submit(
     State(app): State<AppState>,
     page: Page,
@@ -118,48 +146,28 @@ pub async fn submit(
     if form.step == "show" {
         return render(&page, &account, Some(&secrets), Vec::new());
     }
-    let mut errors = Vec::new();
-    if form.password.is_empty() {
-        errors.push(FieldError::new("password", "Choose a password"));
-    } else if let Err(text) = check_password(&form.password, &account.username) {
-        errors.push(FieldError::new(
-            "password",
-            format!("Choose a different password: {text}"),
-        ));
-    }
-    let step = check_totp(&secrets.secret, &form.code, u64::try_from(now).unwrap_or(0));
-    if step.is_none() {
-        errors.push(FieldError::new(
-            "code",
-            "Enter the 6-digit code your authenticator app shows for this account",
-        ));
-    }
+    let (step, errors) = checked(&form, &account.username, &secrets.secret, now);
     let Some(step) = step.filter(|_| errors.is_empty()) else {
         return render(&page, &account, Some(&secrets), errors);
     };
     let password_hash = hash_off_thread(form.password.clone())
         .await
         .map_err(AppError::Internal)?;
-    if !app
-        .store
-        .complete_enrolment(&hash, &password_hash, now)
-        .await?
-    {
+    let enrolled = Enrolled {
+        token_hash: &hash,
+        password_hash: &password_hash,
+        totp_step: i64::try_from(step).unwrap_or(i64::MAX),
+    };
+    let actor = staff_actor(&account.username);
+    let audit = Audit {
+        at: now,
+        actor: &actor,
+        action: "staff enrolled",
+        subject: None,
+    };
+    if !app.store.complete_enrolment(&enrolled, &audit).await? {
         return gone(&page);
     }
-    // The code just typed is used: it cannot sign in a second time.
-    app.store
-        .use_totp_step(&account.username, i64::try_from(step).unwrap_or(i64::MAX))
-        .await?;
-    app.store
-        .audit(
-            now,
-            &custodian_store::audit::staff_actor(&account.username),
-            "staff enrolled",
-            None,
-            "chose their password and added their authenticator",
-        )
-        .await?;
     Ok(page
         .render(
             "staff_enrolled.html",

@@ -166,6 +166,24 @@ struct ItemRow {
     deletion: String,
 }
 
+impl From<custodian_vault::ExportItem> for ItemRow {
+    fn from(i: custodian_vault::ExportItem) -> Self {
+        let day = |at: &str| at.get(..10).unwrap_or_default().to_owned();
+        ItemRow {
+            collected: day(&i.collected_at),
+            deletion: match i.deletion.date {
+                Some(date) => format!("{} ({})", day(&date), i.deletion.rule),
+                None => i.deletion.rule,
+            },
+            field: i.field,
+            value: i.value,
+            category: i.category.name,
+            purpose: i.purpose.name,
+            source: i.source,
+        }
+    }
+}
+
 pub async fn people_find(
     State(app): State<AppState>,
     Extension(user): Extension<StaffUser>,
@@ -200,26 +218,7 @@ pub async fn people_find(
         .vault
         .read_for_staff(&subject, &user.actor(), now)
         .await?;
-    let items: Vec<ItemRow> = export
-        .items
-        .into_iter()
-        .map(|i| ItemRow {
-            field: i.field,
-            value: i.value,
-            category: i.category.name,
-            purpose: i.purpose.name,
-            source: i.source,
-            collected: i.collected_at.get(..10).unwrap_or_default().to_owned(),
-            deletion: match i.deletion.date {
-                Some(date) => format!(
-                    "{} ({})",
-                    date.get(..10).unwrap_or_default(),
-                    i.deletion.rule
-                ),
-                None => i.deletion.rule,
-            },
-        })
-        .collect();
+    let items: Vec<ItemRow> = export.items.into_iter().map(ItemRow::from).collect();
     let (deleted, kept) = app.vault.erasure_preview(&subject, now).await?;
     Ok(page
         .render(

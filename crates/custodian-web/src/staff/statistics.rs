@@ -28,7 +28,10 @@ pub struct Range {
 }
 
 /// The tables the page shows, in order: (id, heading, dimension).
-const TABLES: &[(&str, &str, &str)] = &[
+/// A table's id, its heading and the dimension it counts.
+type TableSpec = (&'static str, &'static str, &'static str);
+
+const TABLES: &[TableSpec] = &[
     ("pages", "Top pages", "pages"),
     ("referrers", "Entry referrer domains", "referrer"),
     ("browsers", "Browsers", "browser"),
@@ -224,6 +227,27 @@ fn resolve(app: &AppState, range: &Range) -> Result<(Date, Date, String), String
     Ok((from, to, site))
 }
 
+/// One of the dashboard's tables, with bots named for people.
+fn table(((id, heading, dimension), rows): (&TableSpec, Vec<(String, i64)>)) -> Table {
+    let rows = if *dimension == "bot" {
+        rows.into_iter().map(|(v, n)| (bot_label(&v), n)).collect()
+    } else {
+        rows
+    };
+    Table { id, heading, rows }
+}
+
+/// A day of the chart and its table.
+fn day_view(d: &custodian_store::stats::DayRow) -> Option<DayView> {
+    let date = date_of(d.day)?;
+    Some(DayView {
+        day: date.to_string(),
+        date: long_date(date),
+        pageviews: d.pageviews,
+        visitors: d.visitors,
+    })
+}
+
 async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<Statistics> {
     let store = &app.store;
     let (first, last) = (day_number(from), day_number(to));
@@ -232,18 +256,7 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
         .stats_overview(site, first, last, &dimensions, 50)
         .await?;
     let days = overview.days;
-    let tables = TABLES
-        .iter()
-        .zip(overview.tables)
-        .map(|((id, heading, dimension), rows)| {
-            let rows = if *dimension == "bot" {
-                rows.into_iter().map(|(v, n)| (bot_label(&v), n)).collect()
-            } else {
-                rows
-            };
-            Table { id, heading, rows }
-        })
-        .collect();
+    let tables = TABLES.iter().zip(overview.tables).map(table).collect();
     let mut showings = store.campaign_days(first, last).await?;
     // This instance's showings not yet written; other instances write
     // theirs every few seconds.
@@ -270,18 +283,7 @@ async fn gather(app: &AppState, from: Date, to: Date, site: &str) -> AppResult<S
             "the sum of each day's unique visitors: someone who came on two days counts twice"
         },
         bot_requests: days.iter().map(|d| d.bot_requests).sum(),
-        days: days
-            .iter()
-            .filter_map(|d| {
-                let date = date_of(d.day)?;
-                Some(DayView {
-                    day: date.to_string(),
-                    date: long_date(date),
-                    pageviews: d.pageviews,
-                    visitors: d.visitors,
-                })
-            })
-            .collect(),
+        days: days.iter().filter_map(day_view).collect(),
         tables,
         campaigns,
         campaign_days,
@@ -421,6 +423,16 @@ pub async fn json(State(app): State<AppState>, Query(range): Query<Range>) -> Ap
     }
 }
 
+fn campaign_day_row(d: &CampaignDayView) -> Vec<String> {
+    vec![
+        d.campaign.clone(),
+        d.day.clone(),
+        d.shows.to_string(),
+        d.uncounted.to_string(),
+        d.reach.to_string(),
+    ]
+}
+
 /// `/staff/statistics/{table}.csv`: one table, or `days`.
 pub async fn csv(
     State(app): State<AppState>,
@@ -435,51 +447,36 @@ pub async fn csv(
     };
     let stats = gather(&app, from, to, &site).await?;
     let name = format!("{table}-{from}-to-{to}");
-    if table == "campaigns" {
-        let rows = stats
-            .campaign_days
-            .iter()
-            .map(|d| {
-                vec![
-                    d.campaign.clone(),
-                    d.day.clone(),
-                    d.shows.to_string(),
-                    d.uncounted.to_string(),
-                    d.reach.to_string(),
-                ]
-            })
-            .collect();
-        return super::consultations::csv_response(
-            &name,
-            [
+    let (headings, rows): (Vec<&str>, Vec<Vec<String>>) = match table {
+        "campaigns" => (
+            vec![
                 "campaign",
                 "day",
                 "shows",
                 "shows without the cookie",
                 "reach",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows,
-        );
-    }
-    if table == "days" {
-        let rows = stats
-            .days
-            .iter()
-            .map(|d| {
-                vec![
-                    d.day.clone(),
-                    d.pageviews.to_string(),
-                    d.visitors.to_string(),
-                ]
-            })
-            .collect();
-        return super::consultations::csv_response(
-            &name,
-            vec!["day".into(), "pageviews".into(), "visitors".into()],
-            rows,
-        );
+            ],
+            stats.campaign_days.iter().map(campaign_day_row).collect(),
+        ),
+        "days" => (
+            vec!["day", "pageviews", "visitors"],
+            stats
+                .days
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.day.clone(),
+                        d.pageviews.to_string(),
+                        d.visitors.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    if !headings.is_empty() {
+        let headings = headings.into_iter().map(str::to_owned).collect();
+        return super::consultations::csv_response(&name, headings, rows);
     }
     let Some(found) = stats.tables.into_iter().find(|t| t.id == table) else {
         return Ok(StatusCode::NOT_FOUND.into_response());

@@ -185,16 +185,24 @@ pub async fn submit_code(
             }));
             Ok(Redirect::to("/your-data/held").into_response())
         }
-        ProofCheck::Wrong { tries_left } if tries_left > 0 => refuse(format!(
+        refused => refuse(why_not(&refused)),
+    }
+}
+
+/// Why a code did not prove the address, and what to do.
+fn why_not(checked: &ProofCheck) -> String {
+    match checked {
+        ProofCheck::Wrong { tries_left } if *tries_left > 0 => format!(
             "That code is not right. Check the email and try again: you have {tries_left} {} left",
-            if tries_left == 1 { "try" } else { "tries" }
-        )),
-        ProofCheck::Wrong { .. } | ProofCheck::UsedUp => refuse(format!(
+            if *tries_left == 1 { "try" } else { "tries" }
+        ),
+        ProofCheck::Expired => format!(
+            "That code has expired: codes work for {} minutes. Ask for a new code",
+            CODE_SECONDS / 60
+        ),
+        _ => format!(
             "That code cannot be used any more: it works for {MAX_TRIES} tries, once. Ask for a new code"
-        )),
-        ProofCheck::Expired => refuse(format!(
-            "That code has expired: codes work for {minutes} minutes. Ask for a new code"
-        )),
+        ),
     }
 }
 
