@@ -316,6 +316,14 @@ pub struct Purpose {
     pub dpv: Option<Spanned<String>>,
 }
 
+impl Policy {
+    /// What the notice calls a recipient; its id if the policy no longer
+    /// names it (a disclosure recorded under an older policy).
+    pub fn recipient_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.recipients.get(id).map_or(id, |r| r.name.as_str())
+    }
+}
+
 impl Purpose {
     /// Whether a child needs a parent's permission for this purpose.
     pub fn asks_parent(&self) -> bool {

@@ -551,16 +551,19 @@ impl PersonalData<'_> {
         Ok(rows)
     }
 
-    pub async fn set_record_deadline(
+    /// Sets the deadlines an event fixed: (record id, when it is deleted),
+    /// all or none.
+    pub async fn set_record_deadlines(
         &self,
-        id: &str,
+        deadlines: &[(String, i64)],
         event_at: i64,
-        delete_after: i64,
     ) -> Result<()> {
-        with_pool!(&self.store.pool, p => {
-            sqlx::query("UPDATE records SET event_at = $1, delete_after = $2 WHERE id = $3")
-                .bind(event_at).bind(delete_after).bind(id)
-                .execute(p).await?;
+        in_write_tx!(self.store, tx => {
+            for (id, delete_after) in deadlines {
+                sqlx::query("UPDATE records SET event_at = $1, delete_after = $2 WHERE id = $3")
+                    .bind(event_at).bind(delete_after).bind(id)
+                    .execute(&mut *tx).await?;
+            }
         });
         Ok(())
     }

@@ -8,7 +8,10 @@
 //! row in one transaction: acknowledged means all of it is committed.
 
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseInsert, CaseRow, CaseRows, CaseStatus};
+use custodian_store::audit::Audit;
+use custodian_store::personal::cases::{
+    CaseEvent, CaseFilter, CaseInsert, CaseRow, CaseRows, CaseStatus,
+};
 use custodian_store::personal::consents::ConsentReceiptRow;
 use custodian_store::personal::guardians::GuardianRequestRow;
 use custodian_store::personal::record_source::RecordSource;
@@ -519,23 +522,41 @@ impl Vault {
         Ok(opened)
     }
 
-    /// Something happened to a case (a reply, closing): its records'
-    /// deadlines that hang on it are set, and its row says so.
+    /// Something happened to a case (assigned, replied, closed): its
+    /// records' deadlines that hang on the event are set, its row says so,
+    /// and the audit log records `action` by `actor`, all in one
+    /// transaction.
     pub async fn case_event(
         &self,
         case: &CaseRow,
-        status: CaseStatus,
-        assigned_to: Option<&str>,
-        event: Option<Event>,
+        change: CaseChange<'_>,
+        actor: &str,
         now: i64,
     ) -> Result<()> {
-        if let Some(event) = event {
-            self.event_happened(&case_source(&case.id), event, now)
-                .await?;
-        }
+        let deadlines = match change.event {
+            Some(event) => {
+                self.deadlines_after(&case_source(&case.id), event, now)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        let detail = format!("case {}", case.reference);
+        let event = CaseEvent {
+            case_id: &case.id,
+            status: change.status,
+            assigned_to: change.assigned_to,
+            deadlines: &deadlines,
+            detail: &detail,
+        };
+        let audit = Audit {
+            at: now,
+            actor,
+            action: change.action,
+            subject: Some(&case.subject_id),
+        };
         self.store
             .personal_data()
-            .update_case(&case.id, status, assigned_to, now)
+            .record_case_event(&event, &audit)
             .await?;
         Ok(())
     }
@@ -546,6 +567,17 @@ impl Vault {
             id: case.subject_id.clone(),
         }
     }
+}
+
+/// What a member of staff did to a case.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseChange<'a> {
+    pub status: CaseStatus,
+    pub assigned_to: Option<&'a str>,
+    /// The retention event it is, if any ("1 year after we reply").
+    pub event: Option<Event>,
+    /// How the audit log names it: "assign case", "reply to case".
+    pub action: &'a str,
 }
 
 #[cfg(test)]

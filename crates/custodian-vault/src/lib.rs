@@ -30,7 +30,7 @@ mod vault;
 pub use accounts::{
     AccountDetails, AccountRef, LinkOutcome, LinkPurpose, NewAccount, Registration,
 };
-pub use cases::{Answer, CaseConsent, CaseRef, DraftOwner, Hold, NewCase, OpenedCase};
+pub use cases::{Answer, CaseChange, CaseConsent, CaseRef, DraftOwner, Hold, NewCase, OpenedCase};
 pub use error::{Result, VaultError};
 pub use export::{Export, ExportItem};
 pub use guardians::{Deciding, GuardianDecision, HeldForm};

@@ -530,19 +530,36 @@ impl Vault {
     /// a person unsubscribed): their deadlines are set from it. Happening
     /// again (a case reopened and closed) moves them again.
     pub async fn event_happened(&self, source: &str, event: Event, at: i64) -> Result<u64> {
+        let deadlines = self.deadlines_after(source, event, at).await?;
+        self.store
+            .personal_data()
+            .set_record_deadlines(&deadlines, at)
+            .await?;
+        Ok(u64::try_from(deadlines.len()).unwrap_or(u64::MAX))
+    }
+
+    /// The deadlines `event` at `at` fixes for the records from `source`
+    /// that waited for it: (record id, when it is deleted).
+    pub(crate) async fn deadlines_after(
+        &self,
+        source: &str,
+        event: Event,
+        at: i64,
+    ) -> Result<Vec<(String, i64)>> {
         check_source(source)?;
-        let rows = self.store.personal_data();
-        let mut moved = 0;
-        for record in rows.records_awaiting(source, event_id(event)).await? {
-            if let Some(rule) = self.policy.retention.get(&record.purpose)
-                && let Some(delete_after) = deadline(*rule, record.collected_at, Some(at))
-            {
-                rows.set_record_deadline(&record.id, at, delete_after)
-                    .await?;
-                moved += 1;
-            }
-        }
-        Ok(moved)
+        let waiting = self
+            .store
+            .personal_data()
+            .records_awaiting(source, event_id(event))
+            .await?;
+        Ok(waiting
+            .into_iter()
+            .filter_map(|record| {
+                let rule = self.policy.retention.get(&record.purpose)?;
+                let delete_after = deadline(*rule, record.collected_at, Some(at))?;
+                Some((record.id, delete_after))
+            })
+            .collect())
     }
 
     /// Everything held about a subject, decrypted.

@@ -116,11 +116,7 @@ pub async fn forward(
     let full = permits(form, case, request.recipient);
     let answers = passed_answers(form, &opened.answers, full);
     let config = &checked.config;
-    let recipient_name = config
-        .policy
-        .recipients
-        .get(request.recipient)
-        .map_or(request.recipient, |r| r.name.as_str());
+    let recipient_name = config.policy.recipient_name(request.recipient);
     mailer
         .enqueue(
             NewMail {

@@ -6,7 +6,7 @@ use custodian_policy::CheckedConfig;
 use custodian_policy::forms::Form;
 use custodian_policy::retention::Event;
 use custodian_store::personal::cases::{CaseRow, CaseStatus};
-use custodian_vault::Vault;
+use custodian_vault::{CaseChange, Vault};
 
 use custodian_store::audit::staff_actor;
 
@@ -96,15 +96,13 @@ pub async fn reply(
         now,
     )
     .await?;
-    vault
-        .case_event(
-            case,
-            CaseStatus::Replied,
-            case.assigned_to.as_deref().or(Some(reply.username)),
-            Some(Event::Replied),
-            now,
-        )
-        .await?;
+    let change = CaseChange {
+        status: CaseStatus::Replied,
+        assigned_to: case.assigned_to.as_deref().or(Some(reply.username)),
+        event: Some(Event::Replied),
+        action: "reply to case",
+    };
+    vault.case_event(case, change, &actor, now).await?;
     Ok(Replied::Sent)
 }
 

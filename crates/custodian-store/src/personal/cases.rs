@@ -25,6 +25,17 @@ pub struct CaseRow {
     pub updated_at: i64,
 }
 
+/// A case's new state after something happened to it, and the deadlines
+/// the event sets: (record id, when it is deleted).
+pub struct CaseEvent<'a> {
+    pub case_id: &'a str,
+    pub status: CaseStatus,
+    pub assigned_to: Option<&'a str>,
+    pub deadlines: &'a [(String, i64)],
+    /// The audit entry's detail: the case's reference, never its contents.
+    pub detail: &'a str,
+}
+
 /// What happened to an attempt to open a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseInsert {
@@ -388,6 +399,29 @@ impl PersonalData<'_> {
                 .execute(p).await?.rows_affected()
         });
         Ok(n == 1)
+    }
+
+    /// Something happened to a case: the deadlines of its records that
+    /// waited for the event, its status and who has it, and the audit entry
+    /// saying who did it, in one transaction. False if the case is gone.
+    pub async fn record_case_event(
+        &self,
+        event: &CaseEvent<'_>,
+        audit: &crate::audit::Audit<'_>,
+    ) -> Result<bool> {
+        let at = audit.at;
+        let changed = in_write_tx!(self.store, tx, audited(audit) => {
+            for (record, delete_after) in event.deadlines {
+                sqlx::query("UPDATE records SET event_at = $1, delete_after = $2 WHERE id = $3")
+                    .bind(at).bind(delete_after).bind(record)
+                    .execute(&mut *tx).await?;
+            }
+            let n = sqlx::query("UPDATE cases SET status = $1, assigned_to = $2, updated_at = $3 WHERE id = $4")
+                .bind(event.status.as_str()).bind(event.assigned_to).bind(at).bind(event.case_id)
+                .execute(&mut *tx).await?.rows_affected();
+            (n == 1, (n == 1).then(|| event.detail.to_owned()))
+        });
+        Ok(changed)
     }
 
     /// Move cases to another subject (a merge).

@@ -9,6 +9,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_app::cases;
+use custodian_vault::CaseChange;
 use custodian_policy::retention::Event;
 use custodian_store::personal::cases::{CaseFilter, CaseRow, CaseStatus};
 use minijinja::context;
@@ -307,13 +308,7 @@ fn answers_and_timeline(
 
 /// A disclosure as the case's timeline tells it.
 fn passed_on(app: &AppState, d: Disclosed) -> Entry {
-    let recipient = app
-        .checked
-        .config
-        .policy
-        .recipients
-        .get(&d.recipient)
-        .map_or_else(|| d.recipient.clone(), |r| r.name.clone());
+    let recipient = app.checked.config.policy.recipient_name(&d.recipient);
     let what = if d.version == "full" {
         "the full message, with their permission"
     } else {
@@ -403,11 +398,21 @@ pub async fn assign(
     let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let now = app.clock.unix();
+    let change = CaseChange {
+        status: case.status.taken(),
+        assigned_to: Some(&user.username),
+        event: None,
+        action: "assign case",
+    };
     app.vault
-        .case_event(&case, case.status.taken(), Some(&user.username), None, now)
+        .case_event(&case, change, &user.actor(), app.clock.unix())
         .await?;
-    recorded(&app, &user, "assign case", &case, now).await
+    Ok(back_to(&case))
+}
+
+/// The case page again, after an action.
+fn back_to(case: &CaseRow) -> Response {
+    Redirect::to(&format!("/staff/cases/{}", case.id)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -469,7 +474,7 @@ pub async fn reply(
         public_values: crate::mail::public_values(&app, "case_reply"),
     };
     match cases::reply(&app.vault, app.mailer.as_deref(), &app.checked, reply, now).await? {
-        cases::Replied::Sent => recorded(&app, &user, "reply to case", &case, now).await,
+        cases::Replied::Sent => Ok(back_to(&case)),
         cases::Replied::NoAddress => {
             let error = "This person did not give an email address, so we cannot reply by email";
             refuse(&app, &user, &id, &page, ("reply", error, &text)).await
@@ -486,17 +491,16 @@ pub async fn close(
     let Some(case) = find_case(&app, &user, &id).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
-    let now = app.clock.unix();
+    let change = CaseChange {
+        status: CaseStatus::Closed,
+        assigned_to: case.assigned_to.as_deref(),
+        event: Some(Event::CaseClosed),
+        action: "close case",
+    };
     app.vault
-        .case_event(
-            &case,
-            CaseStatus::Closed,
-            case.assigned_to.as_deref(),
-            Some(Event::CaseClosed),
-            now,
-        )
+        .case_event(&case, change, &user.actor(), app.clock.unix())
         .await?;
-    recorded(&app, &user, "close case", &case, now).await
+    Ok(back_to(&case))
 }
 
 #[derive(Deserialize)]
@@ -540,7 +544,7 @@ pub async fn forward(
     .await?
     {
         cases::Forwarded::Sent { .. } => {
-            return Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response());
+            return Ok(back_to(&case));
         }
         cases::Forwarded::NotARecipient => ("recipient", "Select who to pass the case to"),
         cases::Forwarded::BadAddress => (

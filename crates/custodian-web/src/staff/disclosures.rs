@@ -69,12 +69,7 @@ fn routes(app: &AppState) -> Vec<Route> {
 }
 
 fn recipient_name(app: &AppState, id: &str) -> String {
-    app.checked
-        .config
-        .policy
-        .recipients
-        .get(id)
-        .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    app.checked.config.policy.recipient_name(id).to_owned()
 }
 
 fn basis_label(basis: &str) -> String {
