@@ -15,7 +15,7 @@ use crate::state::AppState;
 pub async fn show(page: Page, Path(token): Path<String>) -> AppResult<Response> {
     Ok(page
         .render(
-            "account_confirm.html",
+            "accounts/confirm.html",
             "Confirm your email address",
             context! { action => format!("/account/confirm/{token}") },
         )?
@@ -31,7 +31,7 @@ pub async fn submit(
     match app.vault.verify_account(&token, now).await? {
         LinkOutcome::Done(_) => Ok(page
             .render(
-                "account_confirmed.html",
+                "accounts/confirmed.html",
                 "Your email address is confirmed",
                 context! {},
             )?

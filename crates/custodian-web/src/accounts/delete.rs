@@ -26,7 +26,7 @@ pub async fn show(
     let (deleted, kept) = app.vault.erasure_preview(&account.subject, now).await?;
     Ok(page
         .render(
-            "account_delete.html",
+            "accounts/delete.html",
             "Delete your account",
             context! { deleted, kept },
         )?
@@ -54,7 +54,7 @@ pub async fn submit(
         let (deleted, kept) = app.vault.erasure_preview(&account.subject, now).await?;
         return invalid(
             &page,
-            "account_delete.html",
+            "accounts/delete.html",
             "Delete your account",
             context! { deleted, kept, errors => vec![error] },
         );
@@ -63,7 +63,7 @@ pub async fn submit(
     page.session().end_privileges();
     let mut response = page
         .render(
-            "account_deleted.html",
+            "accounts/deleted.html",
             "Your account has been deleted",
             context! { deleted => report.deleted, kept => report.kept },
         )?

@@ -37,7 +37,7 @@ pub async fn show(
     let details = app.vault.account_details(&account).await?;
     Ok(page
         .render(
-            "account_change_email.html",
+            "accounts/change_email.html",
             "Change your email address",
             context! { current => details.email, email => "" },
         )?
@@ -65,7 +65,7 @@ pub async fn submit(
     if !errors.is_empty() {
         return invalid(
             &page,
-            "account_change_email.html",
+            "accounts/change_email.html",
             "Change your email address",
             context! { errors, email, current => details.email },
         );
@@ -97,7 +97,7 @@ pub async fn submit(
 pub async fn show_confirm(page: Page, Path(token): Path<String>) -> AppResult<Response> {
     Ok(page
         .render(
-            "account_confirm.html",
+            "accounts/confirm.html",
             "Confirm your new email address",
             context! { action => format!("/account/confirm-email/{token}"), new_address => true },
         )?
@@ -131,7 +131,7 @@ pub async fn submit_confirm(
             page.session().end_privileges();
             Ok(page
                 .render(
-                    "account_email_changed.html",
+                    "accounts/email_changed.html",
                     "Your email address has changed",
                     context! {},
                 )?

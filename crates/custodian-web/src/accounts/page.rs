@@ -108,7 +108,7 @@ pub async fn show(
         .map(|p| p.retention.get_ref().clone());
     Ok(page
         .render(
-            "account.html",
+            "accounts/account.html",
             "Your account",
             context! {
                 email => details.email,

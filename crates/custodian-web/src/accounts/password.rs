@@ -30,7 +30,7 @@ pub struct ChangeForm {
 pub async fn show(page: Page, _signed_in: SignedIn) -> AppResult<Response> {
     Ok(page
         .render(
-            "account_change_password.html",
+            "accounts/change_password.html",
             "Change your password",
             context! {},
         )?
@@ -61,7 +61,7 @@ pub async fn submit(
     if !errors.is_empty() {
         return invalid(
             &page,
-            "account_change_password.html",
+            "accounts/change_password.html",
             "Change your password",
             context! { errors },
         );

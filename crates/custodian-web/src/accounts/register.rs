@@ -34,7 +34,7 @@ pub async fn show(page: Page) -> AppResult<Response> {
     }
     Ok(page
         .render(
-            "account_register.html",
+            "accounts/register.html",
             "Create an account",
             context! { email => "", username => "" },
         )?
@@ -81,7 +81,7 @@ pub async fn submit(
     // session. The same page whether or not the address had an account.
     Ok(page
         .render(
-            "account_check_email.html",
+            "accounts/check_email.html",
             "Check your email",
             context! { hours => CONFIRM_SECONDS / 3600, email },
         )?
@@ -139,7 +139,7 @@ fn refuse(
 ) -> AppResult<Response> {
     invalid(
         page,
-        "account_register.html",
+        "accounts/register.html",
         "Create an account",
         context! { errors, email, username },
     )
@@ -148,7 +148,7 @@ fn refuse(
 pub async fn check_email(page: Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "account_check_email.html",
+            "accounts/check_email.html",
             "Check your email",
             context! { hours => CONFIRM_SECONDS / 3600 },
         )?

@@ -37,7 +37,7 @@ pub struct NewPasswordForm {
 pub async fn show_request(page: Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "account_reset_request.html",
+            "accounts/reset_request.html",
             "Reset your password",
             context! { email => "" },
         )?
@@ -58,7 +58,7 @@ pub async fn submit_request(
     if !errors.is_empty() {
         return invalid(
             &page,
-            "account_reset_request.html",
+            "accounts/reset_request.html",
             "Reset your password",
             context! { errors, email },
         );
@@ -74,7 +74,7 @@ pub async fn submit_request(
     });
     Ok(page
         .render(
-            "account_reset_sent.html",
+            "accounts/reset_sent.html",
             "Check your email",
             context! { minutes => RESET_SECONDS / 60, email },
         )?
@@ -128,7 +128,7 @@ pub async fn show_new(
     {
         LinkOutcome::Done(_) => Ok(page
             .render(
-                "account_reset_new.html",
+                "accounts/reset_new.html",
                 "Choose a new password",
                 context! { action => format!("/account/reset-password/{token}") },
             )?
@@ -164,7 +164,7 @@ pub async fn submit_new(
         let errors = vec![FieldError::new("password", text)];
         return invalid(
             &page,
-            "account_reset_new.html",
+            "accounts/reset_new.html",
             "Choose a new password",
             context! { errors, action => format!("/account/reset-password/{token}") },
         );

@@ -55,7 +55,7 @@ pub async fn show(page: Page, Query(query): Query<ReturnQuery>) -> AppResult<Res
     let password_changed = page.flash == Some(Flash::PasswordChanged);
     Ok(page
         .render(
-            "account_sign_in.html",
+            "accounts/sign_in.html",
             "Sign in",
             context! {
                 signed_out,
@@ -198,7 +198,7 @@ fn refuse(
 ) -> AppResult<Response> {
     invalid(
         page,
-        "account_sign_in.html",
+        "accounts/sign_in.html",
         "Sign in",
         context! { errors, login, return_to },
     )

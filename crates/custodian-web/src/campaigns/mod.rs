@@ -40,7 +40,7 @@ pub fn fragment(app: &AppState, campaign: Option<&CheckedCampaign>) -> AppResult
         return Ok(String::new());
     };
     Ok(app.templates.render(
-        "campaign.html",
+        "campaigns/campaign.html",
         context! {
             id => c.id,
             title => c.title,

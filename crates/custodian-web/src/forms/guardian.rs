@@ -275,7 +275,7 @@ pub(crate) fn render_question(
         .collect();
     let mut response = page
         .render(
-            "guardian_permission.html",
+            "forms/guardian_permission.html",
             &title,
             context! {
                 form_title => asking.name,
@@ -385,7 +385,7 @@ pub async fn decide(
     let decided_page = |given: bool, title: &str| -> AppResult<Response> {
         Ok(page
             .render(
-                "guardian_decided.html",
+                "forms/guardian_decided.html",
                 title,
                 context! { given, form_title => form.title },
             )?

@@ -156,7 +156,7 @@ pub async fn index(State(app): State<AppState>, page: Page) -> AppResult<Respons
         .collect();
     Ok(page
         .render(
-            "forms.html",
+            "forms/index.html",
             "Contact us and have your say",
             context! { forms },
         )?
@@ -179,7 +179,7 @@ pub async fn start(
     let open = closed_page(&app, &page, &form_id, form).is_none();
     Ok(page
         .render(
-            "form_start.html",
+            "forms/start.html",
             &form.title,
             context! {
                 form_id,
@@ -327,7 +327,7 @@ fn render_page(
         .collect();
     let mut response = page
         .render(
-            "form_page.html",
+            "forms/page.html",
             &title,
             context! {
                 form_title => form.title,
@@ -470,7 +470,7 @@ pub async fn show_check(
     );
     Ok(page
         .render(
-            "form_check.html",
+            "forms/check.html",
             &format!("Check your answers – {}", form.title),
             context! {
                 form_title => form.title,
@@ -721,7 +721,7 @@ pub async fn sent(
         let children = app.checked.children;
         return Ok(page
             .render(
-                "form_held.html",
+                "forms/held.html",
                 &format!("{}: waiting for permission", form.title),
                 context! {
                     form_title => form.title,
@@ -735,7 +735,7 @@ pub async fn sent(
     }
     Ok(page
         .render(
-            "form_sent.html",
+            "forms/sent.html",
             "Form sent",
             context! {
                 form_id,

@@ -24,7 +24,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
         .as_deref()
         .unwrap_or(DEFAULT_STATEMENT);
     page.render(
-        "accessibility.html",
+        "pages/accessibility.html",
         "Accessibility statement",
         context! {
             statement_html => Value::from_safe_string(written_markdown_to_html(markdown)),

@@ -107,7 +107,7 @@ fn render(
         "Cookies"
     };
     let html = page.render(
-        "cookies.html",
+        "pages/cookies.html",
         title,
         context! {
             essential => rows(app, None),

@@ -35,7 +35,7 @@ pub async fn show(
     };
     let mut response = page
         .render(
-            "home.html",
+            "pages/home.html",
             "Home",
             context! {
                 controller => custodian_policy::notice::phrase_case(&policy.controller.name),

@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Html<String>> {
     page.render(
-        "privacy.html",
+        "pages/privacy.html",
         "Privacy notice",
         context! {
             controller => app.checked.config.policy.controller.name,

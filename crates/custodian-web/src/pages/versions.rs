@@ -43,7 +43,7 @@ pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Html<Str
         })
         .collect();
     page.render(
-        "versions.html",
+        "pages/versions.html",
         "Versions of this privacy notice",
         context! { versions => summaries },
     )
@@ -64,7 +64,7 @@ pub async fn show(
     let title = format!("Privacy notice, version {}", version.sequence);
     Ok(page
         .render(
-            "version.html",
+            "pages/version.html",
             &title,
             context! {
                 sequence => version.sequence,

@@ -68,7 +68,7 @@ pub async fn accounts(State(app): State<AppState>, page: Page) -> AppResult<Resp
         .collect();
     Ok(page
         .render(
-            "staff_accounts.html",
+            "staff/accounts.html",
             "Staff accounts",
             context! {
                 staff, roles => role_options(), teams => team_options(&app), username => "", role => "",
@@ -161,7 +161,7 @@ pub async fn add_account(
     }
     let added = context! { username, role => role.label(), hours => ENROL_SECONDS / 3600 };
     Ok(page
-        .render("staff_account_added.html", "Staff account created", added)?
+        .render("staff/account_added.html", "Staff account created", added)?
         .into_response())
 }
 
@@ -305,7 +305,7 @@ async fn refuse(
         .map(|s| (s.username, s.role))
         .collect();
     let html = page.render(
-        "staff_accounts.html",
+        "staff/accounts.html",
         "Error: Staff accounts",
         context! {
             staff, roles => role_options(), teams => team_options(app), errors, username,
@@ -322,7 +322,7 @@ pub async fn keys(State(app): State<AppState>, page: Page) -> AppResult<Response
         .map(|k| custodian_vault::MasterKeys::current_id(k.as_ref()));
     Ok(page
         .render(
-            "staff_keys.html",
+            "staff/keys.html",
             "Master key",
             context! { current, rotatable => app.vault_keys.is_some() },
         )?
@@ -343,7 +343,7 @@ pub async fn rotate_keys(
         .await?;
     Ok(page
         .render(
-            "staff_keys.html",
+            "staff/keys.html",
             "Master key",
             context! { current => report.new_key.clone(), rotatable => true, rotated => context! {
                 new_key => report.new_key, rewrapped => report.subjects_rewrapped, retired => report.retired_keys,
@@ -356,7 +356,7 @@ pub async fn mail(State(app): State<AppState>, page: Page) -> AppResult<Response
     let counts = app.store.outbox_counts().await?;
     Ok(page
         .render(
-            "staff_mail.html",
+            "staff/mail.html",
             "Outbox",
             context! { queued => counts.queued, sent => counts.sent, failed => counts.failed },
         )?

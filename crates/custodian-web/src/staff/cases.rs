@@ -116,7 +116,7 @@ pub async fn inbox(
         .collect();
     Ok(page
         .render(
-            "staff_cases.html",
+            "staff/cases.html",
             "Cases",
             context! { cases, teams, statuses, reference },
         )?
@@ -208,7 +208,7 @@ async fn render_case(
     let failed = if errors.is_empty() { "" } else { "Error: " };
     let mut response = page
         .render(
-            "staff_case.html",
+            "staff/case.html",
             &format!("{failed}Case {}", c.reference),
             context! {
                 id => c.id,

@@ -59,7 +59,7 @@ pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response
         .collect();
     Ok(page
         .render(
-            "staff_consultations.html",
+            "staff/consultations.html",
             "Consultations",
             context! { consultations },
         )?
@@ -81,7 +81,7 @@ pub async fn show(
     let publishable = all.iter().filter(|r| r.publication.is_some()).count();
     Ok(page
         .render(
-            "staff_consultation.html",
+            "staff/consultation.html",
             &format!("Results: {}", form.title),
             context! { id, title => form.title, result, publishable },
         )?

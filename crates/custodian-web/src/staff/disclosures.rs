@@ -131,7 +131,7 @@ pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response
         .collect();
     Ok(page
         .render(
-            "staff_disclosures.html",
+            "staff/disclosures.html",
             "Disclosure log",
             context! { rows },
         )?
@@ -166,7 +166,7 @@ pub async fn show(
     let details: Vec<(&str, String)> = details.into_iter().map(|(f, v)| (label(&f), v)).collect();
     Ok(page
         .render(
-            "staff_disclosure.html",
+            "staff/disclosure.html",
             "Disclosure",
             context! { d => log_row(&app, found), details, by => found.actor },
         )?
@@ -186,7 +186,7 @@ fn render_form(
         "Record a disclosure"
     };
     let html = page.render(
-        "staff_disclosure_new.html",
+        "staff/disclosure_new.html",
         title,
         context! {
             errors,

@@ -83,7 +83,7 @@ fn render(
         StatusCode::BAD_REQUEST
     };
     let html = page.render(
-        "staff_enrol.html",
+        "staff/enrol.html",
         &title,
         context! {
             username => account.username, role, errors,
@@ -170,7 +170,7 @@ pub async fn submit(
     }
     Ok(page
         .render(
-            "staff_enrolled.html",
+            "staff/enrolled.html",
             "Your staff account is ready",
             context! { username => account.username },
         )?

@@ -31,7 +31,7 @@ pub async fn home(Extension(user): Extension<StaffUser>, page: Page) -> AppResul
         })
         .collect();
     Ok(page
-        .render("staff_home.html", "Staff area", context! { links })?
+        .render("staff/home.html", "Staff area", context! { links })?
         .into_response())
 }
 
@@ -122,7 +122,7 @@ pub async fn audit(
         .collect();
     Ok(page
         .render(
-            "staff_audit.html",
+            "staff/audit.html",
             "Audit log",
             context! { rows, intact, everyone => filter.is_none() },
         )?
@@ -142,7 +142,7 @@ pub(crate) fn format_time(unix: i64) -> String {
 pub async fn people_search(page: Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "staff_people.html",
+            "staff/people.html",
             "People's data",
             context! { email => "" },
         )?
@@ -194,7 +194,7 @@ pub async fn people_find(
     if !email.contains('@') {
         let error = "Enter an email address, like name@example.com";
         let html = page.render(
-            "staff_people.html",
+            "staff/people.html",
             "Error: People's data",
             context! { email, error },
         )?;
@@ -207,7 +207,7 @@ pub async fn people_find(
             .await?;
         return Ok(page
             .render(
-                "staff_people.html",
+                "staff/people.html",
                 "People's data",
                 context! { email, not_found => true },
             )?
@@ -222,7 +222,7 @@ pub async fn people_find(
     let (deleted, kept) = app.vault.erasure_preview(&subject, now).await?;
     Ok(page
         .render(
-            "staff_person.html",
+            "staff/person.html",
             "Data held about this person",
             context! { subject => subject.id, items, deleted, kept },
         )?
@@ -284,7 +284,7 @@ pub async fn people_erase(
         };
         return Ok(page
             .render(
-                "staff_erase_confirm.html",
+                "staff/erase_confirm.html",
                 "Erase this person's data",
                 context! { subject => subject.id, deleted, kept },
             )?
@@ -297,7 +297,7 @@ pub async fn people_erase(
     };
     Ok(page
         .render(
-            "staff_erased.html",
+            "staff/erased.html",
             "Data erased",
             context! { deleted => report.deleted, kept => report.kept },
         )?
@@ -330,6 +330,6 @@ pub async fn retention(State(app): State<AppState>, page: Page) -> AppResult<Res
         })
         .collect();
     Ok(page
-        .render("staff_retention.html", "Retention", context! { rows })?
+        .render("staff/retention.html", "Retention", context! { rows })?
         .into_response())
 }

@@ -83,7 +83,7 @@ pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response
     let overdue = rows.iter().filter(|r| r.overdue).count();
     Ok(page
         .render(
-            "staff_requests.html",
+            "staff/requests.html",
             "Requests about data",
             context! { rows, overdue },
         )?
@@ -134,7 +134,7 @@ pub async fn new(State(app): State<AppState>, page: Page) -> AppResult<Response>
     let today = today(&app);
     Ok(page
         .render(
-            "staff_request_new.html",
+            "staff/request_new.html",
             "Record a request",
             context! {
                 kinds, channels,
@@ -225,7 +225,7 @@ pub async fn create(
         Err(errors) => {
             let (kinds, channels) = choices();
             let html = page.render(
-                "staff_request_new.html",
+                "staff/request_new.html",
                 "Error: Record a request",
                 context! {
                     errors, kinds, channels,
@@ -316,7 +316,7 @@ async fn show_with(
         format!("Error: Request {}", row.reference)
     };
     let html = page.render(
-        "staff_request.html",
+        "staff/request.html",
         &title,
         context! {
             errors,

@@ -40,7 +40,7 @@ pub async fn show(page: Page) -> AppResult<Response> {
     let signed_out = page.flash == Some(Flash::SignedOut);
     Ok(page
         .render(
-            "staff_sign_in.html",
+            "staff/sign_in.html",
             "Sign in to the staff area",
             context! { signed_out, username => "" },
         )?
@@ -217,7 +217,7 @@ fn refuse_on_username(page: &Page, username: &str, text: String) -> AppResult<Re
 
 fn refuse(page: &Page, username: &str, errors: Vec<FieldError>) -> AppResult<Response> {
     let html = page.render(
-        "staff_sign_in.html",
+        "staff/sign_in.html",
         "Error: Sign in to the staff area",
         context! { errors, username },
     )?;

@@ -361,7 +361,7 @@ pub async fn show(
         Err(message) => {
             let mut response = page
                 .render(
-                    "staff_statistics.html",
+                    "staff/statistics.html",
                     "Error: Site usage statistics",
                     context! {
                         errors => vec![context! { field => "from", text => message }],
@@ -381,7 +381,7 @@ pub async fn show(
     let query = format!("from={from}&to={to}&site={}", urlencode(&site));
     Ok(page
         .render(
-            "staff_statistics.html",
+            "staff/statistics.html",
             "Site usage statistics",
             context! {
                 stats,

@@ -55,14 +55,14 @@ pub async fn list(State(app): State<AppState>, page: Page) -> AppResult<Response
         })
         .collect();
     Ok(page
-        .render("staff_updates.html", "Email updates", context! { sends })?
+        .render("staff/updates.html", "Email updates", context! { sends })?
         .into_response())
 }
 
 pub async fn new(State(app): State<AppState>, page: Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "staff_update_new.html",
+            "staff/update_new.html",
             "Write an update",
             context! { topics => topic_options(&app, &[]), subject => "", body => "", test_to => "" },
         )?
@@ -93,7 +93,7 @@ pub async fn submit(
             "Error: Write an update"
         };
         let html = page.render(
-            "staff_update_new.html",
+            "staff/update_new.html",
             title,
             context! {
                 errors,
@@ -263,7 +263,7 @@ pub async fn show(
     let counts = app.store.send_counts(&id).await?;
     Ok(page
         .render(
-            "staff_update.html",
+            "staff/update.html",
             &send.subject,
             context! {
                 id => send.id,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 pub async fn show(page: Page, Path(token): Path<String>) -> AppResult<Response> {
     Ok(page
         .render(
-            "updates_confirm.html",
+            "updates/confirm.html",
             "Confirm your email updates",
             context! { action => format!("/updates/confirm/{token}") },
         )?
@@ -57,7 +57,7 @@ pub(super) async fn confirm(
             super::guardian::ask(app, &subscription, &token, until).await?;
             Ok(page
                 .render(
-                    "updates_held.html",
+                    "updates/held.html",
                     "Waiting for your parent's or guardian's permission",
                     context! {
                         age => app.checked.children.map(|c| c.age),
@@ -78,7 +78,7 @@ pub(super) async fn confirm(
                 .collect();
             Ok(page
                 .render(
-                    "updates_confirmed.html",
+                    "updates/confirmed.html",
                     "You are subscribed",
                     context! {
                         topics => names,

@@ -185,7 +185,7 @@ pub async fn decide(
     };
     Ok(page
         .render(
-            "guardian_decided.html",
+            "forms/guardian_decided.html",
             title,
             context! {
                 given,

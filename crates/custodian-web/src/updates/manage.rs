@@ -19,7 +19,7 @@ use crate::state::AppState;
 fn nothing_to_manage(page: &Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "updates_unsubscribed.html",
+            "updates/unsubscribed.html",
             "You are not subscribed",
             context! { already => true },
         )?
@@ -58,10 +58,10 @@ fn manage_page(
         saved,
     };
     if failed {
-        return invalid(page, "updates_manage.html", "Your email updates", content);
+        return invalid(page, "updates/manage.html", "Your email updates", content);
     }
     Ok(page
-        .render("updates_manage.html", "Your email updates", content)?
+        .render("updates/manage.html", "Your email updates", content)?
         .into_response())
 }
 
@@ -147,7 +147,7 @@ pub async fn submit(
     if topics.is_empty() {
         return Ok(page
             .render(
-                "updates_unsubscribed.html",
+                "updates/unsubscribed.html",
                 "You have unsubscribed",
                 context! { already => false },
             )?
@@ -229,7 +229,7 @@ pub async fn show_unsubscribe(
     };
     Ok(page
         .render(
-            "updates_unsubscribe.html",
+            "updates/unsubscribe.html",
             "Unsubscribe",
             context! { email => subscription.email, action => format!("/updates/unsubscribe/{link}") },
         )?
@@ -260,7 +260,7 @@ pub async fn unsubscribe(
         .await?;
     Ok(page
         .render(
-            "updates_unsubscribed.html",
+            "updates/unsubscribed.html",
             "You have unsubscribed",
             context! { already => false },
         )?

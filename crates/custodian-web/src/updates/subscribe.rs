@@ -52,7 +52,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
         .is_some_and(|u| u.requires_account);
     Ok(page
         .render(
-            "updates_subscribe.html",
+            "updates/subscribe.html",
             "Get email updates",
             context! {
                 topics => topic_options(&app, &[]),
@@ -93,7 +93,7 @@ pub async fn submit(
             topics => topic_options(&app, &topics),
         };
         let title = "Get email updates";
-        return invalid(&page, "updates_subscribe.html", title, context);
+        return invalid(&page, "updates/subscribe.html", title, context);
     }
     let chosen: Vec<&str> = topics.iter().map(String::as_str).collect();
     let new = NewSubscriber {
@@ -120,7 +120,7 @@ pub async fn submit(
         guardian_email => if asks_parent { guardian } else { String::new() },
     };
     Ok(page
-        .render("updates_check_email.html", "Check your email", context)?
+        .render("updates/check_email.html", "Check your email", context)?
         .into_response())
 }
 
@@ -269,7 +269,7 @@ fn age_error(
 pub async fn check_email(page: Page) -> AppResult<Response> {
     Ok(page
         .render(
-            "updates_check_email.html",
+            "updates/check_email.html",
             "Check your email",
             context! { days => CONFIRM_SECONDS / 86_400 },
         )?

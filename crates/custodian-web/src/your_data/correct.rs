@@ -20,7 +20,7 @@ use crate::page::Page;
 use crate::state::AppState;
 use custodian_forms::answers::long_date;
 
-const TEMPLATE: &str = "your_data_correct.html";
+const TEMPLATE: &str = "your_data/correct.html";
 const TITLE: &str = "Ask us to correct your information";
 /// Longer than any answer a form takes, short enough to read.
 const MAX_PROPOSED: usize = 2000;
@@ -127,7 +127,7 @@ pub async fn submit(
     }
     Ok(page
         .render(
-            "your_data_requested.html",
+            "your_data/requested.html",
             "Request sent",
             context! { reference => request.reference, due, asked => "correct your information" },
         )?

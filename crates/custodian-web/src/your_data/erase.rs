@@ -80,7 +80,7 @@ pub async fn show(
     let (deleted, kept) = app.vault.erasure_preview(&subject, now).await?;
     Ok(page
         .render(
-            "your_data_delete.html",
+            "your_data/delete.html",
             "Are you sure you want us to delete your data?",
             context! { deleted, kept => kept_views(&app, &kept) },
         )?
@@ -123,7 +123,7 @@ pub async fn submit(
     page.session().set_portal(None);
     Ok(page
         .render(
-            "your_data_deleted.html",
+            "your_data/deleted.html",
             "Your data has been deleted",
             context! { reference => reference, deleted => report.deleted, kept, emailed => !address.is_empty() },
         )?

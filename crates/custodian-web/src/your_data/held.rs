@@ -377,7 +377,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
     let Some(subject) = subject else {
         return Ok(page
             .render(
-                "your_data_held.html",
+                "your_data/held.html",
                 "The information we hold about you",
                 context! { nothing => true },
             )?
@@ -389,7 +389,7 @@ pub async fn show(State(app): State<AppState>, page: Page) -> AppResult<Response
     };
     Ok(page
         .render(
-            "your_data_held.html",
+            "your_data/held.html",
             "The information we hold about you",
             context! {
                 groups => held.groups,

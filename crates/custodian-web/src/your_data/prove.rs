@@ -21,9 +21,9 @@ use crate::page::Page;
 use crate::state::AppState;
 use crate::throttle::{self, Verdict};
 
-const START: &str = "your_data_start.html";
+const START: &str = "your_data/start.html";
 const START_TITLE: &str = "See, correct or delete your data";
-const CODE: &str = "your_data_code.html";
+const CODE: &str = "your_data/code.html";
 const CODE_TITLE: &str = "Check your email";
 
 #[derive(Deserialize, Default)]
