@@ -13,6 +13,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use custodian_policy::accounts::Accounts;
 use custodian_policy::retention::Event;
+use custodian_store::audit::Audit;
+use custodian_store::personal::RecordRow;
 use custodian_store::personal::accounts::{AccountInsert, AccountRow, TokenUse};
 use custodian_store::personal::record_source::RecordSource;
 use sha2::{Digest, Sha256};
@@ -491,20 +493,22 @@ impl Vault {
     /// A new password hash, replacing the old; every other session and
     /// every outstanding link of the account stops working.
     pub async fn set_password(&self, account: &AccountRef, hash: &str, now: i64) -> Result<()> {
-        self.replace_account_value(account, "password", hash, now)
-            .await?;
+        let Some((subject_id, row)) = self
+            .sealed_account_value(account, "password", hash, now)
+            .await?
+        else {
+            return Ok(());
+        };
+        let actor = format!("account:{}", account.id);
+        let audit = Audit {
+            at: now,
+            actor: &actor,
+            action: "password changed",
+            subject: Some(&subject_id),
+        };
         self.store
             .personal_data()
-            .account_credentials_changed(&account.id, None, now)
-            .await?;
-        self.store
-            .audit(
-                now,
-                &format!("account:{}", account.id),
-                "password changed",
-                Some(&account.subject.id),
-                "",
-            )
+            .replace_password(&account.id, &subject_id, &row, &audit)
             .await?;
         Ok(())
     }
@@ -516,6 +520,27 @@ impl Vault {
         value: &str,
         now: i64,
     ) -> Result<()> {
+        if let Some((subject_id, row)) = self
+            .sealed_account_value(account, field, value, now)
+            .await?
+        {
+            self.store
+                .personal_data()
+                .replace_record(&subject_id, &row.source, field, &row)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One of the account's values sealed under its person's key, ready to
+    /// replace the one held: (the subject's id, the record).
+    async fn sealed_account_value(
+        &self,
+        account: &AccountRef,
+        field: &'static str,
+        value: &str,
+        now: i64,
+    ) -> Result<Option<(String, RecordRow)>> {
         let config = self.accounts_config()?;
         let source = account_source(&account.id);
         let records = self.account_records(config, &source, &[(field, value)]);
@@ -526,23 +551,16 @@ impl Vault {
         let subject = self.subject_row(&account.subject).await?;
         let key = self.subject_key(&subject).await?;
         let mut sealed = seal_records(&key, &subject.id, &records, &rules, now);
-        let Some(row) = sealed.pop() else {
-            return Ok(());
+        let Some(mut row) = sealed.pop() else {
+            return Ok(None);
         };
-        let row = match rules.first() {
-            Some(rule) if rule.after == Event::LastActivity => {
-                let mut row = row;
-                row.event_at = Some(now);
-                row.delete_after = deadline(*rule, now, Some(now));
-                row
-            }
-            _ => row,
-        };
-        self.store
-            .personal_data()
-            .replace_record(&subject.id, &source, field, &row)
-            .await?;
-        Ok(())
+        if let Some(rule) = rules.first()
+            && rule.after == Event::LastActivity
+        {
+            row.event_at = Some(now);
+            row.delete_after = deadline(*rule, now, Some(now));
+        }
+        Ok(Some((subject.id, row)))
     }
 
     /// Ask to change the account's address: the new one is held beside the

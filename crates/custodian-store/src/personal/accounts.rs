@@ -298,6 +298,29 @@ impl PersonalData<'_> {
         Ok(())
     }
 
+    /// A new password: its record replaced, the account's credentials
+    /// version bumped (every other session ends), its outstanding links
+    /// used up, and the audit entry, in one transaction.
+    pub async fn replace_password(
+        &self,
+        account_id: &str,
+        subject_id: &str,
+        row: &RecordRow,
+        audit: &crate::audit::Audit<'_>,
+    ) -> Result<()> {
+        in_write_tx!(self.store, tx, audited(audit) => {
+            sqlx::query("DELETE FROM records WHERE subject_id = $1 AND source = $2 AND field = $3")
+                .bind(subject_id).bind(&row.source).bind(&row.field).execute(&mut *tx).await?;
+            insert_record!(&mut *tx, row);
+            sqlx::query("UPDATE accounts SET credential_version = credential_version + 1 WHERE id = $1")
+                .bind(account_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE account_tokens SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
+                .bind(audit.at).bind(account_id).execute(&mut *tx).await?;
+            ((), Some(String::new()))
+        });
+        Ok(())
+    }
+
     /// Set a record's retention afresh (an account's address once it is
     /// confirmed: no longer capped at the link's lifetime).
     pub async fn set_record_retention(
