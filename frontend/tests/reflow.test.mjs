@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startServer, launchBrowser, addStaff, signInStaff } from './support.mjs'
+import { startServer, launchBrowser, addStaff, signInStaff, sendAForm } from './support.mjs'
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples')
 const WIDTH = 320
@@ -78,35 +78,6 @@ async function crawl (page, base, start, seen, within = '/') {
   return { problems, measured }
 }
 
-// A message through the example's first form, answering every question
-// with something valid, so that staff pages have a case to show.
-async function sendAForm (page, base) {
-  await page.goto(`${base}/forms`)
-  const first = page.locator('main a[href^="/forms/"]').first()
-  if (await first.count() === 0) return
-  await first.click()
-  const start = page.getByRole('button', { name: 'Start now' })
-  if (await start.count() > 0) await start.click()
-  for (let step = 0; step < 20; step++) {
-    if (await page.getByRole('button', { name: 'Send' }).count() > 0) {
-      await page.getByRole('button', { name: 'Send' }).click()
-      return
-    }
-    for (const input of await page.locator('main input[type=radio]').all()) {
-      const name = await input.getAttribute('name')
-      if (await page.locator(`main input[name="${name}"]:checked`).count() === 0) await input.check()
-    }
-    for (const box of await page.locator('main input[type=checkbox]').all()) await box.check()
-    for (const input of await page.locator('main input[type=text], main input:not([type])').all()) await input.fill('Sam Example')
-    for (const input of await page.locator('main input[type=email]').all()) await input.fill('sam.reflow@example.com')
-    for (const input of await page.locator('main input[type=tel]').all()) await input.fill('')
-    for (const area of await page.locator('main textarea').all()) await area.fill('A message long enough to read, with an address like sam.reflow.with.a.long.name@example-organisation.org.uk in it.')
-    for (const input of await page.locator('main input[inputmode=numeric]').all()) await input.fill('1')
-    const next = page.getByRole('button', { name: 'Continue' })
-    if (await next.count() === 0) return
-    await next.click()
-  }
-}
 
 function teamsOf (configPath) {
   return [...readFileSync(configPath, 'utf8').matchAll(/^\[teams\.([a-z0-9_]+)\]/gm)].map((m) => m[1])

@@ -196,3 +196,34 @@ export function configWithSmtp (configPath, smtp) {
     `\n[mail]\nfrom = "Custodian test <noreply@test.example>"\ntransport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtp.port}\nsmtp_security = "none"\n`)
   return file
 }
+
+// A message through the example's first form, answering every question
+// with something valid, so that staff pages have a case to show.
+export async function sendAForm (page, base, email = 'sam.reflow@example.com') {
+  await page.goto(`${base}/forms`)
+  const first = page.locator('main a[href^="/forms/"]').first()
+  if (await first.count() === 0) return
+  await first.click()
+  const start = page.getByRole('button', { name: 'Start now' })
+  if (await start.count() > 0) await start.click()
+  for (let step = 0; step < 20; step++) {
+    if (await page.getByRole('button', { name: 'Send' }).count() > 0) {
+      await page.getByRole('button', { name: 'Send' }).click()
+      return
+    }
+    for (const input of await page.locator('main input[type=radio]').all()) {
+      const name = await input.getAttribute('name')
+      if (await page.locator(`main input[name="${name}"]:checked`).count() === 0) await input.check()
+    }
+    for (const box of await page.locator('main input[type=checkbox]').all()) await box.check()
+    // Only the fields a person sees: the honeypot stays empty.
+    for (const input of await page.locator('main input[type=text]:not([tabindex="-1"]), main input:not([type]):not([tabindex="-1"])').all()) await input.fill('Sam Example')
+    for (const input of await page.locator('main input[type=email]').all()) await input.fill(email)
+    for (const input of await page.locator('main input[type=tel]').all()) await input.fill('')
+    for (const area of await page.locator('main textarea').all()) await area.fill('A message long enough to read, with an address like sam.reflow.with.a.long.name@example-organisation.org.uk in it.')
+    for (const input of await page.locator('main input[inputmode=numeric]').all()) await input.fill('1')
+    const next = page.getByRole('button', { name: 'Continue' })
+    if (await next.count() === 0) return
+    await next.click()
+  }
+}

@@ -822,6 +822,7 @@ pub mod cases;
 pub mod consents;
 pub mod disclosures;
 pub mod guardians;
+pub mod inbox;
 pub mod mail;
 pub mod record_source;
 pub mod request_status;

@@ -14,6 +14,7 @@ use custodian_store::personal::cases::{
 };
 use custodian_store::personal::consents::ConsentReceiptRow;
 use custodian_store::personal::guardians::GuardianRequestRow;
+use custodian_store::personal::inbox::{InboxFilter, InboxPage, InboxQuery, InboxTab};
 use custodian_store::personal::record_source::RecordSource;
 use custodian_store::personal::{RecordRow, SubjectRow};
 
@@ -446,6 +447,55 @@ impl Vault {
     /// Cases for an inbox; no personal values, so not audited.
     pub async fn cases(&self, filter: &CaseFilter<'_>) -> Result<Vec<CaseRow>> {
         Ok(self.store.personal_data().cases(filter).await?)
+    }
+
+    /// A page of a caseworker's inbox; rows only, nothing personal, so not
+    /// audited.
+    pub async fn inbox(&self, query: &InboxQuery<'_>) -> Result<InboxPage> {
+        Ok(self.store.personal_data().inbox(query).await?)
+    }
+
+    /// How many cases each of the inbox's tabs holds.
+    pub async fn inbox_counts(&self, teams: &[String], me: &str) -> Result<Vec<(InboxTab, i64)>> {
+        Ok(self.store.personal_data().inbox_counts(teams, me).await?)
+    }
+
+    /// The cases of the person with this address, in `teams`, for a member
+    /// of staff searching the inbox: found through the keyed index (the
+    /// address is never stored or searched as text), and the search is
+    /// recorded in the audit log as a read, whether or not it finds anyone.
+    pub async fn inbox_search_by_email(
+        &self,
+        query: &InboxQuery<'_>,
+        email: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<InboxPage> {
+        let found = self.find_by_email(email).await?;
+        let page = match &found {
+            Some(subject) => {
+                let query = InboxQuery {
+                    filter: InboxFilter::Subject(&subject.id),
+                    ..*query
+                };
+                self.inbox(&query).await?
+            }
+            None => InboxPage {
+                cases: Vec::new(),
+                total: 0,
+            },
+        };
+        let detail = format!("inbox search by email address: {} cases", page.total);
+        self.store
+            .audit(
+                now,
+                actor,
+                "find",
+                found.as_ref().map(|s| s.id.as_str()),
+                &detail,
+            )
+            .await?;
+        Ok(page)
     }
 
     /// A case's row: what it is and where it stands, nothing personal.

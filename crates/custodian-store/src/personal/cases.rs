@@ -53,7 +53,9 @@ macro_rules! case_columns {
     };
 }
 
-fn case_from<R: Row>(r: &R) -> Result<CaseRow, sqlx::Error>
+pub(super) const CASE_COLUMNS: &str = case_columns!();
+
+pub(super) fn case_from<R: Row>(r: &R) -> Result<CaseRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     i64: for<'x> sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,

@@ -5,13 +5,13 @@
 //! events the policy's retention rules hang on ("1 year after we reply").
 
 use axum::Form;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use custodian_app::cases;
-use custodian_vault::CaseChange;
 use custodian_policy::retention::Event;
-use custodian_store::personal::cases::{CaseFilter, CaseRow, CaseStatus};
+use custodian_store::personal::cases::{CaseRow, CaseStatus};
+use custodian_vault::CaseChange;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -20,18 +20,8 @@ use crate::page::Page;
 use crate::staff::StaffUser;
 use crate::state::AppState;
 
-#[derive(Deserialize, Default)]
-pub struct InboxQuery {
-    #[serde(default)]
-    team: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    reference: Option<String>,
-}
-
 #[derive(Serialize)]
-struct CaseSummary {
+pub(super) struct CaseSummary {
     id: String,
     reference: String,
     form: String,
@@ -39,6 +29,8 @@ struct CaseSummary {
     status: &'static str,
     status_id: &'static str,
     received: String,
+    /// When anything last happened to it.
+    updated: String,
     assigned_to: Option<String>,
 }
 
@@ -56,71 +48,18 @@ fn team_name(app: &AppState, team: Option<&str>) -> String {
 }
 
 /// A case as a row of the inbox.
-fn summary(app: &AppState, c: CaseRow) -> CaseSummary {
+pub(super) fn summary(app: &AppState, c: CaseRow) -> CaseSummary {
     CaseSummary {
         form: form_title(app, &c.form),
         team: team_name(app, c.team.as_deref()),
         status: c.status.label(),
         received: crate::staff::pages::format_time(c.created_at),
+        updated: crate::staff::pages::format_time(c.updated_at),
         status_id: c.status.as_str(),
         id: c.id,
         reference: c.reference,
         assigned_to: c.assigned_to,
     }
-}
-
-/// `/staff/cases`: the inbox, by team and status, or one reference.
-pub async fn inbox(
-    State(app): State<AppState>,
-    Extension(user): Extension<StaffUser>,
-    Query(q): Query<InboxQuery>,
-    page: Page,
-) -> AppResult<Response> {
-    let team = q.team.filter(|t| user.teams.contains(t));
-    let status = q
-        .status
-        .as_deref()
-        .and_then(CaseStatus::parse)
-        .filter(|s| CaseStatus::IN_THE_INBOX.contains(s));
-    let reference = q
-        .reference
-        .map(|r| r.trim().to_ascii_uppercase())
-        .filter(|r| !r.is_empty());
-    // Without a team chosen, every one of the member's teams: consultation
-    // responses belong to no team, and are for analysis, never casework.
-    let teams_filter = team
-        .as_ref()
-        .map_or_else(|| user.teams.clone(), |t| vec![t.clone()]);
-    let filter = CaseFilter {
-        teams: Some(&teams_filter),
-        status,
-        reference: reference.as_deref(),
-        form: None,
-        subject: None,
-        include_held: false,
-        limit: 200,
-    };
-    let rows = app.vault.cases(&filter).await?;
-    let cases: Vec<CaseSummary> = rows.into_iter().map(|c| summary(&app, c)).collect();
-    let teams: Vec<_> = app
-        .checked
-        .config
-        .teams
-        .iter()
-        .filter(|(id, _)| user.teams.contains(id))
-        .map(|(id, t)| context! { id, name => t.name, selected => team.as_deref() == Some(id.as_str()) })
-        .collect();
-    let statuses: Vec<_> = CaseStatus::IN_THE_INBOX
-        .iter()
-        .map(|s| context! { id => s.as_str(), label => s.label(), selected => status == Some(*s) })
-        .collect();
-    Ok(page
-        .render(
-            "staff/cases.html",
-            "Cases",
-            context! { cases, teams, statuses, reference },
-        )?
-        .into_response())
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,7 @@ pub mod credentials;
 mod disclosure_form;
 mod disclosures;
 mod enrol;
+mod inbox;
 mod pages;
 mod requests;
 pub mod roles;
@@ -130,7 +131,8 @@ fn administration_routes() -> Vec<StaffRoute> {
 
 fn casework_routes() -> Vec<StaffRoute> {
     vec![
-        page("/staff/cases", CASEWORKER, cases::inbox),
+        page("/staff/cases", CASEWORKER, inbox::show),
+        action("/staff/cases/search", CASEWORKER, inbox::search),
         page("/staff/cases/{id}", CASEWORKER, cases::show),
         action("/staff/cases/{id}/assign", CASEWORKER, cases::assign),
         action("/staff/cases/{id}/note", CASEWORKER, cases::note),

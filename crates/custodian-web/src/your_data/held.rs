@@ -203,7 +203,12 @@ fn disclosure_views(
         .iter()
         .filter_map(|d| {
             let at = d.told_at?;
-            let recipient = app.checked.config.policy.recipient_name(&d.recipient).to_owned();
+            let recipient = app
+                .checked
+                .config
+                .policy
+                .recipient_name(&d.recipient)
+                .to_owned();
             let why = match &d.case_id {
                 Some(case) => cases.iter().find(|c| &c.id == case).map_or_else(
                     || "You agreed to us passing on your message.".to_owned(),

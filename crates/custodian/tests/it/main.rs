@@ -24,6 +24,7 @@ mod forms;
 mod hardening;
 mod headers;
 mod health;
+mod inbox;
 mod instances;
 mod jobs;
 mod logs;
