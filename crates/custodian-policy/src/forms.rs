@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use crate::check::Checker;
 use crate::model::SiteConfig;
+use crate::response_target::ResponseTarget;
 use crate::retention::RetentionRule;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -62,10 +63,14 @@ pub struct Form {
     pub opens: Option<Spanned<String>>,
     #[serde(default)]
     pub closes: Option<Spanned<String>>,
-    /// What the person sees after sending, in Markdown ("We aim to reply
-    /// within 10 working days").
+    /// What the person sees after sending, in Markdown ("We will read
+    /// your message and reply by email").
     #[serde(default)]
     pub what_happens_next: Option<String>,
+    /// How soon messages are answered: "2 working days". The start page,
+    /// the confirmation and the notice say it, and each case is due then.
+    #[serde(default)]
+    pub response_target: Option<Spanned<String>>,
     pub pages: Vec<FormPage>,
 }
 
@@ -99,6 +104,16 @@ pub enum QuestionKind {
     /// Consultations: may we publish your response, with your name,
     /// without it, or not at all. A permission, like consent.
     Publication,
+}
+
+impl Form {
+    /// How soon its messages are answered, if it says (checked when the
+    /// policy is loaded).
+    pub fn target(&self) -> Option<ResponseTarget> {
+        self.response_target
+            .as_ref()
+            .and_then(|t| ResponseTarget::parse(t.get_ref()).ok())
+    }
 }
 
 impl QuestionKind {
@@ -362,6 +377,15 @@ pub(crate) fn check_forms(
                 "add team = \"<id>\" naming a [teams.<id>] table: its caseworkers see the messages",
             ),
             (None, FormKind::Consultation) => {}
+        }
+        if let Some(target) = &form.response_target
+            && let Err(why) = ResponseTarget::parse(target.get_ref())
+        {
+            c.error(
+                target.span(),
+                format!("form `{form_id}`: {why}"),
+                "write how soon messages are answered, like \"2 working days\" (weekends and the [rights] holidays do not count) or \"5 days\"",
+            );
         }
         if let Some(prefix) = &form.reference_prefix {
             let p = prefix.get_ref();

@@ -22,6 +22,7 @@ pub mod model;
 pub mod notice;
 pub mod period;
 pub mod readability;
+pub mod response_target;
 pub mod retention;
 pub mod rights;
 pub mod ropa;

@@ -340,9 +340,13 @@ fn forms(checked: &CheckedConfig) -> String {
             .get(form.purpose.get_ref())
             .map(|rule| format!(" How long we keep your answers: {rule}."))
             .unwrap_or_default();
+        let answered = form
+            .target()
+            .map(|t| format!(" We aim to reply within {t}."))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "- {} (what it is for: {}).{kept}",
+            "- {} (what it is for: {}).{kept}{answered}",
             inline(&form.title),
             inline(name)
         );

@@ -185,6 +185,7 @@ pub async fn start(
                 form_id,
                 form_title => form.title,
                 introduction => form.introduction.as_deref().map(crate::render::written_markdown_to_html),
+                target => form.target().map(|t| t.to_string()),
                 purpose_name => purpose.map(|p| p.name.clone()),
                 purpose_description => purpose.map(|p| p.description.trim().to_owned()),
                 retention => purpose.map(|p| p.retention.get_ref().clone()),
@@ -635,6 +636,7 @@ pub(crate) async fn confirm_by_email(
         "form_title": form.title,
         "reference": reference,
         "what_happens_next": form.what_happens_next.as_deref().map(str::trim),
+        "response_target": form.target().map(|t| t.to_string()),
     });
     crate::mail::add_public_values(app, "form_received", &mut values);
     let mail = custodian_mail::NewMail {
@@ -743,6 +745,7 @@ pub async fn sent(
                 reference => sent.reference,
                 emailed => form.confirmation_email.is_some() && app.mailer.is_some(),
                 next => form.what_happens_next.as_deref().map(crate::render::written_markdown_to_html),
+                target => form.target().map(|t| t.to_string()),
                 withdrawable => withdrawable(form, &sent, &form_id, app.clock.unix()),
             },
         )?

@@ -32,6 +32,16 @@ pub(super) struct CaseSummary {
     /// When anything last happened to it.
     updated: String,
     assigned_to: Option<String>,
+    /// While it waits for an answer, the day the form's response target
+    /// falls on, and whether that is today or past.
+    due: Option<String>,
+    due_tag: Option<&'static str>,
+}
+
+/// What the inbox needs to say when a case is due.
+pub(super) struct Dates {
+    pub today: time::Date,
+    pub holidays: Vec<time::Date>,
 }
 
 fn form_title(app: &AppState, form: &str) -> String {
@@ -48,8 +58,25 @@ fn team_name(app: &AppState, team: Option<&str>) -> String {
 }
 
 /// A case as a row of the inbox.
-pub(super) fn summary(app: &AppState, c: CaseRow) -> CaseSummary {
+pub(super) fn summary(app: &AppState, dates: &Dates, c: CaseRow) -> CaseSummary {
+    let waiting = matches!(c.status, CaseStatus::New | CaseStatus::Assigned);
+    let due = app
+        .checked
+        .config
+        .forms
+        .get(&c.form)
+        .and_then(|f| f.target())
+        .zip(time::OffsetDateTime::from_unix_timestamp(c.created_at).ok())
+        .filter(|_| waiting)
+        .map(|(target, received)| target.due(received.date(), &dates.holidays));
+    let due_tag = due.and_then(|day| match day.cmp(&dates.today) {
+        std::cmp::Ordering::Less => Some("Overdue"),
+        std::cmp::Ordering::Equal => Some("Due today"),
+        std::cmp::Ordering::Greater => None,
+    });
     CaseSummary {
+        due: due.map(custodian_forms::answers::long_date),
+        due_tag,
         form: form_title(app, &c.form),
         team: team_name(app, c.team.as_deref()),
         status: c.status.label(),

@@ -15,7 +15,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::StaffUser;
-use super::cases::summary;
+use super::cases::{Dates, summary};
 use crate::error::AppResult;
 use crate::page::Page;
 use crate::state::AppState;
@@ -320,7 +320,15 @@ async fn render(
     let pages = pagination(view, found.total);
     let first = view.page * PER_PAGE + 1;
     let shown = i64::try_from(found.cases.len()).unwrap_or(0);
-    let cases: Vec<_> = found.cases.into_iter().map(|c| summary(app, c)).collect();
+    let dates = Dates {
+        today: app.clock.now().date(),
+        holidays: app.vault.holidays(),
+    };
+    let cases: Vec<_> = found
+        .cases
+        .into_iter()
+        .map(|c| summary(app, &dates, c))
+        .collect();
     let team_choices: Vec<_> = app
         .checked
         .config

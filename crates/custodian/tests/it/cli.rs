@@ -397,3 +397,21 @@ async fn serve_refuses_another_organisations_config_on_a_sites_data() {
     let versions = store.policy_versions().await.unwrap_or_default();
     assert_eq!(versions.len(), 1, "nothing was published");
 }
+
+#[test]
+fn policy_check_refuses_a_response_target_it_cannot_keep() {
+    let dir = tempdir();
+    let config = FIXTURE.replace(
+        "response_target = \"2 working days\"",
+        "response_target = \"as soon as we can\"",
+    );
+    let path = write(dir.path(), "site.toml", &config);
+    let out = custodian(&["policy", "check", &path.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("form `contact`: `as soon as we can` is not a response target"),
+        "{err}"
+    );
+    assert!(err.contains("like \"2 working days\""), "says what to write: {err}");
+}

@@ -343,7 +343,7 @@ async fn the_confirmation_email_reaches_a_real_smtp_server_without_the_answers()
     let message = &messages[0];
     assert!(message.contains("To: ada@example.com"), "{message}");
     assert!(message.contains(&reference), "{message}");
-    assert!(message.contains("10 working days"));
+    assert!(message.contains("We aim to reply within 2 working days."));
     assert!(
         !message.contains("Line one"),
         "the answers stay out of email"

@@ -207,3 +207,52 @@ async fn a_caseworker_works_the_inbox_by_tabs_pages_sorting_and_search() {
     assert!(finds.iter().all(|e| !e.detail.contains('@')));
     assert_eq!(finds[0].subject.as_deref(), Some(case.subject_id.as_str()));
 }
+
+#[tokio::test]
+async fn the_response_target_dates_each_case_and_is_the_promise_the_site_makes() {
+    let site = Site::start_with_args(FIXTURE, &["--min-fill-seconds", "0"]).await;
+    let (_, vault) = site.vault().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Ten days ago is more than two working days ago, whatever today is;
+    // a minute ago is less.
+    let old = open_cases(&vault, 1, now - 10 * 86_400).await;
+    let fresh = open_cases(&vault, 1, now - 60).await;
+
+    let secret = site.add_staff("casey", "caseworker");
+    let mut staff = site.browser();
+    assert_eq!(staff.sign_in("casey", &secret).await.status, 303);
+    let inbox = staff.get("/staff/cases").await;
+    let row = |reference: &str| {
+        let at = inbox
+            .body
+            .find(reference)
+            .unwrap_or_else(|| panic!("{reference} listed"));
+        let end = inbox.body[at..]
+            .find("</tr>")
+            .map_or(inbox.body.len(), |e| at + e);
+        inbox.body[at..end].to_owned()
+    };
+    assert!(row(&old[0]).contains("Overdue"), "{}", row(&old[0]));
+    let fresh_row = row(&fresh[0]);
+    assert!(
+        !fresh_row.contains("Overdue") && !fresh_row.contains("Due today"),
+        "{fresh_row}"
+    );
+
+    // The same setting is the promise on the start page and in the notice.
+    let mut visitor = site.browser();
+    let start = visitor.get("/forms/contact").await;
+    assert!(
+        start
+            .body
+            .contains("We aim to reply within 2 working days."),
+        "{}",
+        start.body
+    );
+    let notice = visitor.get("/privacy").await;
+    assert!(
+        notice
+            .body
+            .contains("We aim to reply within 2 working days.")
+    );
+}
