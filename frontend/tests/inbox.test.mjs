@@ -59,7 +59,7 @@ for (const javaScriptEnabled of [false, true]) {
       assert.equal(await page.locator('th[aria-sort="ascending"]').textContent(), 'Reference')
 
       // Found by address: sent by POST, so the address is in no URL.
-      await page.getByLabel("Find a person's cases by email address").fill(email)
+      await page.getByLabel('Find cases by reference or email address').fill(email)
       await page.getByRole('button', { name: 'Find cases' }).click()
       await page.getByText('found by the email address you entered').waitFor()
       assert.match(await page.textContent('main'), new RegExp(reference))
@@ -67,7 +67,7 @@ for (const javaScriptEnabled of [false, true]) {
       await audit(page, 'search results')
 
       // A mistyped address says what is wrong, and nothing is searched.
-      await page.getByLabel("Find a person's cases by email address").fill('not an address')
+      await page.getByLabel('Find cases by reference or email address').fill('someone@')
       await page.getByRole('button', { name: 'Find cases' }).click()
       await page.getByText('There is a problem').waitFor()
       assert.match(await page.title(), /^Error: /)

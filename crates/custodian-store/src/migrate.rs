@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_measured_browsers.sql"),
         postgres: include_str!("../migrations/postgres/0027_measured_browsers.sql"),
     },
+    Migration {
+        version: 28,
+        name: "inbox indexes",
+        sqlite: include_str!("../migrations/sqlite/0028_inbox_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0028_inbox_indexes.sql"),
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS custodian_migrations (

@@ -198,37 +198,75 @@ struct Column {
     sorted: &'static str,
 }
 
-/// `GET /staff/cases`: a tab of the inbox, or one reference.
+/// `GET /staff/cases`: a tab of the inbox, or one reference (the search box
+/// sends by POST; a reference in the address is for links).
 pub async fn show(
     State(app): State<AppState>,
     Extension(user): Extension<StaffUser>,
     Query(params): Query<InboxParams>,
     page: Page,
 ) -> AppResult<Response> {
-    let view = View::read(&params, &user);
+    let mut view = View::read(&params, &user);
     let teams = view.teams(&user);
     let reference = params
         .reference
         .map(|r| r.trim().to_ascii_uppercase())
-        .filter(|r| !r.is_empty());
-    let query = match reference.as_deref() {
-        Some(reference) => view.search(&teams, &user, InboxFilter::Reference(reference)),
-        None => view.query(&teams, &user),
-    };
-    let found = app.vault.inbox(&query).await?;
-    let searched = reference.map_or(Search::None, |r| Search::Done(format!("reference {r}")));
-    render(&app, &user, &page, &view, found, searched).await
+        .filter(|r| !r.is_empty() && !r.contains('@'));
+    if let Some(reference) = reference {
+        let query = view.search(&teams, &user, InboxFilter::Reference(&reference));
+        let found = with_counts(&app, &user, &teams, &query).await?;
+        let searched = Search::Done(format!("reference {reference}"));
+        return render(&app, &user, &page, &view, found, searched);
+    }
+    let found = tab_page(&app, &user, &teams, &mut view).await?;
+    render(&app, &user, &page, &view, found, Search::None)
+}
+
+/// A page of the view's tab; a page past the end is its last page.
+async fn tab_page(
+    app: &AppState,
+    user: &StaffUser,
+    teams: &[String],
+    view: &mut View,
+) -> AppResult<(InboxPage, Counts)> {
+    let (found, counts) = with_counts(app, user, teams, &view.query(teams, user)).await?;
+    let last = (found.total.max(1) - 1) / PER_PAGE;
+    if view.page <= last {
+        return Ok((found, counts));
+    }
+    view.page = last;
+    Ok((app.vault.inbox(&view.query(teams, user)).await?, counts))
+}
+
+/// How many cases each tab holds.
+type Counts = Vec<(InboxTab, i64)>;
+
+/// A page and the tabs' counts, asked for at once (BENCHMARKS.md, the
+/// inbox).
+async fn with_counts(
+    app: &AppState,
+    user: &StaffUser,
+    teams: &[String],
+    query: &InboxQuery<'_>,
+) -> AppResult<(InboxPage, Counts)> {
+    Ok(tokio::try_join!(
+        app.vault.inbox(query),
+        app.vault.inbox_counts(teams, &user.username)
+    )?)
 }
 
 #[derive(Deserialize)]
 pub struct SearchForm {
+    /// A reference, or an email address.
     #[serde(default)]
-    email: String,
+    q: String,
     #[serde(default)]
     team: Option<String>,
 }
 
-/// `POST /staff/cases/search`: one person's cases, by their email address.
+/// `POST /staff/cases/search`: a case by its reference, or one person's
+/// cases by their email address, which by POST goes into no URL, history
+/// or log; an address is matched through the keyed index and audited.
 pub async fn search(
     State(app): State<AppState>,
     Extension(user): Extension<StaffUser>,
@@ -239,64 +277,64 @@ pub async fn search(
         team: form.team,
         ..InboxParams::default()
     };
-    let view = View::read(&params, &user);
-    let email = form.email.trim();
-    if email.is_empty() || crate::fields::email_error(email).is_some() {
-        return render_with_error(&app, &user, &page, &view).await;
-    }
+    let mut view = View::read(&params, &user);
+    let typed = form.q.trim();
+    let problem = if typed.is_empty() {
+        Some("Enter a reference or an email address")
+    } else if typed.contains('@') && crate::fields::email_error(typed).is_some() {
+        Some("Enter an email address in the correct format, like name@example.com")
+    } else {
+        None
+    };
     let teams = view.teams(&user);
-    let query = view.search(&teams, &user, InboxFilter::Tab(view.tab));
-    let now = app.clock.unix();
-    let found = app
-        .vault
-        .inbox_search_by_email(&query, email, &user.actor(), now)
-        .await?;
-    let searched = Search::Done("the email address you entered".to_owned());
-    render(&app, &user, &page, &view, found, searched).await
-}
-
-/// The inbox with the search box's error, and its tab as it was: nothing
-/// was searched, so nothing is audited.
-async fn render_with_error(
-    app: &AppState,
-    user: &StaffUser,
-    page: &Page,
-    view: &View,
-) -> AppResult<Response> {
-    let teams = view.teams(user);
-    let found = app.vault.inbox(&view.query(&teams, user)).await?;
-    let error = "Enter an email address in the correct format, like name@example.com";
-    let mut response = render(app, user, page, view, found, Search::Refused(error)).await?;
-    *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-    Ok(response)
+    if let Some(error) = problem {
+        let found = tab_page(&app, &user, &teams, &mut view).await?;
+        let search = Search::Refused { error, typed };
+        let mut response = render(&app, &user, &page, &view, found, search)?;
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Ok(response);
+    }
+    let counts = app.vault.inbox_counts(&teams, &user.username);
+    let (found, searched) = if typed.contains('@') {
+        let query = view.search(&teams, &user, InboxFilter::Tab(view.tab));
+        let (actor, now) = (user.actor(), app.clock.unix());
+        let found = app.vault.inbox_search_by_email(&query, typed, &actor, now);
+        let found = tokio::try_join!(found, counts)?;
+        (found, "the email address you entered".to_owned())
+    } else {
+        let reference = typed.to_ascii_uppercase();
+        let query = view.search(&teams, &user, InboxFilter::Reference(&reference));
+        let found = tokio::try_join!(app.vault.inbox(&query), counts)?;
+        (found, format!("reference {reference}"))
+    };
+    render(&app, &user, &page, &view, found, Search::Done(searched))
 }
 
 /// What the page says about a search.
-enum Search {
+enum Search<'a> {
     None,
     /// Found by: "reference ABC-123".
     Done(String),
-    /// The search box's error.
-    Refused(&'static str),
+    /// The search box's error, and what was typed, shown again.
+    Refused {
+        error: &'static str,
+        typed: &'a str,
+    },
 }
 
-async fn render(
+fn render(
     app: &AppState,
     user: &StaffUser,
     page: &Page,
     view: &View,
-    found: InboxPage,
-    search: Search,
+    (found, counts): (InboxPage, Counts),
+    search: Search<'_>,
 ) -> AppResult<Response> {
-    let (searched, search_error) = match search {
-        Search::None => (None, None),
-        Search::Done(what) => (Some(what), None),
-        Search::Refused(error) => (None, Some(error)),
+    let (searched, search_error, typed) = match search {
+        Search::None => (None, None, ""),
+        Search::Done(what) => (Some(what), None, ""),
+        Search::Refused { error, typed } => (None, Some(error), typed),
     };
-    let counts = app
-        .vault
-        .inbox_counts(&view.teams(user), &user.username)
-        .await?;
     let tabs: Vec<Tab> = counts
         .into_iter()
         .map(|(tab, count)| {
@@ -317,7 +355,12 @@ async fn render(
         })
         .collect();
     let sorting = columns(view);
-    let pages = pagination(view, found.total);
+    let last = (found.total.max(1) - 1) / PER_PAGE;
+    let pages = if searched.is_some() {
+        minijinja::Value::UNDEFINED
+    } else {
+        pagination(view, found.total)
+    };
     let first = view.page * PER_PAGE + 1;
     let shown = i64::try_from(found.cases.len()).unwrap_or(0);
     let dates = Dates {
@@ -337,23 +380,36 @@ async fn render(
         .filter(|(id, _)| user.teams.contains(id))
         .map(|(id, t)| context! { id, name => t.name, selected => view.team.as_deref() == Some(id.as_str()) })
         .collect();
+    let title = title(view, searched.is_some(), search_error.is_some(), last);
     let context = context! {
-        tabs, sorting, cases, pages, searched, search_error, team_choices,
+        tabs, sorting, cases, pages, searched, search_error, typed, team_choices,
         tab => tab_label(view.tab),
         total => found.total,
-        from => first,
-        to => first + shown - 1,
+        from => if searched.is_some() { 1 } else { first },
+        to => if searched.is_some() { shown } else { first + shown - 1 },
         team => view.team,
         current_tab => view.tab.as_str(),
     };
-    let title = if search_error.is_some() {
-        "Error: Cases"
-    } else {
-        "Cases"
-    };
     Ok(page
-        .render("staff/cases.html", title, context)?
+        .render("staff/cases.html", &title, context)?
         .into_response())
+}
+
+/// "Cases: Closed, page 2 of 4": which view this is, in the tab's title.
+fn title(view: &View, searched: bool, failed: bool, last: i64) -> String {
+    let error = if failed { "Error: " } else { "" };
+    if searched {
+        return format!("{error}Cases: search results");
+    }
+    let label = tab_label(view.tab);
+    if last == 0 {
+        return format!("{error}Cases: {label}");
+    }
+    format!(
+        "{error}Cases: {label}, page {} of {}",
+        view.page + 1,
+        last + 1
+    )
 }
 
 /// The sortable columns' headers: a link that sorts by the column, the

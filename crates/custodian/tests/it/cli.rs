@@ -413,5 +413,8 @@ fn policy_check_refuses_a_response_target_it_cannot_keep() {
         err.contains("form `contact`: `as soon as we can` is not a response target"),
         "{err}"
     );
-    assert!(err.contains("like \"2 working days\""), "says what to write: {err}");
+    assert!(
+        err.contains("like \"2 working days\""),
+        "says what to write: {err}"
+    );
 }
