@@ -431,11 +431,14 @@ impl PersonalData<'_> {
     /// erasure in between replaces or deletes it). The subject is locked
     /// for sharing meanwhile, so it cannot be erased or removed under us.
     /// False means nothing was written: read the subject again.
+    /// With `audited`, its entry (and detail) is written in the same
+    /// transaction.
     pub async fn insert_records(
         &self,
         subject_id: &str,
         sealed_under: &[u8],
         rows: &[RecordRow],
+        audited: Option<(&crate::audit::Audit<'_>, &str)>,
     ) -> Result<bool> {
         macro_rules! insert_all {
             ($tx:expr) => {{
@@ -457,6 +460,9 @@ impl PersonalData<'_> {
                         .transpose()?;
                 if key.as_deref() == Some(sealed_under) {
                     insert_all!(tx);
+                    if let Some((audit, detail)) = audited {
+                        crate::audit::append_audit_in!(sqlite, tx, audit, detail);
+                    }
                     tx.commit().await?;
                     true
                 } else {
@@ -474,6 +480,9 @@ impl PersonalData<'_> {
                         .transpose()?;
                 if key.as_deref() == Some(sealed_under) {
                     insert_all!(tx);
+                    if let Some((audit, detail)) = audited {
+                        crate::audit::append_audit_in!(postgres, tx, audit, detail);
+                    }
                     tx.commit().await?;
                     true
                 } else {

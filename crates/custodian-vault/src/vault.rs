@@ -456,6 +456,18 @@ impl Vault {
         records: &[NewRecord<'_>],
         now: i64,
     ) -> Result<Vec<String>> {
+        self.put_all_audited(subject, records, None, now).await
+    }
+
+    /// [`Vault::put_all`], with the audit entry that records the action (and
+    /// its detail) written in the same transaction as the values.
+    pub async fn put_all_audited(
+        &self,
+        subject: &SubjectRef,
+        records: &[NewRecord<'_>],
+        audited: Option<(&custodian_store::audit::Audit<'_>, &str)>,
+        now: i64,
+    ) -> Result<Vec<String>> {
         // Everything is checked against the policy before anything is read.
         let rules = records
             .iter()
@@ -471,7 +483,7 @@ impl Vault {
             if self
                 .store
                 .personal_data()
-                .insert_records(&row.id, &row.wrapped_key, &rows)
+                .insert_records(&row.id, &row.wrapped_key, &rows, audited)
                 .await?
             {
                 return Ok(rows.into_iter().map(|r| r.id).collect());

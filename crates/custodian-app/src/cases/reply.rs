@@ -93,6 +93,8 @@ pub async fn reply(
         "reply",
         reply.username,
         reply.text,
+        // The reply's entry is the case's change to replied, below.
+        None,
         now,
     )
     .await?;

@@ -314,27 +314,6 @@ fn permissions_given(
         .collect()
 }
 
-/// Record a staff action on a case in the audit log (by reference, never
-/// its contents), then show the case again.
-async fn recorded(
-    app: &AppState,
-    user: &StaffUser,
-    action: &str,
-    case: &CaseRow,
-    now: i64,
-) -> AppResult<Response> {
-    app.store
-        .audit(
-            now,
-            &user.actor(),
-            action,
-            Some(&case.subject_id),
-            &format!("case {}", case.reference),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/staff/cases/{}", case.id)).into_response())
-}
-
 /// The case page again with one error (field, message, what was typed),
 /// and nothing changed.
 async fn refuse(
@@ -410,10 +389,11 @@ pub async fn note(
         "note",
         &user.username,
         text,
+        Some("note on case"),
         now,
     )
     .await?;
-    recorded(&app, &user, "note on case", &case, now).await
+    Ok(back_to(&case))
 }
 
 /// A reply by email, through the outbox; the reply is kept in the case.
