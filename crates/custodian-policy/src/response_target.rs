@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use time::{Date, Duration, Weekday};
+use time::{Date, Duration};
+
+use crate::rights::is_working_day;
 
 /// A number of days, counting every day or only working days (Monday to
 /// Friday, not the site's holidays).
@@ -57,10 +59,6 @@ impl ResponseTarget {
         }
         day
     }
-}
-
-fn is_working_day(day: Date, holidays: &[Date]) -> bool {
-    !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) && !holidays.contains(&day)
 }
 
 impl fmt::Display for ResponseTarget {

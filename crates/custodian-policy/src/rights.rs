@@ -44,6 +44,15 @@ impl Rights {
     }
 }
 
+/// Whether people work on `day`: Monday to Friday, and not one of the
+/// holidays. Request deadlines and forms' response targets both count so.
+pub fn is_working_day(day: Date, holidays: &[Date]) -> bool {
+    !matches!(
+        day.weekday(),
+        time::Weekday::Saturday | time::Weekday::Sunday
+    ) && !holidays.contains(&day)
+}
+
 pub(crate) fn check_rights(
     c: &mut Checker<'_>,
     config: &SiteConfig,

@@ -17,7 +17,8 @@
 //! as one at 00:01. Everything here is pure so that it can be tested across
 //! month ends without a clock.
 
-use time::{Date, Duration, Month, Weekday};
+use custodian_policy::rights::is_working_day;
+use time::{Date, Duration, Month};
 
 /// The most a deadline can be extended by, in months (Article 12(3)).
 pub const MAX_EXTENSION_MONTHS: u8 = 2;
@@ -150,8 +151,7 @@ pub fn add_months(date: Date, months: u32) -> Date {
 
 /// `date`, or the first day after it that is neither a weekend nor a holiday.
 pub fn next_working_day(mut date: Date, holidays: &[Date]) -> Date {
-    while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) || holidays.contains(&date)
-    {
+    while !is_working_day(date, holidays) {
         match date.next_day() {
             Some(next) => date = next,
             None => break,
